@@ -1,0 +1,116 @@
+"""One typed settings object, read from ``FERNBLICK_*`` environment variables.
+
+Every option is documented in ``compose/.env.example`` (a test keeps the two in step).
+The defaults are embedded ones that need no server: SQLite under ``./var``, an
+in-process message bus and fan-out, storage in ``./var/storage``. With
+``FERNBLICK_ENV=production`` the process refuses to start while any secret still has
+its sample value.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SAMPLE_SECRET_MARK = "change-me"
+
+
+class JanusNode(BaseModel):
+    """One Janus server of the pool, as the orchestrator and the browsers reach it."""
+
+    name: str
+    url: str = Field(description="Janus HTTP API endpoint, used by the orchestrator")
+    admin_url: str = Field(description="Janus admin API endpoint (orchestrator only)")
+    public_url: str = Field(description="Janus WebSocket or HTTP URL that browsers use")
+
+
+def _default_janus_nodes() -> list[JanusNode]:
+    return [
+        JanusNode(
+            name="janus-1",
+            url="http://127.0.0.1:8088/janus",
+            admin_url="http://127.0.0.1:7088/admin",
+            public_url="ws://127.0.0.1:8188/",
+        )
+    ]
+
+
+class Settings(BaseSettings):
+    """All settings of every Fernblick process."""
+
+    model_config = SettingsConfigDict(env_prefix="FERNBLICK_", extra="ignore", frozen=True)
+
+    env: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = "http://127.0.0.1:8080"
+    instance_name: str = "orchestrator-1"
+
+    database_url: str = "sqlite+aiosqlite:///./var/fernblick.sqlite3"
+    database_pool_size: int = 10
+    bus_url: str = "memory://"
+    amqp_exchange: str = "fernblick.events"
+    redis_url: str | None = None
+    storage_dir: Path = Path("var/storage")
+    web_dist_dir: Path = Path("web/dist")
+
+    secret_key: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-secret-key")
+    cookie_secure: bool | None = None
+    login_session_hours: int = 12
+    invite_valid_hours: int = 72
+    max_body_bytes: int = 1_048_576
+    outbox_poll_seconds: float = 0.5
+    ws_heartbeat_seconds: float = 20.0
+    ws_queue_size: int = 256
+
+    janus_nodes: list[JanusNode] = Field(default_factory=_default_janus_nodes)
+    janus_api_secret: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-janus-api-secret")
+    janus_admin_secret: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-janus-admin-secret")
+    janus_videoroom_admin_key: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-videoroom-key")
+
+    stun_urls: list[str] = Field(default_factory=list)
+    turn_urls: list[str] = Field(default_factory=list)
+    turn_secret: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-turn-secret")
+    turn_ttl_seconds: int = 3600
+
+    @model_validator(mode="after")
+    def _refuse_sample_secrets_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        sample = [
+            name
+            for name in (
+                "secret_key",
+                "janus_api_secret",
+                "janus_admin_secret",
+                "janus_videoroom_admin_key",
+                "turn_secret",
+            )
+            if SAMPLE_SECRET_MARK in getattr(self, name).get_secret_value()
+        ]
+        if sample:
+            names = ", ".join(f"FERNBLICK_{n.upper()}" for n in sample)
+            raise ValueError(f"refusing to start in production with sample secrets: {names}")
+        if self.database_url.startswith("sqlite"):
+            raise ValueError("refusing to start in production on SQLite: set FERNBLICK_DATABASE_URL")
+        return self
+
+    @cached_property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` in production or when served over HTTPS."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.env == "production" or self.public_url.startswith("https://")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; keyword overrides win (tests and the CLI use them)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
