@@ -1,0 +1,1 @@
+"""Janus configuration templates and the scripts that render them and start Janus."""

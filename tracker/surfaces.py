@@ -1,0 +1,180 @@
+"""Corner features tracked frame to frame and grouped into rigidly moving surfaces.
+
+A real scene is not one plane: objects in front of the background move differently in
+the image (parallax) and some slide on their own. Each group of features whose
+frame-to-frame motion fits one homography is a "surface"; query points borrow the
+motion of the surface they sit on. Labels are sticky (a feature keeps its surface while
+the surface's model explains it), so surfaces persist even while the camera only rotates
+and every surface moves alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from tracker.geometry import apply_h, sane
+
+UNLABELLED = -1
+
+
+@dataclass
+class SurfaceParams:
+    """Knobs of the feature layer, in working-image pixels."""
+
+    max_features: int = 260
+    min_distance: float = 9.0
+    quality: float = 0.01
+    redetect_below: float = 0.8  # fraction of max_features that triggers re-detection
+    redetect_every: int = 4      # ...but at most this often (frames)
+    ransac_px: float = 1.5       # inlier threshold of a surface's frame-to-frame model
+    assign_px: float = 2.0       # residual under which a feature belongs to a surface
+    min_surface: int = 10        # features needed to create / keep fitting a surface
+    new_surface_min: int = 14    # inliers needed to found a new surface
+    label_radius: float = 40.0   # new features take the label of a labelled neighbour
+
+
+class SurfaceSet:
+    """Feature tracks with per-feature surface labels and per-surface homographies."""
+
+    def __init__(self, img: np.ndarray, params: SurfaceParams | None = None) -> None:
+        self.p = params or SurfaceParams()
+        self.pts = self._detect(img, np.zeros((0, 2), np.float32))
+        self.labels = np.zeros(len(self.pts), np.int32)
+        self.next_id = 1
+        self.motion: dict[int, np.ndarray] = {0: np.eye(3)}  # last frame-to-frame model
+        self.since_detect = 0
+
+    # ------------------------------------------------------------------ detection
+    def _detect(self, img: np.ndarray, existing: np.ndarray) -> np.ndarray:
+        n = self.p.max_features - len(existing)
+        if n <= 0:
+            return np.zeros((0, 2), np.float32)
+        mask = None
+        if len(existing):
+            mask = np.full(img.shape, 255, np.uint8)
+            r = int(self.p.min_distance)
+            for x, y in existing.astype(int):
+                cv2.circle(mask, (int(x), int(y)), r, 0, -1)
+        f = cv2.goodFeaturesToTrack(img, maxCorners=n, qualityLevel=self.p.quality,
+                                    minDistance=self.p.min_distance, blockSize=7, mask=mask)
+        return np.zeros((0, 2), np.float32) if f is None else f.reshape(-1, 2)
+
+    def predicted(self) -> np.ndarray:
+        """Where each feature should be in the next frame if its surface keeps its motion."""
+        out = self.pts.astype(np.float64).copy()
+        for s, g in self.motion.items():
+            m = self.labels == s
+            if m.any():
+                out[m] = apply_h(g, self.pts[m])
+        bad = ~np.all(np.isfinite(out), axis=1)
+        out[bad] = self.pts[bad]
+        return out.astype(np.float32)
+
+    # ------------------------------------------------------------------ update
+    def update(self, img: np.ndarray, new_pts: np.ndarray, good: np.ndarray) -> dict[int, np.ndarray]:
+        """Take LK results for the features, refit every surface, return its motion.
+
+        Returns {surface id: frame-to-frame homography} for the surfaces that could be fitted
+        in this frame; surfaces without enough support are absent (their motion is unknown).
+        """
+        p = self.p
+        src, dst, lab = self.pts[good], new_pts[good], self.labels[good]
+        models: dict[int, np.ndarray] = {}
+        for s in np.unique(lab):
+            if s == UNLABELLED:
+                continue
+            m = lab == s
+            if m.sum() < p.min_surface:
+                continue
+            h, _ = cv2.findHomography(src[m], dst[m], cv2.RANSAC, p.ransac_px, maxIters=200,
+                                      confidence=0.995)
+            if sane(h):
+                models[int(s)] = h
+        lab = self._relabel(src, dst, lab, models)
+        lab = self._found_surfaces(src, dst, lab, models)
+        self.pts, self.labels = dst.astype(np.float32), lab
+        self.motion = {s: h for s, h in models.items() if (lab == s).any()}
+        self.since_detect += 1
+        if (len(self.pts) < p.redetect_below * p.max_features
+                and self.since_detect >= p.redetect_every) or len(self.pts) < p.min_surface * 2:
+            self._replenish(img)
+        return models
+
+    def _relabel(self, src: np.ndarray, dst: np.ndarray, lab: np.ndarray,
+                 models: dict[int, np.ndarray]) -> np.ndarray:
+        """Keep a feature's label while its surface explains it, else move or unlabel it."""
+        lab = lab.copy()
+        if not models or not len(src):
+            lab[:] = UNLABELLED
+            return lab
+        ids = np.array(list(models))
+        res = np.stack([np.linalg.norm(apply_h(models[s], src) - dst, axis=1) for s in ids], 1)
+        res[~np.isfinite(res)] = np.inf
+        own = np.full(len(src), np.inf)
+        for j, s in enumerate(ids):
+            own[lab == s] = res[lab == s, j]
+        best = np.argmin(res, axis=1)
+        best_res = res[np.arange(len(src)), best]
+        keep = own < self.p.assign_px
+        move = ~keep & (best_res < self.p.assign_px)
+        lab[move] = ids[best[move]]
+        lab[~keep & ~move] = UNLABELLED
+        return lab
+
+    def _found_surfaces(self, src: np.ndarray, dst: np.ndarray, lab: np.ndarray,
+                        models: dict[int, np.ndarray]) -> np.ndarray:
+        """Sequential RANSAC on the unexplained features: each big consistent group is a surface."""
+        p = self.p
+        for _ in range(2):
+            free = np.flatnonzero(lab == UNLABELLED)
+            if len(free) < p.new_surface_min:
+                break
+            h, inl = cv2.findHomography(src[free], dst[free], cv2.RANSAC, p.ransac_px,
+                                        maxIters=300, confidence=0.995)
+            if h is None or not sane(h):
+                break
+            inl = inl.ravel().astype(bool)
+            if inl.sum() < p.new_surface_min:
+                break
+            sid = self.next_id
+            self.next_id += 1
+            lab[free[inl]] = sid
+            models[sid] = h
+        return lab
+
+    def _replenish(self, img: np.ndarray) -> None:
+        """Detect new corners away from existing ones; label them by a labelled neighbour."""
+        self.since_detect = 0
+        new = self._detect(img, self.pts)
+        if not len(new):
+            return
+        lab = np.full(len(new), UNLABELLED, np.int32)
+        known = self.labels != UNLABELLED
+        if known.any():
+            ref = self.pts[known]
+            d = np.linalg.norm(new[:, None, :] - ref[None, :, :], axis=2)
+            j = np.argmin(d, axis=1)
+            near = d[np.arange(len(new)), j] < self.p.label_radius
+            lab[near] = self.labels[known][j[near]]
+        self.pts = np.concatenate([self.pts, new.astype(np.float32)], 0)
+        self.labels = np.concatenate([self.labels, lab])
+
+    def support_near(self, xy: np.ndarray, radius: float) -> dict[int, int]:
+        """Count the labelled features of each surface within `radius` of `xy`."""
+        if not len(self.pts):
+            return {}
+        d2 = np.sum((self.pts - xy[None, :]) ** 2, axis=1)
+        lab = self.labels[(d2 < radius * radius) & (self.labels != UNLABELLED)]
+        ids, cnt = np.unique(lab, return_counts=True)
+        return {int(i): int(c) for i, c in zip(ids, cnt, strict=True)}
+
+    def largest(self) -> int | None:
+        """The surface with the most features (usually the background)."""
+        lab = self.labels[self.labels != UNLABELLED]
+        if not len(lab):
+            return None
+        ids, cnt = np.unique(lab, return_counts=True)
+        return int(ids[np.argmax(cnt)])
