@@ -41,7 +41,7 @@ ALL_EVENT_HANDLER_FILES = (
 
 def find_janus_lib_dir() -> str:
     """Where the Debian package put the plugin folders (``/usr/lib/<triplet>/janus``)."""
-    candidates = sorted(glob.glob("/usr/lib/*/janus")) + ["/usr/lib/janus"]
+    candidates = [*sorted(glob.glob("/usr/lib/*/janus")), "/usr/lib/janus"]
     for candidate in candidates:
         if Path(candidate, "plugins").is_dir():
             return candidate
@@ -120,9 +120,7 @@ def _core_values(config: JanusNodeConfig, out_dir: Path) -> dict[str, str]:
         "session_timeout": str(config.session_timeout),
         "rtp_port_range": _option("rtp_port_range", config.rtp_port_range, '"20000-40000"'),
         "stun_server": _option("stun_server", config.stun_server, '"stun.example.org"'),
-        "stun_port": _option(
-            "stun_port", config.stun_port if config.stun_server else "", "3478"
-        ),
+        "stun_port": _option("stun_port", config.stun_port if config.stun_server else "", "3478"),
         "nat_1_1_mapping": _option("nat_1_1_mapping", config.nat_1_1_mapping, '"203.0.113.1"'),
         "ice_ignore_list": config.ice_ignore_list,
         "broadcast": "true" if enabled else "false",
@@ -215,7 +213,7 @@ def config_from_arguments(args: argparse.Namespace) -> JanusNodeConfig:
     if missing:
         names = ", ".join("--" + n.replace("_", "-") for n in missing)
         raise SystemExit(f"missing {names} (or the FERNBLICK_JANUS_* environment variables)")
-    event_handler = args.event_handler or ("sample" if args.event_url else "none")
+    event_handler: EventHandler = args.event_handler or ("sample" if args.event_url else "none")
     return JanusNodeConfig(
         api_secret=args.api_secret,
         admin_secret=args.admin_secret,
