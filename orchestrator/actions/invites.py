@@ -13,7 +13,6 @@ from orchestrator.actions.sessions import load_session_for, now, stage_event
 from orchestrator.auth.tokens import new_token, token_hash
 from orchestrator.db.models import CodeUser, Invite, Participant, VideoSession
 from orchestrator.domain.errors import Conflict, NotFound
-from orchestrator.domain.session_state import FINISHED
 from orchestrator.domain.types import ParticipantKind, SessionStatus
 
 
@@ -62,7 +61,7 @@ async def do_accept_invite(
     if invite is None or invite.expires_at <= datetime.now(UTC):
         raise NotFound("this invite link is unknown or has expired", code="invite_invalid")
     session = await db.get(VideoSession, invite.session_id)
-    if session is None or session.status in FINISHED and session.status is SessionStatus.CANCELLED:
+    if session is None or session.status is SessionStatus.CANCELLED:
         raise NotFound("this invite link is unknown or has expired", code="invite_invalid")
     fresh: str | None = None
     if code_user is None or code_user.organisation_id != session.organisation_id:
