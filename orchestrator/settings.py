@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     janus_api_secret: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-janus-api-secret")
     janus_admin_secret: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-janus-admin-secret")
     janus_videoroom_admin_key: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-videoroom-key")
+    janus_request_timeout_seconds: float = 10.0
+    janus_keepalive_seconds: float = 20.0
+    janus_health_interval_seconds: float = 5.0
 
     stun_urls: list[str] = Field(default_factory=list)
     turn_urls: list[str] = Field(default_factory=list)

@@ -153,15 +153,20 @@ class VideoRoom:
     async def rtp_forward(
         self,
         room: str,
+        secret: str,
         publisher_id: str,
         streams: list[ForwardStream],
         host: str = "127.0.0.1",
     ) -> list[Forwarder]:
-        """Forward a publisher's streams as plain RTP to ``host``; the new forwarders."""
+        """Forward a publisher's streams as plain RTP to ``host``; the new forwarders.
+
+        Needs the room secret and (``lock_rtp_forward``) the plugin's admin key.
+        """
         data = await self._request(
             {
                 "request": "rtp_forward",
                 "room": room,
+                "secret": secret,
                 "publisher_id": publisher_id,
                 "host": host,
                 "streams": [stream.model_dump(exclude_none=True) for stream in streams],
@@ -170,11 +175,14 @@ class VideoRoom:
         )
         return [Forwarder.model_validate(entry) for entry in data.get("forwarders", [])]
 
-    async def stop_rtp_forward(self, room: str, publisher_id: str, stream_id: int) -> None:
+    async def stop_rtp_forward(
+        self, room: str, secret: str, publisher_id: str, stream_id: int
+    ) -> None:
         await self._request(
             {
                 "request": "stop_rtp_forward",
                 "room": room,
+                "secret": secret,
                 "publisher_id": publisher_id,
                 "stream_id": stream_id,
             },

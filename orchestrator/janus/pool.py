@@ -1,0 +1,242 @@
+"""The pool of Janus nodes: health, load, placement of new rooms, lookup by name.
+
+Every node gets one long-lived control session with one VideoRoom handle
+(carrying the plugin's admin key) for room management, re-created when Janus
+loses it. A health check asks each node for ``info`` and its room list; the
+load of a node is the number of participants in its rooms, then its number of
+rooms. A new room goes to the least-loaded node that is healthy and not
+draining; a placed room counts at once, so a burst of calls spreads over the
+nodes before the next check. Existing rooms stay reachable by node name
+(stored on the session row) whatever the node's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+import aiohttp
+
+from orchestrator.domain.errors import ServiceUnavailable
+from orchestrator.janus.admin import VIDEOROOM_PLUGIN, JanusAdmin
+from orchestrator.janus.client import JanusClient, JanusSession
+from orchestrator.janus.errors import JanusError, JanusUnreachable
+from orchestrator.janus.videoroom import VideoRoom
+from orchestrator.settings import JanusNode, Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PoolSecrets:
+    """What the orchestrator alone holds for talking to Janus."""
+
+    api_secret: str
+    admin_secret: str
+    videoroom_admin_key: str
+
+
+@dataclass(frozen=True, order=True)
+class NodeLoad:
+    """How busy a node is; compares by participants first, then rooms."""
+
+    participants: int = 0
+    rooms: int = 0
+
+
+class JanusNodeConnection:
+    """One node: its API clients, control session, health, load and draining flag."""
+
+    def __init__(
+        self,
+        node: JanusNode,
+        secrets: PoolSecrets,
+        *,
+        http: aiohttp.ClientSession,
+        request_timeout: float,
+        keepalive_interval: float,
+    ) -> None:
+        self.node = node
+        self.client = JanusClient(
+            node.url,
+            http=http,
+            node_name=node.name,
+            api_secret=secrets.api_secret,
+            request_timeout=request_timeout,
+            keepalive_interval=keepalive_interval,
+        )
+        self.admin = JanusAdmin(
+            node.admin_url,
+            secrets.admin_secret,
+            http=http,
+            node_name=node.name,
+            request_timeout=request_timeout,
+        )
+        self._admin_key = secrets.videoroom_admin_key
+        self._session: JanusSession | None = None
+        self._videoroom: VideoRoom | None = None
+        self._lock = asyncio.Lock()
+        self.healthy = False
+        self.draining = False
+        self.load = NodeLoad()
+        self.last_error: str | None = "not checked yet"
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def accepts_new_rooms(self) -> bool:
+        return self.healthy and not self.draining
+
+    async def videoroom(self) -> VideoRoom:
+        """The control VideoRoom handle, opening a fresh session if the old one is gone."""
+        async with self._lock:
+            if self._videoroom is None or self._session is None or not self._session.alive:
+                if self._session is not None:
+                    await self._session.destroy()
+                self._session = await self.client.create_session()
+                handle = await self._session.attach(VIDEOROOM_PLUGIN)
+                self._videoroom = VideoRoom(handle, self._admin_key)
+            return self._videoroom
+
+    async def check(self) -> bool:
+        """Refresh health and load; True when the node answered properly."""
+        try:
+            await self.client.info()
+            rooms = await (await self.videoroom()).list_rooms()
+        except (JanusUnreachable, JanusError) as error:
+            if self.healthy:
+                log.warning("janus node %s unhealthy: %s", self.name, error)
+            self.healthy = False
+            self.last_error = str(error)
+            return False
+        self.load = NodeLoad(
+            participants=sum(room.num_participants for room in rooms), rooms=len(rooms)
+        )
+        if not self.healthy:
+            log.info("janus node %s healthy (%s)", self.name, self.load)
+        self.healthy = True
+        self.last_error = None
+        return True
+
+    def count_new_room(self) -> None:
+        self.load = NodeLoad(self.load.participants, self.load.rooms + 1)
+
+    def count_closed_room(self) -> None:
+        self.load = NodeLoad(self.load.participants, max(0, self.load.rooms - 1))
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.destroy()
+        self._session = None
+        self._videoroom = None
+
+
+class JanusPool:
+    """All configured Janus nodes; ``place()`` picks the node for a new room."""
+
+    def __init__(
+        self,
+        nodes: Sequence[JanusNode],
+        secrets: PoolSecrets,
+        *,
+        http: aiohttp.ClientSession,
+        request_timeout: float = 10.0,
+        keepalive_interval: float = 20.0,
+        health_interval: float = 5.0,
+    ) -> None:
+        if not nodes:
+            raise ValueError("the Janus pool needs at least one node")
+        names = [node.name for node in nodes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"Janus node names must be unique: {names}")
+        self._nodes = {
+            node.name: JanusNodeConnection(
+                node,
+                secrets,
+                http=http,
+                request_timeout=request_timeout,
+                keepalive_interval=keepalive_interval,
+            )
+            for node in nodes
+        }
+        self.health_interval = health_interval
+        self._health_task: asyncio.Task[None] | None = None
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def running(cls, settings: Settings) -> AsyncIterator[JanusPool]:
+        """A started pool for the process's lifetime (use in a cleanup context)."""
+        async with aiohttp.ClientSession() as http:
+            pool = cls(
+                settings.janus_nodes,
+                PoolSecrets(
+                    api_secret=settings.janus_api_secret.get_secret_value(),
+                    admin_secret=settings.janus_admin_secret.get_secret_value(),
+                    videoroom_admin_key=settings.janus_videoroom_admin_key.get_secret_value(),
+                ),
+                http=http,
+                request_timeout=settings.janus_request_timeout_seconds,
+                keepalive_interval=settings.janus_keepalive_seconds,
+                health_interval=settings.janus_health_interval_seconds,
+            )
+            await pool.start()
+            try:
+                yield pool
+            finally:
+                await pool.close()
+
+    @property
+    def nodes(self) -> list[JanusNodeConnection]:
+        return list(self._nodes.values())
+
+    def node(self, name: str) -> JanusNodeConnection:
+        """The node a room lives on, by the name stored with the session."""
+        try:
+            return self._nodes[name]
+        except KeyError:
+            raise ServiceUnavailable(
+                f"Janus node {name!r} is not configured", data={"node": name}
+            ) from None
+
+    def place(self) -> JanusNodeConnection:
+        """The least-loaded healthy, non-draining node; counts the new room on it."""
+        candidates = [node for node in self._nodes.values() if node.accepts_new_rooms]
+        if not candidates:
+            raise ServiceUnavailable(
+                "no healthy Janus node accepts new calls",
+                data={"nodes": {n.name: n.last_error for n in self._nodes.values()}},
+            )
+        chosen = min(candidates, key=lambda node: (node.load, node.name))
+        chosen.count_new_room()
+        return chosen
+
+    def set_draining(self, name: str, draining: bool = True) -> None:
+        """Stop (or resume) placing new rooms on a node; its running calls go on."""
+        self.node(name).draining = draining
+
+    async def check_health(self) -> None:
+        """One health round over all nodes, concurrently."""
+        await asyncio.gather(*(node.check() for node in self._nodes.values()))
+
+    async def start(self) -> None:
+        """First health round, then the periodic checks in the background."""
+        await self.check_health()
+        self._health_task = asyncio.create_task(self._check_periodically(), name="janus-health")
+
+    async def _check_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(self.health_interval)
+            await self.check_health()
+
+    async def close(self) -> None:
+        if self._health_task is not None:
+            self._health_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._health_task
+            self._health_task = None
+        await asyncio.gather(*(node.close() for node in self._nodes.values()))
