@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = 8080
-    public_url: str = "http://127.0.0.1:8080"
+    public_url: str | None = None
     instance_name: str = "orchestrator-1"
 
     database_url: str = "sqlite+aiosqlite:///./var/fernblick.sqlite3"
@@ -99,7 +99,9 @@ class Settings(BaseSettings):
             names = ", ".join(f"FERNBLICK_{n.upper()}" for n in sample)
             raise ValueError(f"refusing to start in production with sample secrets: {names}")
         if self.database_url.startswith("sqlite"):
-            raise ValueError("refusing to start in production on SQLite: set FERNBLICK_DATABASE_URL")
+            raise ValueError(
+                "refusing to start in production on SQLite: set FERNBLICK_DATABASE_URL"
+            )
         return self
 
     @cached_property
@@ -107,7 +109,12 @@ class Settings(BaseSettings):
         """Cookies carry ``Secure`` in production or when served over HTTPS."""
         if self.cookie_secure is not None:
             return self.cookie_secure
-        return self.env == "production" or self.public_url.startswith("https://")
+        return self.env == "production" or self.site_url.startswith("https://")
+
+    @property
+    def site_url(self) -> str:
+        """The address browsers use (links, QR codes); defaults to host and port."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def is_sqlite(self) -> bool:

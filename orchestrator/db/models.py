@@ -122,7 +122,9 @@ class Employee(Base):
 class TeamMember(Base):
     __tablename__ = "team_members"
 
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
     employee_id: Mapped[int] = mapped_column(
         ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
     )
@@ -135,7 +137,9 @@ class LoginSession(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id", ondelete="CASCADE"), index=True)
+    employee_id: Mapped[int] = mapped_column(
+        ForeignKey("employees.id", ondelete="CASCADE"), index=True
+    )
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
@@ -163,7 +167,9 @@ class Device(Base):
 class DeviceResponsibleEmployee(Base):
     __tablename__ = "device_responsible_employees"
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
     employee_id: Mapped[int] = mapped_column(
         ForeignKey("employees.id", ondelete="CASCADE"), primary_key=True
     )
@@ -172,8 +178,12 @@ class DeviceResponsibleEmployee(Base):
 class DeviceResponsibleTeam(Base):
     __tablename__ = "device_responsible_teams"
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class CodeUser(Base):
@@ -203,7 +213,9 @@ class Ticket(Base):
         _enum(TicketStatus, "ticket_status"), default=TicketStatus.OPEN
     )
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -212,7 +224,9 @@ class VideoSession(Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "number"),
         Index("ix_video_sessions_org_created", "organisation_id", "created_at", "id"),
-        Index("ix_video_sessions_org_status_created", "organisation_id", "status", "created_at", "id"),
+        Index(
+            "ix_video_sessions_org_status_created", "organisation_id", "status", "created_at", "id"
+        ),
         Index("ix_video_sessions_org_updated", "organisation_id", "updated_at", "id"),
         Index("ix_video_sessions_device", "device_id", "created_at"),
         Index("ix_video_sessions_requester", "requester_id", "created_at"),
@@ -226,8 +240,12 @@ class VideoSession(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     contact: Mapped[str] = mapped_column(String(320), default="")
     labels: Mapped[list[str]] = mapped_column(JSON, default=list)
-    requester_id: Mapped[int | None] = mapped_column(ForeignKey("code_users.id", ondelete="SET NULL"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    requester_id: Mapped[int | None] = mapped_column(
+        ForeignKey("code_users.id", ondelete="SET NULL")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL")
+    )
     visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "visibility"))
     status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus, "session_status"))
     recording_consent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -344,7 +362,9 @@ class Invite(Base):
         ForeignKey("video_sessions.id", ondelete="CASCADE"), index=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column()
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,173 @@
+"""The orchestrator's aiohttp application: one factory, one cleanup context per resource.
+
+State lives under typed ``web.AppKey``s; each external resource (database, bus,
+fan-out, outbox relay, Janus pool) has a cleanup context, so it is closed exactly
+when its start-up succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from orchestrator.actions.unit_of_work import UnitOfWork
+from orchestrator.api import admin, auth, code_users, devices, sessions, tickets
+from orchestrator.api.keys import SETTINGS_KEY, UOW_KEY
+from orchestrator.api.openapi import build_openapi, render_docs
+from orchestrator.api.problems import problem_middleware
+from orchestrator.api.routing import Api
+from orchestrator.db.engine import create_engine, create_session_factory
+from orchestrator.events.bus import MessageBus, create_bus
+from orchestrator.events.relay import OutboxRelay
+from orchestrator.realtime.fanout import EVENTS_CHANNEL, Fanout, create_fanout
+from orchestrator.realtime.ws import LiveHub, require_actor
+from orchestrator.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BUS_KEY = web.AppKey("bus", MessageBus)
+FANOUT_KEY = web.AppKey("fanout", Fanout)
+RELAY_KEY = web.AppKey("relay", OutboxRelay)
+HUB_KEY = web.AppKey("hub", LiveHub)
+OPENAPI_KEY = web.AppKey("openapi", dict)
+
+API_MODULES = (auth, sessions, code_users, devices, tickets, admin)
+
+
+def all_routes() -> Api:
+    combined = Api()
+    for module in API_MODULES:
+        combined.routes.extend(module.api.routes)
+    return combined
+
+
+def _version() -> str:
+    try:
+        return metadata.version("fernblick")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[problem_middleware, security_headers],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS_KEY] = settings
+    routes = all_routes()
+    app[OPENAPI_KEY] = build_openapi(routes.routes, title="Fernblick API", version=_version())
+    routes.install(app)
+    app.router.add_get("/api/openapi.json", openapi_json)
+    app.router.add_get("/api/docs", openapi_docs)
+    app.router.add_get("/api/ws", websocket)
+    app.router.add_get("/healthz", healthz)
+    app.cleanup_ctx.extend([database, message_bus, fanout_and_hub, outbox_relay])
+    _add_web(app, settings.web_dist_dir)
+    return app
+
+
+async def database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS_KEY]
+    engine = create_engine(settings)
+    factory = create_session_factory(engine)
+    app[UOW_KEY] = UnitOfWork(factory, on_commit=lambda: _wake_relay(app))
+    yield
+    await engine.dispose()
+
+
+def _wake_relay(app: web.Application) -> None:
+    relay = app.get(RELAY_KEY)
+    if relay is not None:
+        relay.wake()
+
+
+async def message_bus(app: web.Application) -> AsyncIterator[None]:
+    bus = create_bus(app[SETTINGS_KEY])
+    await bus.connect()
+    app[BUS_KEY] = bus
+    yield
+    await bus.close()
+
+
+async def fanout_and_hub(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS_KEY]
+    fanout = create_fanout(settings)
+    await fanout.start()
+    hub = LiveHub(app[UOW_KEY], settings.ws_queue_size)
+    subscription = await fanout.subscribe(EVENTS_CHANNEL, hub.on_message, hub.gap)
+    app[FANOUT_KEY] = fanout
+    app[HUB_KEY] = hub
+    yield
+    await hub.close_all()
+    await fanout.unsubscribe(subscription)
+    await fanout.close()
+
+
+async def outbox_relay(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS_KEY]
+    relay = OutboxRelay(
+        app[UOW_KEY].session_factory,
+        app[BUS_KEY],
+        app[FANOUT_KEY],
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    await relay.start()
+    app[RELAY_KEY] = relay
+    yield
+    await relay.stop()
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(request.app[OPENAPI_KEY])
+
+
+async def openapi_docs(request: web.Request) -> web.Response:
+    return web.Response(text=render_docs(request.app[OPENAPI_KEY]), content_type="text/html")
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    actor = await require_actor(request)
+    return await request.app[HUB_KEY].serve(request, actor)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
+    response: web.StreamResponse = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+LANDING = """<!doctype html><html lang="de"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>Fernblick</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
+<h1>Fernblick</h1><p>Der Server läuft. / The server is running.</p>
+<p><a href="/api/docs">API-Dokumentation / API documentation</a></p></body></html>"""
+
+
+def _add_web(app: web.Application, dist: Path) -> None:
+    """Serve the built web app (``web/dist``) with its client-side routes."""
+    index = dist / "index.html"
+
+    async def spa(_request: web.Request) -> web.StreamResponse:
+        if index.is_file():
+            return web.FileResponse(index)
+        return web.Response(text=LANDING, content_type="text/html")
+
+    for path in ("/", "/d/{code}", "/i/{token}", "/app", "/app/{tail:.*}", "/m", "/m/{tail:.*}"):
+        app.router.add_get(path, spa)
+    assets = dist / "assets"
+    if assets.is_dir():
+        app.router.add_static("/assets", assets)

@@ -1,0 +1,181 @@
+"""The ``fernblick`` command: migrate, create-admin, create-device, seed-demo, serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from orchestrator.actions.actors import EmployeeActor
+from orchestrator.actions.devices import do_create_device
+from orchestrator.actions.organisation import add_employee, do_create_organisation
+from orchestrator.actions.unit_of_work import UnitOfWork
+from orchestrator.api.qr import device_page_url, qr_png, qr_svg
+from orchestrator.db.engine import create_engine, create_session_factory
+from orchestrator.db.migrate import upgrade
+from orchestrator.db.models import Employee, Organisation
+from orchestrator.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
+from orchestrator.domain.errors import FernblickError
+from orchestrator.domain.types import Role
+from orchestrator.settings import Settings, load_settings
+
+T = TypeVar("T")
+
+
+def _with_uow(settings: Settings, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(settings)
+        try:
+            return await work(UnitOfWork(create_session_factory(engine)))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    upgrade(settings.database_url)
+    print(f"database is up to date ({_safe_url(settings.database_url)})")
+    return 0
+
+
+def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
+    password = args.password or getpass.getpass("password: ")
+
+    async def work(uow: UnitOfWork) -> int:
+        async with uow.transaction() as db:
+            org = await db.scalar(
+                select(Organisation).where(Organisation.name == args.organisation)
+            )
+            if org is None:
+                org = await do_create_organisation(db, name=args.organisation)
+            employee = await add_employee(
+                db,
+                org.id,
+                name=args.name,
+                email=args.email,
+                password=password,
+                role=Role.ADMINISTRATOR,
+            )
+            return employee.id
+
+    employee_id = _with_uow(settings, work)
+    print(f"administrator {args.email} created (id {employee_id}) in {args.organisation!r}")
+    return 0
+
+
+def cmd_create_device(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(uow: UnitOfWork) -> tuple[str, str]:
+        async with uow.transaction() as db:
+            admin = await db.scalar(
+                select(Employee).where(
+                    Employee.email == args.admin_email.lower(), Employee.role == Role.ADMINISTRATOR
+                )
+            )
+            if admin is None:
+                raise FernblickError(
+                    f"no administrator with e-mail {args.admin_email}", field="admin-email"
+                )
+            actor = EmployeeActor(admin.id, admin.organisation_id, admin.role)
+            device = await do_create_device(db, actor, name=args.name, location=args.location)
+            return device.name, device_page_url(settings.site_url, device)
+
+    name, url = _with_uow(settings, work)
+    print(f"device {name!r}: {url}")
+    if args.qr:
+        path = Path(args.qr)
+        path.write_bytes(qr_png(url) if path.suffix.lower() == ".png" else qr_svg(url))
+        print(f"QR code written to {path}")
+    return 0
+
+
+def cmd_seed_demo(settings: Settings, _args: argparse.Namespace) -> int:
+    created = _with_uow(settings, seed_demo)
+    print("demo data created" if created else "demo data exists already")
+    print_demo_logins(settings)
+    return 0
+
+
+def print_demo_logins(settings: Settings) -> None:
+    print(f"\nFernblick: {settings.site_url}")
+    print(f"  back office: {settings.site_url}/app   API docs: {settings.site_url}/api/docs")
+    print(f"  a device page (code user): {settings.site_url}/d/fm200-demo")
+    for login in DEMO_LOGINS:
+        print(f"  {login.role.value:13} {login.email} / {DEMO_PASSWORD}")
+    sys.stdout.flush()
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from orchestrator.app import create_app
+
+    if args.migrate:
+        upgrade(settings.database_url)
+    if args.demo:
+        _with_uow(settings, seed_demo)
+        print_demo_logins(settings)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    head, _, tail = url.rpartition("@")
+    return f"{head.split('://')[0]}://…@{tail}" if head else url
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fernblick", description="Fernblick remote video support")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        run=cmd_migrate
+    )
+    admin = commands.add_parser(
+        "create-admin", help="create an administrator (and the organisation)"
+    )
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Administrator")
+    admin.add_argument("--organisation", default="Fernblick")
+    admin.add_argument("--password", help="prompted for when omitted")
+    admin.set_defaults(run=cmd_create_admin)
+    device = commands.add_parser("create-device", help="create a device; prints its page URL")
+    device.add_argument("--admin-email", required=True, help="an administrator of the organisation")
+    device.add_argument("--name", required=True)
+    device.add_argument("--location", default="")
+    device.add_argument("--qr", help="write the QR code to this .svg or .png file")
+    device.set_defaults(run=cmd_create_device)
+    commands.add_parser("seed-demo", help="create demo data").set_defaults(run=cmd_seed_demo)
+    serve = commands.add_parser("serve", help="run the orchestrator")
+    serve.add_argument("--no-migrate", dest="migrate", action="store_false", help="skip migrations")
+    serve.add_argument("--demo", action="store_true", help="seed demo data and print the logins")
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        print(f"fernblick: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.run(settings, args))
+    except FernblickError as error:
+        print(f"fernblick: {error.detail}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
