@@ -114,6 +114,11 @@ class JanusFactory:
         self.started.append(node)
         return node
 
+    def restart(self, node: RunningJanus) -> None:
+        """Start a fresh process on ``node``'s configuration (same name and ports)."""
+        stop_janus(node.process)
+        node.process = start_janus(node.config, node.config_dir, log_path=node.log_path)
+
     def stop_all(self) -> None:
         for node in self.started:
             stop_janus(node.process)

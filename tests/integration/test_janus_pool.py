@@ -1,0 +1,148 @@
+"""The Janus pool on two real nodes: placement, health, draining, lookup."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from orchestrator.domain.errors import ServiceUnavailable
+from orchestrator.janus.pool import JanusPool, NodeLoad
+from orchestrator.janus.rooms import RoomService
+from orchestrator.settings import load_settings
+from tests.support.janus_clients import http_fixture  # noqa: F401
+from tests.support.janus_server import (  # noqa: F401
+    TEST_SECRETS,
+    JanusFactory,
+    RunningJanus,
+    janus_factory_fixture,
+)
+
+pytestmark = pytest.mark.janus
+
+
+@pytest.fixture(name="two_nodes")
+def two_nodes_fixture(janus_factory: JanusFactory) -> tuple[RunningJanus, RunningJanus]:
+    return janus_factory.start("node-a"), janus_factory.start("node-b")
+
+
+@pytest.fixture(name="pool")
+async def pool_fixture(
+    two_nodes: tuple[RunningJanus, RunningJanus], http: aiohttp.ClientSession
+) -> AsyncIterator[JanusPool]:
+    pool = JanusPool(
+        [node.node for node in two_nodes], TEST_SECRETS, http=http, health_interval=3600
+    )
+    await pool.start()
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+def room_service(pool: JanusPool, nodes: tuple[RunningJanus, RunningJanus]) -> RoomService:
+    settings = load_settings(
+        janus_nodes=[node.node for node in nodes],
+        janus_api_secret=TEST_SECRETS.api_secret,
+        janus_admin_secret=TEST_SECRETS.admin_secret,
+        janus_videoroom_admin_key=TEST_SECRETS.videoroom_admin_key,
+    )
+    return RoomService(pool, settings)
+
+
+async def test_both_nodes_start_healthy_and_empty(pool: JanusPool) -> None:
+    assert [(node.name, node.healthy, node.load) for node in pool.nodes] == [
+        ("node-a", True, NodeLoad()),
+        ("node-b", True, NodeLoad()),
+    ]
+
+
+async def test_new_rooms_spread_over_the_least_loaded_nodes(
+    pool: JanusPool, two_nodes: tuple[RunningJanus, RunningJanus]
+) -> None:
+    rooms = room_service(pool, two_nodes)
+    opened = [await rooms.open_room(f"spread-{index}") for index in range(4)]
+
+    assert sorted(room.node for room in opened) == ["node-a", "node-a", "node-b", "node-b"]
+    await pool.check_health()
+    assert {node.name: node.load.rooms for node in pool.nodes} == {"node-a": 2, "node-b": 2}
+    for room in opened:
+        await rooms.close_room(room)
+
+
+async def test_a_killed_node_turns_unhealthy_and_new_rooms_avoid_it(
+    pool: JanusPool, two_nodes: tuple[RunningJanus, RunningJanus]
+) -> None:
+    node_b = two_nodes[1]
+    rooms = room_service(pool, two_nodes)
+    node_b.kill()
+
+    await pool.check_health()
+
+    assert pool.node("node-a").healthy
+    assert not pool.node("node-b").healthy
+    assert pool.node("node-b").last_error
+    opened = [await rooms.open_room(f"survivor-{index}") for index in range(3)]
+    assert {room.node for room in opened} == {"node-a"}
+    for room in opened:
+        await rooms.close_room(room)
+
+
+async def test_no_healthy_node_means_service_unavailable(
+    pool: JanusPool, two_nodes: tuple[RunningJanus, RunningJanus]
+) -> None:
+    for node in two_nodes:
+        node.kill()
+    await pool.check_health()
+
+    with pytest.raises(ServiceUnavailable) as caught:
+        pool.place()
+    assert caught.value.status == 503
+    assert set(caught.value.data["nodes"]) == {"node-a", "node-b"}
+
+
+async def test_a_draining_node_gets_no_new_rooms_but_keeps_its_own(
+    pool: JanusPool, two_nodes: tuple[RunningJanus, RunningJanus]
+) -> None:
+    rooms = room_service(pool, two_nodes)
+    pool.set_draining("node-a")
+    opened = [await rooms.open_room(f"drain-{index}") for index in range(2)]
+    assert {room.node for room in opened} == {"node-b"}
+
+    pool.set_draining("node-b")
+    with pytest.raises(ServiceUnavailable):
+        pool.place()
+    ticket = await rooms.admit(opened[0], "late-joiner")
+    assert ticket.room_id == opened[0].room_id
+    for room in opened:
+        await rooms.close_room(room)
+
+
+async def test_a_restarted_node_is_healthy_again_with_a_fresh_control_session(
+    pool: JanusPool, janus_factory: JanusFactory
+) -> None:
+    # node-b's process dies; a new process takes over its name and ports
+    node_b = janus_factory.started[1]
+    node_b.kill()
+    await pool.check_health()
+    assert not pool.node("node-b").healthy
+
+    janus_factory.restart(node_b)
+    await pool.check_health()
+
+    assert pool.node("node-b").healthy
+    assert await (await pool.node("node-b").videoroom()).list_rooms() == []
+
+
+async def test_an_unknown_node_name_is_service_unavailable(pool: JanusPool) -> None:
+    with pytest.raises(ServiceUnavailable):
+        pool.node("node-z")
+
+
+async def test_node_names_must_be_unique(
+    two_nodes: tuple[RunningJanus, RunningJanus], http: aiohttp.ClientSession
+) -> None:
+    node = two_nodes[0].node
+    with pytest.raises(ValueError, match="unique"):
+        JanusPool([node, node], TEST_SECRETS, http=http)
