@@ -12,16 +12,21 @@ import shutil
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 import pytest_asyncio
+from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from orchestrator.actions.unit_of_work import UnitOfWork
+from orchestrator.app import create_app
 from orchestrator.db.engine import create_engine, create_session_factory
 from orchestrator.db.migrate import upgrade
 from orchestrator.db.models import Base
 from orchestrator.settings import Settings
+from tests.support.world import World, build_world
 
 PG_ADMIN_DSN = os.environ.get("FERNBLICK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -59,7 +64,7 @@ def pg_database(worker_name: str) -> Iterator[str]:
     """A migrated PostgreSQL database for this worker, dropped at the end."""
     import asyncio
 
-    name = f"fernblick_test_{worker_name}"
+    name = f"fernblick_test_{worker_name}_{os.getpid()}"
 
     async def recreate() -> None:
         conn = await asyncpg.connect(PG_ADMIN_DSN)
@@ -93,18 +98,20 @@ async def _truncate_all(database: str) -> None:
 
 @pytest_asyncio.fixture(params=["sqlite", "postgresql"])
 async def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_database: str
 ) -> AsyncIterator[str]:
-    """A fresh, migrated, empty database of each kind."""
+    """A fresh, migrated, empty database of each kind.
+
+    Both templates are taken as arguments, not with ``getfixturevalue``: they run
+    ``asyncio.run``, which must happen before this fixture's event loop is running.
+    """
     if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "fernblick.sqlite3"
-        shutil.copy(template, path)
+        shutil.copy(sqlite_template, path)
         yield f"sqlite+aiosqlite:///{path}"
     else:
-        database: str = request.getfixturevalue("pg_database")
-        await _truncate_all(database)
-        yield pg_async_url(database)
+        await _truncate_all(pg_database)
+        yield pg_async_url(pg_database)
 
 
 @pytest.fixture
@@ -128,3 +135,19 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_session_factory(engine)
+
+
+@pytest.fixture
+def uow(session_factory: async_sessionmaker[AsyncSession]) -> UnitOfWork:
+    return UnitOfWork(session_factory)
+
+
+@pytest_asyncio.fixture
+async def world(uow: UnitOfWork) -> World:
+    return await build_world(uow)
+
+
+@pytest_asyncio.fixture
+async def client(aiohttp_client: Any, settings: Settings, world: World) -> TestClient:
+    """An API client of a running app, on a database holding ``world``."""
+    return await aiohttp_client(create_app(settings))

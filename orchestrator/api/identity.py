@@ -19,7 +19,6 @@ from orchestrator.domain.errors import CsrfFailed
 
 SESSION_COOKIE = "fernblick_session"
 CSRF_HEADER = "X-CSRF-Token"
-_IDENTITY = "fernblick.identity"
 
 
 @dataclass(frozen=True)
@@ -27,6 +26,9 @@ class Identity:
     employee: EmployeeIdentity | None = None
     code_user: CodeUserActor | None = None
     cookie_token: str | None = None
+
+
+_IDENTITY = web.RequestKey("identity", Identity)
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -40,7 +42,7 @@ def bearer_token(request: web.Request) -> str | None:
 async def identify(request: web.Request, *, query_token: bool = False) -> Identity:
     """Resolve the caller once per request; unknown or expired credentials mean anonymous."""
     cached = request.get(_IDENTITY)
-    if isinstance(cached, Identity):
+    if cached is not None:
         return cached
     cookie = request.cookies.get(SESSION_COOKIE)
     token = bearer_token(request) or (request.query.get("token") if query_token else None)
