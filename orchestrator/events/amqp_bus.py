@@ -1,0 +1,190 @@
+"""The production message bus on RabbitMQ (aio-pika; see docs/decisions/0001-aio-pika.md).
+
+Topology, declared idempotently by every process that uses it:
+
+- ``<exchange>``: a durable topic exchange; events are published to it with their
+  type as routing key, persistent, under publisher confirms.
+- ``<queue>``: a durable quorum queue per consumer, bound with its binding keys. The
+  broker counts deliveries (``x-delivery-limit``), so a poison message is bounded
+  even when it crashes the consuming process rather than raising.
+- ``<exchange>.dead`` (direct) and ``<queue>.dead``: where a queue's messages go once
+  the limit is used up, or at once when they are not a valid event.
+
+The connection is aio-pika's robust one: after the broker closes it, it reconnects
+and restores channels, declarations and consumers. Publishes made meanwhile wait for
+the reconnect up to ``publish_timeout`` and then fail, so the caller (the outbox
+relay) retries; unacknowledged deliveries come back from the broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Sequence
+from functools import partial
+
+import aio_pika
+import aiormq
+from aio_pika.abc import (
+    AbstractExchange,
+    AbstractIncomingMessage,
+    AbstractRobustConnection,
+    ExchangeType,
+)
+from pydantic import ValidationError
+
+from orchestrator.events.bus import DEFAULT_MAX_DELIVERIES, EventHandler
+from orchestrator.events.schemas import Event
+
+log = logging.getLogger(__name__)
+
+_SETTLE_ERRORS = (aiormq.exceptions.AMQPError, ConnectionError, RuntimeError)
+
+
+class AmqpBus:
+    """A ``MessageBus`` on one robust RabbitMQ connection."""
+
+    def __init__(
+        self,
+        url: str,
+        exchange: str,
+        *,
+        connection_name: str = "fernblick",
+        prefetch: int = 32,
+        max_deliveries: int = DEFAULT_MAX_DELIVERIES,
+        publish_timeout: float = 10.0,
+        reconnect_interval: float = 1.0,
+        retry_delay: float = 0.2,
+    ) -> None:
+        if max_deliveries < 1:
+            raise ValueError("max_deliveries must be at least 1")
+        self._url = url
+        self._exchange_name = exchange
+        self._dead_exchange_name = f"{exchange}.dead"
+        self._connection_name = connection_name
+        self._prefetch = prefetch
+        self._max_deliveries = max_deliveries
+        self._publish_timeout = publish_timeout
+        self._reconnect_interval = reconnect_interval
+        self._retry_delay = retry_delay
+        self._connection: AbstractRobustConnection | None = None
+        self._exchange: AbstractExchange | None = None
+
+    async def connect(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self._url,
+            client_properties={"connection_name": self._connection_name},
+            reconnect_interval=self._reconnect_interval,
+        )
+        channel = await self._connection.channel(publisher_confirms=True)
+        self._exchange = await channel.declare_exchange(
+            self._exchange_name, ExchangeType.TOPIC, durable=True
+        )
+
+    async def publish(self, event: Event) -> None:
+        """Publish persistently and wait for the broker's confirm.
+
+        Raises ``TimeoutError`` while the broker stays unreachable, and aio-pika's
+        errors when the connection drops before the confirm arrived; the event may
+        then have been routed anyway, which idempotent consumers tolerate.
+        """
+        if self._exchange is None:
+            raise RuntimeError("AmqpBus.connect() was not called")
+        message = aio_pika.Message(
+            body=event.model_dump_json().encode(),
+            content_type="application/json",
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=event.id,
+            type=event.type,
+            timestamp=event.occurred_at,
+        )
+        async with asyncio.timeout(self._publish_timeout):
+            await self._exchange.publish(message, routing_key=event.type, mandatory=False)
+
+    async def consume(self, queue: str, binding_keys: Sequence[str], handler: EventHandler) -> None:
+        """Declare the queue and its dead-letter queue, bind, and start consuming."""
+        if self._connection is None:
+            raise RuntimeError("AmqpBus.connect() was not called")
+        channel = await self._connection.channel()
+        await channel.set_qos(prefetch_count=self._prefetch)
+        dead_exchange = await channel.declare_exchange(
+            self._dead_exchange_name, ExchangeType.DIRECT, durable=True
+        )
+        dead_queue = await channel.declare_queue(f"{queue}.dead", durable=True)
+        await dead_queue.bind(dead_exchange, routing_key=queue)
+        exchange = await channel.declare_exchange(
+            self._exchange_name, ExchangeType.TOPIC, durable=True
+        )
+        amqp_queue = await channel.declare_queue(
+            queue,
+            durable=True,
+            arguments={
+                "x-queue-type": "quorum",
+                # The broker dead-letters a message returned more than this many times.
+                "x-delivery-limit": self._max_deliveries - 1,
+                "x-dead-letter-exchange": self._dead_exchange_name,
+                "x-dead-letter-routing-key": queue,
+            },
+        )
+        for key in binding_keys:
+            await amqp_queue.bind(exchange, routing_key=key)
+        # Deliveries arrive as concurrent tasks; the lock (FIFO) handles them one at a
+        # time in arrival order, which is queue order.
+        in_order = asyncio.Lock()
+        await amqp_queue.consume(partial(self._on_message, queue, handler, in_order))
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+            self._exchange = None
+
+    async def _on_message(
+        self,
+        queue: str,
+        handler: EventHandler,
+        in_order: asyncio.Lock,
+        message: AbstractIncomingMessage,
+    ) -> None:
+        async with in_order:
+            if message.channel.is_closed:
+                # Delivered on a connection that has since closed: the broker has
+                # already put it back, and an ack could not reach it anyway.
+                return
+            try:
+                event = Event.model_validate_json(message.body)
+            except ValidationError:
+                log.error("queue %s: not a valid event, dead-lettered: %r", queue, message.body)
+                await _settle(message.reject(requeue=False), queue)
+                return
+            try:
+                await handler(event)
+            except Exception:
+                delivery = _earlier_deliveries(message) + 1
+                log.warning(
+                    "queue %s: handling %s %s failed (delivery %d of %d)",
+                    queue,
+                    event.type,
+                    event.id,
+                    delivery,
+                    self._max_deliveries,
+                    exc_info=True,
+                )
+                await asyncio.sleep(self._retry_delay * delivery)
+                await _settle(message.nack(requeue=True), queue)
+                return
+            await _settle(message.ack(), queue)
+
+
+def _earlier_deliveries(message: AbstractIncomingMessage) -> int:
+    """How often a quorum queue delivered this message before (0 on first delivery)."""
+    count = message.headers.get("x-delivery-count")
+    return count if isinstance(count, int) else 0
+
+
+async def _settle(outcome: Awaitable[None], queue: str) -> None:
+    """Ack, nack or reject; when the channel is gone the broker redelivers by itself."""
+    try:
+        await outcome
+    except _SETTLE_ERRORS as exc:
+        log.info("queue %s: could not settle a delivery (%s); it will be redelivered", queue, exc)
