@@ -240,3 +240,57 @@ async def test_unreachable_node_is_service_unavailable(http: aiohttp.ClientSessi
     assert isinstance(caught.value, ServiceUnavailable)
     assert caught.value.status == 503
     assert caught.value.data == {"node": "gone"}
+
+
+async def test_api_secret_and_token_are_alternatives(
+    janus_node: RunningJanus,
+    admin: JanusAdmin,
+    http: aiohttp.ClientSession,
+) -> None:
+    """Janus accepts a request if EITHER its apisecret OR its token is valid."""
+    await admin.add_token("alternative-token")
+    with_secret_only = JanusClient(
+        janus_node.url, http=http, api_secret=janus_node.secrets.api_secret
+    )
+    token_and_wrong_secret = JanusClient(
+        janus_node.url, http=http, api_secret="wrong", token="alternative-token"
+    )
+    secret_and_wrong_token = JanusClient(
+        janus_node.url, http=http, api_secret=janus_node.secrets.api_secret, token="wrong"
+    )
+    for client in (with_secret_only, token_and_wrong_secret, secret_and_wrong_token):
+        session = await client.create_session()
+        await session.destroy()
+
+    await admin.remove_token("alternative-token")
+    with pytest.raises(JanusUnauthorized):
+        await token_and_wrong_secret.create_session()
+
+
+async def test_browsers_reach_the_websocket_transport_with_their_token_only(
+    janus_node: RunningJanus,
+    admin: JanusAdmin,
+    http: aiohttp.ClientSession,
+) -> None:
+    """The node's public URL (WebSockets, as janus.js uses it) honours token auth."""
+    await admin.add_token("websocket-token")
+    async with http.ws_connect(janus_node.public_url, protocols=("janus-protocol",)) as socket:
+        await socket.send_json({"janus": "create", "transaction": "no-token"})
+        refused = await socket.receive_json(timeout=10)
+        await socket.send_json(
+            {"janus": "create", "transaction": "with-token", "token": "websocket-token"}
+        )
+        accepted = await socket.receive_json(timeout=10)
+        await socket.send_json(
+            {
+                "janus": "destroy",
+                "transaction": "bye",
+                "token": "websocket-token",
+                "session_id": accepted["data"]["id"],
+            }
+        )
+        await socket.receive_json(timeout=10)
+    await admin.remove_token("websocket-token")
+
+    assert (refused["janus"], refused["error"]["code"]) == ("error", 403)
+    assert accepted["janus"] == "success"

@@ -213,3 +213,11 @@ async def test_keys_that_could_break_token_prefixes_are_refused(rooms: RoomServi
     with pytest.raises(InvalidInput):
         await rooms.admit(room, "a.b")
     await rooms.close_room(room)
+
+
+async def test_the_pool_runs_from_the_settings(janus_node: RunningJanus) -> None:
+    async with JanusPool.running(settings_for(janus_node)) as pool:
+        assert [(node.name, node.healthy) for node in pool.nodes] == [(janus_node.name, True)]
+        rooms = RoomService(pool, settings_for(janus_node))
+        room = await rooms.open_room("from-settings")
+        await rooms.close_room(room)
