@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-secret-key")
     cookie_secure: bool | None = None
     login_session_hours: int = 12
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
     invite_valid_hours: int = 72
     max_body_bytes: int = 1_048_576
     outbox_poll_seconds: float = 0.5

@@ -28,6 +28,10 @@ from orchestrator.db.models import Base
 from orchestrator.settings import Settings
 from tests.support.world import World, build_world
 
+# Cheap password hashing for the test suite (hashes record their own cost).
+os.environ.setdefault("FERNBLICK_ARGON2_TIME_COST", "1")
+os.environ.setdefault("FERNBLICK_ARGON2_MEMORY_KIB", "1024")
+
 PG_ADMIN_DSN = os.environ.get("FERNBLICK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
