@@ -1,18 +1,23 @@
 """Janus session upkeep and the event handler, on dedicated real nodes.
 
-Each test starts its own node (short ``session_timeout``, or an event URL), so
+Each test starts its own node (short ``session_timeout``, an event URL or a
+RabbitMQ exchange), so
 the session-wide node keeps its defaults.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import secrets
 from collections.abc import AsyncIterator
 
+import aio_pika
 import aiohttp
 import pytest
 from aiohttp import web
 
+from janus_config.render import RabbitMqTarget
 from orchestrator.janus.admin import VIDEOROOM_PLUGIN, JanusAdmin
 from orchestrator.janus.client import JanusClient, JanusSession, JsonObject
 from orchestrator.janus.errors import JanusSessionGone
@@ -125,3 +130,33 @@ async def test_the_sample_event_handler_posts_session_events(
     assert event["event"]["name"] == "created"
     assert event["emitter"] == "with-events"
     await session.destroy()
+
+
+@pytest.mark.rabbitmq
+async def test_the_rabbitmq_event_handler_publishes_to_its_exchange(
+    janus_factory: JanusFactory, http: aiohttp.ClientSession
+) -> None:
+    exchange_name = f"fernblick-test-janus-{secrets.token_hex(4)}"
+    node = janus_factory.start("with-amqp", rabbitmq=RabbitMqTarget(exchange=exchange_name))
+    connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+    try:
+        channel = await connection.channel()
+        exchange = await channel.get_exchange(exchange_name, ensure=True)  # Janus declared it
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.bind(exchange, routing_key="#")
+        session = await orchestrator_client(node, http).create_session()
+
+        async with asyncio.timeout(20), queue.iterator() as messages:
+            async for message in messages:
+                await message.ack()
+                events = json.loads(message.body)
+                created = [e for e in events if e.get("session_id") == session.id]
+                if created:
+                    break
+        assert message.routing_key == "janus.event"
+        assert created[0]["event"]["name"] == "created"
+        assert created[0]["emitter"] == "with-amqp"
+        await session.destroy()
+        await channel.exchange_delete(exchange_name)
+    finally:
+        await connection.close()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from janus_config.render import JanusNodeConfig
+from janus_config.render import EventHandler, JanusNodeConfig, RabbitMqTarget
 from janus_config.start import start_janus, stop_janus
 from orchestrator.janus.pool import PoolSecrets
 from orchestrator.settings import JanusNode
@@ -78,9 +78,16 @@ def start_test_janus(
     *,
     session_timeout: int = 60,
     event_url: str = "",
+    rabbitmq: RabbitMqTarget | None = None,
 ) -> RunningJanus:
-    """Render a config for ``name`` on free ports into ``workdir`` and start Janus."""
+    """Render a config for ``name`` on free ports into ``workdir`` and start Janus.
+
+    Events go to ``event_url`` (sample handler) or ``rabbitmq`` when given.
+    """
     http_port, admin_port, ws_port = free_tcp_ports(3)
+    event_handler: EventHandler = "sample" if event_url else "none"
+    if rabbitmq is not None:
+        event_handler = "rabbitmq"
     config = JanusNodeConfig(
         api_secret=TEST_SECRETS.api_secret,
         admin_secret=TEST_SECRETS.admin_secret,
@@ -89,8 +96,9 @@ def start_test_janus(
         http_port=http_port,
         admin_port=admin_port,
         ws_port=ws_port,
-        event_handler="sample" if event_url else "none",
+        event_handler=event_handler,
         event_url=event_url,
+        rabbitmq=rabbitmq or RabbitMqTarget(),
         session_timeout=session_timeout,
         debug_level=4,
     )
@@ -107,10 +115,19 @@ class JanusFactory:
     base: Path
     started: list[RunningJanus] = field(default_factory=list)
 
-    def start(self, name: str, *, session_timeout: int = 60, event_url: str = "") -> RunningJanus:
+    def start(
+        self,
+        name: str,
+        *,
+        session_timeout: int = 60,
+        event_url: str = "",
+        rabbitmq: RabbitMqTarget | None = None,
+    ) -> RunningJanus:
         workdir = self.base / name
         workdir.mkdir(parents=True, exist_ok=True)
-        node = start_test_janus(workdir, name, session_timeout=session_timeout, event_url=event_url)
+        node = start_test_janus(
+            workdir, name, session_timeout=session_timeout, event_url=event_url, rabbitmq=rabbitmq
+        )
         self.started.append(node)
         return node
 
