@@ -24,16 +24,19 @@ UNLABELLED = -1
 class SurfaceParams:
     """Knobs of the feature layer, in working-image pixels."""
 
-    max_features: int = 260
-    min_distance: float = 9.0
+    max_features: int = 160
+    min_distance: float = 12.0
     quality: float = 0.01
     redetect_below: float = 0.8  # fraction of max_features that triggers re-detection
     redetect_every: int = 4      # ...but at most this often (frames)
     ransac_px: float = 1.5       # inlier threshold of a surface's frame-to-frame model
     assign_px: float = 2.0       # residual under which a feature belongs to a surface
-    min_surface: int = 10        # features needed to create / keep fitting a surface
+    min_surface: int = 10        # features needed to keep a surface alive
+    min_fit: int = 6             # features needed to fit a surface's motion in one frame
     new_surface_min: int = 14    # inliers needed to found a new surface
     label_radius: float = 40.0   # new features take the label of a labelled neighbour
+    blur_rel: float = 0.1        # thresholds grow by this fraction of the image motion
+    merge_frames: int = 8        # surfaces that move alike this long become one
 
 
 class SurfaceSet:
@@ -46,6 +49,8 @@ class SurfaceSet:
         self.next_id = 1
         self.motion: dict[int, np.ndarray] = {0: np.eye(3)}  # last frame-to-frame model
         self.since_detect = 0
+        self.alike: dict[tuple[int, int], int] = {}
+        self.merged: dict[int, int] = {}  # absorbed surface id -> surviving id
 
     # ------------------------------------------------------------------ detection
     def _detect(self, img: np.ndarray, existing: np.ndarray) -> np.ndarray:
@@ -82,19 +87,24 @@ class SurfaceSet:
         """
         p = self.p
         src, dst, lab = self.pts[good], new_pts[good], self.labels[good]
+        # LK errors grow with motion blur: loosen the thresholds with the image motion
+        move = float(np.median(np.linalg.norm(dst - src, axis=1))) if len(src) else 0.0
+        self.thr = max(p.assign_px, p.blur_rel * move)
+        self.rthr = max(p.ransac_px, p.blur_rel * move)
         models: dict[int, np.ndarray] = {}
         for s in np.unique(lab):
             if s == UNLABELLED:
                 continue
             m = lab == s
-            if m.sum() < p.min_surface:
+            if m.sum() < p.min_fit:
                 continue
-            h, _ = cv2.findHomography(src[m], dst[m], cv2.RANSAC, p.ransac_px, maxIters=200,
+            h, _ = cv2.findHomography(src[m], dst[m], cv2.RANSAC, self.rthr, maxIters=200,
                                       confidence=0.995)
             if sane(h):
                 models[int(s)] = h
         lab = self._relabel(src, dst, lab, models)
         lab = self._found_surfaces(src, dst, lab, models)
+        lab = self._merge(src, dst, lab, models)
         self.pts, self.labels = dst.astype(np.float32), lab
         self.motion = {s: h for s, h in models.items() if (lab == s).any()}
         self.since_detect += 1
@@ -108,7 +118,6 @@ class SurfaceSet:
         """Keep a feature's label while its surface explains it, else move or unlabel it."""
         lab = lab.copy()
         if not models or not len(src):
-            lab[:] = UNLABELLED
             return lab
         ids = np.array(list(models))
         res = np.stack([np.linalg.norm(apply_h(models[s], src) - dst, axis=1) for s in ids], 1)
@@ -118,8 +127,10 @@ class SurfaceSet:
             own[lab == s] = res[lab == s, j]
         best = np.argmin(res, axis=1)
         best_res = res[np.arange(len(src)), best]
-        keep = own < self.p.assign_px
-        move = ~keep & (best_res < self.p.assign_px)
+        # a surface without a model in this frame keeps its features (it may be refitted)
+        unfit = (lab != UNLABELLED) & ~np.isin(lab, ids)
+        keep = (own < self.thr) | unfit
+        move = ~keep & (best_res < self.thr)
         lab[move] = ids[best[move]]
         lab[~keep & ~move] = UNLABELLED
         return lab
@@ -132,18 +143,64 @@ class SurfaceSet:
             free = np.flatnonzero(lab == UNLABELLED)
             if len(free) < p.new_surface_min:
                 break
-            h, inl = cv2.findHomography(src[free], dst[free], cv2.RANSAC, p.ransac_px,
+            h, inl = cv2.findHomography(src[free], dst[free], cv2.RANSAC, self.rthr,
                                         maxIters=300, confidence=0.995)
             if h is None or not sane(h):
                 break
             inl = inl.ravel().astype(bool)
             if inl.sum() < p.new_surface_min:
                 break
+            # a group an existing surface still roughly explains is noise of that surface
+            near = self._closest(models, src[free[inl]], dst[free[inl]])
+            if near is not None:
+                lab[free[inl]] = near
+                continue
             sid = self.next_id
             self.next_id += 1
             lab[free[inl]] = sid
             models[sid] = h
         return lab
+
+    def _closest(self, models: dict[int, np.ndarray], src: np.ndarray,
+                 dst: np.ndarray) -> int | None:
+        """An existing surface whose model explains these matches within 2x the threshold."""
+        best, best_e = None, 2.0 * self.thr
+        for sid, h in models.items():
+            e = float(np.median(np.linalg.norm(apply_h(h, src) - dst, axis=1)))
+            if e < best_e:
+                best, best_e = sid, e
+        return best
+
+    def _merge(self, src: np.ndarray, dst: np.ndarray, lab: np.ndarray,
+               models: dict[int, np.ndarray]) -> np.ndarray:
+        """Join surfaces whose models have explained each other's features for a while."""
+        ids = sorted(s for s in models if (lab == s).sum() >= self.p.min_fit)
+        seen = set()
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                if a not in models or b not in models:
+                    continue
+                ma, mb = lab == a, lab == b
+                ea = np.median(np.linalg.norm(apply_h(models[b], src[ma]) - dst[ma], axis=1))
+                eb = np.median(np.linalg.norm(apply_h(models[a], src[mb]) - dst[mb], axis=1))
+                key = (a, b)
+                seen.add(key)
+                if ea < 0.5 * self.thr and eb < 0.5 * self.thr:
+                    self.alike[key] = self.alike.get(key, 0) + 1
+                else:
+                    self.alike[key] = 0
+                if self.alike[key] >= self.p.merge_frames:
+                    lab[lab == b] = a
+                    del models[b]
+                    self.merged[b] = a
+        self.alike = {k: v for k, v in self.alike.items() if k in seen}
+        return lab
+
+    def resolve(self, sid: int | None) -> int | None:
+        """Follow merges: the surface that now carries the motion of `sid`."""
+        while sid is not None and sid in self.merged:
+            sid = self.merged[sid]
+        return sid
 
     def _replenish(self, img: np.ndarray) -> None:
         """Detect new corners away from existing ones; label them by a labelled neighbour."""

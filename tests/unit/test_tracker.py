@@ -1,0 +1,127 @@
+"""Behaviour of the point tracker on synthetic frames with known motion.
+
+Frames are a random textured plane warped by known homographies (OpenCV/NumPy only), so
+the true position of every point is exact and nothing outside the repository is needed.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from tracker.bench import Tracker
+from tracker.geometry import apply_h
+
+W, H = 640, 480
+
+
+def _texture(seed: int) -> np.ndarray:
+    """A plane larger than the view with blobs, lines and grain (trackable everywhere)."""
+    rng = np.random.default_rng(seed)
+    big = np.full((3 * H, 3 * W), 128, np.float32)
+    for _ in range(3000):
+        c = (int(rng.integers(0, 3 * W)), int(rng.integers(0, 3 * H)))
+        col = float(rng.integers(20, 235))
+        if rng.random() < 0.5:
+            cv2.circle(big, c, int(rng.integers(4, 30)), col, -1)
+        else:
+            d = rng.integers(-40, 40, 2)
+            cv2.line(big, c, (c[0] + int(d[0]), c[1] + int(d[1])), col, int(rng.integers(1, 5)))
+    big += cv2.GaussianBlur(rng.normal(0, 25, big.shape).astype(np.float32), (0, 0), 1.5)
+    return np.clip(big, 0, 255).astype(np.uint8)
+
+
+def _pose(t: float) -> np.ndarray:
+    """Plane-to-image homography at time t: the camera pans, rotates, zooms and tilts."""
+    a = np.deg2rad(6.0 * np.sin(0.05 * t))
+    s = 1.0 + 0.08 * np.sin(0.03 * t)
+    tx, ty = -W + 40.0 * np.sin(0.07 * t), -H + 25.0 * np.cos(0.05 * t)
+    rot = np.array([[s * np.cos(a), -s * np.sin(a), 0], [s * np.sin(a), s * np.cos(a), 0],
+                    [0, 0, 1]])
+    persp = np.array([[1, 0, 0], [0, 1, 0], [1e-5 * np.sin(0.04 * t), 0, 1]])
+    return persp @ rot @ np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]])
+
+
+def _render(tex: np.ndarray, h: np.ndarray, seed: int) -> np.ndarray:
+    img = cv2.warpPerspective(tex, h, (W, H), flags=cv2.INTER_LINEAR)
+    noise = np.random.default_rng(seed).normal(0, 2.0, img.shape)
+    return np.clip(img + noise, 0, 255).astype(np.uint8)
+
+
+def _points(h0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Query points in frame 0 and their coordinates on the plane."""
+    pts = np.array([[x, y] for x in (100, 250, 400, 540) for y in (90, 240, 390)], np.float64)
+    return pts.astype(np.float32), apply_h(np.linalg.inv(h0), pts)
+
+
+@pytest.fixture(scope="module")
+def tex() -> np.ndarray:
+    return _texture(3)
+
+
+def test_points_follow_a_moving_plane(tex: np.ndarray) -> None:
+    h0 = _pose(0)
+    pts, plane = _points(h0)
+    tr = Tracker(_render(tex, h0, 0), pts)
+    errs = []
+    for t in range(1, 40):
+        h = _pose(t)
+        p, ok = tr.update(_render(tex, h, t))
+        gt = apply_h(h, plane)
+        assert p.shape == (len(pts), 2) and ok.shape == (len(pts),)
+        assert ok.mean() > 0.9, f"frame {t}: only {ok.mean():.0%} of the points reported ok"
+        errs.append(np.linalg.norm(p[ok] - gt[ok], axis=1))
+    e = np.concatenate(errs)
+    assert np.median(e) < 0.5
+    assert e.max() < 3.0
+
+
+def test_covered_point_is_lost_then_reacquired(tex: np.ndarray) -> None:
+    h0 = _pose(0)
+    pts, plane = _points(h0)
+    tr = Tracker(_render(tex, h0, 0), pts)
+    k = 4  # (250, 240): covered by an opaque blob in frames 10..24
+    occluder = np.random.default_rng(9).integers(0, 255, (90, 90)).astype(np.uint8)
+    occluder = cv2.GaussianBlur(occluder, (0, 0), 1.0)
+    back_at = None
+    for t in range(1, 45):
+        h = _pose(t)
+        img = _render(tex, h, t)
+        gt = apply_h(h, plane)
+        covered = 10 <= t < 25
+        if covered:
+            x, y = np.round(gt[k]).astype(int)
+            img[y - 45:y + 45, x - 45:x + 45] = occluder
+        p, ok = tr.update(img)
+        if covered and t >= 11:
+            assert not ok[k], f"frame {t}: covered point reported ok"
+        if not covered and t >= 25 and ok[k] and back_at is None:
+            back_at = t
+            assert np.linalg.norm(p[k] - gt[k]) < 3.0
+    assert back_at is not None and back_at <= 30, f"re-acquired at {back_at}"
+
+
+def test_point_leaving_the_frame_is_lost_and_comes_back(tex: np.ndarray) -> None:
+    """A pan moves the view by 250 px to the right and back: the left points leave."""
+    h0 = _pose(0)
+    pts, plane = _points(h0)
+    tr = Tracker(_render(tex, h0, 0), pts)
+
+    def pan(t: int) -> np.ndarray:
+        dx = 250.0 * np.sin(np.pi * t / 60.0) ** 2 if t <= 60 else 0.0
+        return np.array([[1, 0, -dx], [0, 1, 0], [0, 0, 1]]) @ h0
+
+    left = pts[:, 0] < 200
+    seen_out = False
+    for t in range(1, 75):
+        h = pan(t)
+        p, ok = tr.update(_render(tex, h, t))
+        gt = apply_h(h, plane)
+        out = gt[:, 0] < 0
+        assert not np.any(ok & out), f"frame {t}: a point outside the frame reported ok"
+        seen_out |= bool(out.any())
+        if t >= 70:
+            assert ok[left].all(), f"frame {t}: left points not re-acquired"
+            assert np.linalg.norm(p[left] - gt[left], axis=1).max() < 3.0
+    assert seen_out

@@ -1,0 +1,338 @@
+"""Point tracker: local surface motion + first-frame template refinement + re-acquisition.
+
+Per frame:
+1. Corner features and the query points are tracked together by pyramidal LK (forward-backward
+   check), starting from the motion of their surface.
+2. Features are grouped into surfaces, each with its own frame-to-frame homography
+   (`surfaces.py`): the background and every object at another depth or moving on its own.
+3. Each query point carries its own first-frame-to-now homography, advanced by the motion
+   of the surface it sits on; the point's first-frame patch, warped by that homography, is
+   searched for around the prediction (`template.py`). A good match corrects the position
+   (no drift) and is evidence for which surface the point belongs to; no match means the
+   point is hidden or lost, and it is reported so.
+4. Points lost while they should be visible, or whose surface vanished, are searched for
+   by ORB matching against their first-frame neighbourhood (`reacquire.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from tracker.geometry import apply_h, inside, scale_h, translate
+from tracker.reacquire import ReacqParams, Reacquirer
+from tracker.surfaces import SurfaceParams, SurfaceSet
+from tracker.template import Match, PointTemplate, line_kernel
+
+
+@dataclass
+class Params:
+    """All knobs; pixel sizes are for a 640 px wide frame and scale with the width."""
+
+    work_width: int = 640          # features and ORB run on frames at most this wide
+    lk_win: int = 15
+    lk_levels: int = 3
+    lk_iters: int = 10
+    tmpl_half: tuple[int, ...] = (10, 14, 20)
+    tmpl_min_std: float = 8.0
+    verify_factor: float = 2.0     # verification patch size / localisation patch size
+    search_px: int = 6             # template search radius around a prediction
+    drift_in_px: float = 0.15      # prediction uncertainty added per frame while in view
+    drift_out_px: float = 1.0      # ...while out of view (the model is extrapolated)
+    drift_coast_px: float = 3.0    # ...while the point's surface could not be fitted
+    ambiguity: float = 0.03        # a jump is refused if another peak scores this close
+    search_max_px: int = 24
+    loc_min: float = 0.5           # localisation score below which nothing is accepted
+    ncc_ok: float = 0.6            # verification score that confirms a tracked point
+    ncc_reacq: float = 0.7         # ...needed to take a point back after loss
+    blur_min_px: float = 4.0       # motion above which a blurred template is also tried
+    blur_scale: float = 0.75       # motion-blur length assumed, as a fraction of the motion
+    coast_frames: int = 3          # frames a surface may be extrapolated without a fit
+    support_px: float = 60.0       # radius of the features that vote for a point's surface
+    evidence_decay: float = 0.7
+    switch_margin_px: float = 0.7
+    reacq_every: int = 3
+    share_corrections: bool = True
+    flat_std_ratio: float = 2.5    # untextured point: hidden if its window gets this textured
+    surfaces: SurfaceParams = field(default_factory=SurfaceParams)
+    reacq: ReacqParams = field(default_factory=ReacqParams)
+
+
+class PointTracker:
+    """Tracks N points through a grayscale video; see the module docstring."""
+
+    def __init__(self, first: np.ndarray, points: np.ndarray, params: Params | None = None,
+                 ) -> None:
+        self.p = p = params or Params()
+        wid = first.shape[1]
+        self.shape = first.shape
+        self.s = min(1.0, p.work_width / wid)         # working / full scale
+        self.u = wid / 640.0                           # full-size pixel unit
+        work = self._work(first)
+        self.prev = work
+        self.surf_set = SurfaceSet(work, p.surfaces)
+        self.reacq = Reacquirer(work, np.asarray(points, np.float32) * self.s, p.reacq)
+        self.p0 = np.asarray(points, np.float64).reshape(-1, 2)
+        n = len(self.p0)
+        halves = tuple(max(4, round(h * self.u)) for h in p.tmpl_half)
+        self.tmpl = [PointTemplate(first, q, halves, p.tmpl_min_std, p.verify_factor)
+                     for q in self.p0]
+        self.radius = max(3, round(p.search_px * self.u))
+        self.H = [np.eye(3) for _ in range(n)]
+        self.pos = self.p0.copy()
+        self.ok = np.ones(n, bool)
+        self.surf: list[int | None] = [0] * n
+        self.coast = np.zeros(n, np.int32)
+        self.miss = np.zeros(n, np.int32)             # frames since last confirmed
+        self.drift = np.zeros(n)                       # uncertainty of the prediction (px)
+        self.meas: list[np.ndarray | None] = [q.copy() for q in self.p0]
+        self.score: list[dict[int, float]] = [{} for _ in range(n)]
+        self.last_motion: dict[int, np.ndarray] = {}
+        self.t = 0
+        self.debug: list[tuple] | None = None  # per point and frame, when a list
+
+    # ------------------------------------------------------------------ helpers
+    def _work(self, img: np.ndarray) -> np.ndarray:
+        if self.s == 1.0:
+            return img
+        size = (round(img.shape[1] * self.s), round(img.shape[0] * self.s))
+        return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+    def _lk(self, cur: np.ndarray, p0: np.ndarray, guess: np.ndarray,
+            ) -> tuple[np.ndarray, np.ndarray]:
+        """One LK call for features and points, started from the predicted positions.
+
+        No backward check: surface fits reject bad features by RANSAC and point positions
+        are only candidates for the template search, which is cheaper than a second LK pass.
+        """
+        w = self.p.lk_win
+        crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, self.p.lk_iters, 0.03)
+        p1, st, _ = cv2.calcOpticalFlowPyrLK(
+            self.prev, cur, p0.reshape(-1, 1, 2).astype(np.float32),
+            guess.reshape(-1, 1, 2).astype(np.float32).copy(), winSize=(w, w),
+            maxLevel=self.p.lk_levels, criteria=crit, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
+        p1 = p1.reshape(-1, 2)
+        return p1, (st.ravel() == 1) & inside(p1, cur.shape)
+
+    # ------------------------------------------------------------------ main step
+    def update(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Advance one frame; returns (N, 2) float32 positions and (N,) ok flags."""
+        self.t += 1
+        s = self.s
+        work = self._work(frame)
+        ss = self.surf_set
+        n_feat = len(ss.pts)
+        pt_prev = (self.pos * s).astype(np.float32)
+        pt_guess = pt_prev.copy()
+        for sid in set(self.surf):
+            g = ss.motion.get(sid) if sid is not None else None
+            if g is None:
+                continue
+            idx = [k for k, v in enumerate(self.surf) if v == sid]
+            q = apply_h(g, pt_prev[idx])
+            fin = np.all(np.isfinite(q), axis=1)
+            pt_guess[np.array(idx)[fin]] = q[fin]
+        p_all = np.concatenate([ss.pts, pt_prev], 0)
+        g_all = np.concatenate([ss.predicted(), pt_guess], 0)
+        ok_in = np.all(np.isfinite(p_all), axis=1)
+        p_all[~ok_in] = 0
+        g_all[~ok_in] = 0
+        p1, good = self._lk(work, p_all, g_all)
+        good &= ok_in
+        models = ss.update(work, p1[:n_feat], good[:n_feat])
+        full = {sid: scale_h(h, s) for sid, h in models.items()}
+        self.last_motion.update(full)
+        self._update_points(frame, full, p1[n_feat:] / s, good[n_feat:])
+        self._reacquire(frame, work)
+        self.prev = work
+        return self.pos.astype(np.float32), self.ok.copy()
+
+    def _motion_for(self, k: int, full: dict[int, np.ndarray]) -> tuple[np.ndarray, bool]:
+        """Frame-to-frame motion for point k and whether it is a real fit of its surface."""
+        sid = self.surf[k] = self.surf_set.resolve(self.surf[k])
+        if sid is not None and sid in full:
+            self.coast[k] = 0
+            return full[sid], True
+        self.coast[k] += 1
+        if sid is not None and sid in self.last_motion and self.coast[k] <= self.p.coast_frames:
+            return self.last_motion[sid], False
+        # the surface is gone (features lost in blur, or it left the view): adopt the surface
+        # seen around the point now, or the largest one when the point is out of view
+        near = self._surface_near(self.pos[k]) if inside(self.pos[k:k + 1], self.shape)[0] \
+            else self.surf_set.largest()
+        self.surf[k] = near if near in full else None
+        self.coast[k] = 0
+        if near is not None and near in full:
+            return full[near], False
+        return np.eye(3), False
+
+    def _locate(self, frame: np.ndarray, k: int, h_pred: np.ndarray, cands: list[np.ndarray],
+                motion: np.ndarray, radius: int) -> tuple[Match | None, float]:
+        """Template search around the candidates, then verification with the large patch."""
+        tp = self.tmpl[k]
+        t = tp.warped(h_pred)
+        if t is None:
+            return None, -1.0
+        best: Match | None = None
+        for c in cands:
+            m = tp.search(frame, t, c, radius)
+            if best is None or m.score > best.score:
+                best = m
+        ker = None
+        if best is not None and best.score < 0.85 and np.hypot(*motion) > self.p.blur_min_px * self.u:
+            ker = line_kernel(motion, self.p.blur_scale)
+            if ker is not None:
+                tb = cv2.filter2D(t, -1, ker, borderType=cv2.BORDER_REPLICATE)
+                for c in cands:
+                    m = tp.search(frame, tb, c, radius)
+                    if m.score > best.score:
+                        best = m
+        if best is None or best.score < self.p.loc_min:
+            return best, -1.0
+        return best, tp.verify(frame, h_pred, best.xy, ker)
+
+    def _update_points(self, frame: np.ndarray, full: dict[int, np.ndarray],
+                       lk_pts: np.ndarray, lk_good: np.ndarray) -> None:
+        p = self.p
+        corr: dict[int, np.ndarray] = {}
+        for k in range(len(self.p0)):
+            g, fitted = self._motion_for(k, full)
+            h_pred = g @ self.H[k]
+            pred = apply_h(h_pred, self.p0[k:k + 1])[0]
+            motion = pred - self.pos[k]
+            radius = min(round(p.search_max_px * self.u), self.radius + round(self.drift[k]))
+            cands = [pred]
+            if lk_good[k] and np.linalg.norm(lk_pts[k] - pred) > 0.5 * radius:
+                cands.append(lk_pts[k].astype(np.float64))
+            tp = self.tmpl[k]
+            m, v = None, -1.0
+            if tp.textured and inside(pred[None], self.shape, -tp.half)[0]:
+                m, v = self._locate(frame, k, h_pred, cands, motion, radius)
+            need = p.ncc_ok if (self.surf[k] is not None and self.miss[k] == 0) else p.ncc_reacq
+            if self.debug is not None:
+                self.debug.append((self.t, k, len(cands), -2.0 if m is None else m.score, v,
+                                   self.surf[k], fitted, pred, None if m is None else m.xy))
+            if m is not None and v >= need and m.second > m.score - p.ambiguity \
+                    and np.linalg.norm(m.xy - pred) > self.radius:
+                v = -1.0  # repetitive texture: a far peak is not trusted over a near one
+            if m is not None and v >= need:
+                self.drift[k] = 0.0
+                corr[k] = m.xy - pred
+                h_pred = translate(*(m.xy - pred)) @ h_pred
+                self._evidence(k, m.xy, full)
+                self.meas[k] = m.xy
+                self.pos[k] = m.xy
+                self.miss[k] = 0
+                if self.surf[k] is None:
+                    self.surf[k] = self._surface_near(m.xy)
+                self.ok[k] = bool(inside(m.xy[None], self.shape)[0])
+            elif not tp.textured and self.surf[k] is not None and fitted:
+                self.pos[k] = pred
+                self.meas[k] = None
+                self.ok[k] = bool(inside(pred[None], self.shape)[0]) and self._flat_visible(
+                    frame, k, pred)
+                self.miss[k] = 0 if self.ok[k] else self.miss[k] + 1
+            else:
+                self.pos[k] = pred
+                self.meas[k] = None
+                self.ok[k] = False
+                self.miss[k] += 1
+                step = p.drift_in_px if inside(pred[None], self.shape)[0] else p.drift_out_px
+                self.drift[k] += (step if fitted else p.drift_coast_px) * self.u
+            self.H[k] = h_pred
+        if p.share_corrections:
+            self._share_corrections(corr)
+
+    def _share_corrections(self, corr: dict[int, np.ndarray]) -> None:
+        """Move unconfirmed points by the corrections their confirmed surface-mates needed.
+
+        All points of a surface are advanced by the same chained model, so its drift is
+        largely common to them; this keeps hidden and out-of-frame points close enough to
+        be found again when they come back.
+        """
+        if not corr:
+            return
+        for k in range(len(self.p0)):
+            if k in corr or self.surf[k] is None:
+                continue
+            mates = [j for j in corr if self.surf[j] == self.surf[k]]
+            if not mates:
+                continue
+            d = np.array([corr[j] for j in mates])
+            dist = np.linalg.norm(self.pos[mates] - self.pos[k], axis=1)
+            w = 1.0 / (dist + 50.0 * self.u)
+            shift = (w[:, None] * d).sum(0) / w.sum()
+            self.H[k] = translate(*shift) @ self.H[k]
+            self.pos[k] = self.pos[k] + shift
+
+    def _flat_visible(self, frame: np.ndarray, k: int, xy: np.ndarray) -> bool:
+        """An untextured point cannot be matched; it is hidden if its window gained texture."""
+        tp = self.tmpl[k]
+        n = 2 * tp.half + 1
+        cur = cv2.getRectSubPix(frame, (n, n), (float(xy[0]), float(xy[1])))
+        return float(cur.std()) <= self.p.flat_std_ratio * tp.std + 5.0
+
+    def _surface_near(self, xy: np.ndarray) -> int | None:
+        sup = self.surf_set.support_near(xy * self.s, self.p.support_px * self.u * self.s)
+        if not sup:
+            return self.surf_set.largest()
+        return max(sup, key=lambda i: sup[i])
+
+    def _evidence(self, k: int, xy: np.ndarray, full: dict[int, np.ndarray]) -> None:
+        """Compare each nearby surface's prediction with the measured move of point k."""
+        prev = self.meas[k]
+        if prev is None:
+            return
+        p = self.p
+        sup = self.surf_set.support_near(xy * self.s, p.support_px * self.u * self.s)
+        sc = self.score[k]
+        for sid in list(sc):
+            if sid not in full:
+                del sc[sid]
+        for sid, cnt in sup.items():
+            if cnt < 3 or sid not in full:
+                continue
+            e = float(np.linalg.norm(apply_h(full[sid], prev[None])[0] - xy))
+            sc[sid] = p.evidence_decay * sc.get(sid, e) + (1 - p.evidence_decay) * e
+        own = self.surf[k]
+        if own is None or own not in sc:
+            if sc:
+                self.surf[k] = min(sc, key=lambda i: sc[i])
+            return
+        best = min(sc, key=lambda i: sc[i])
+        if best != own and sc[best] + p.switch_margin_px * self.u < sc[own]:
+            self.surf[k] = best
+
+    def _reacquire(self, frame: np.ndarray, work: np.ndarray) -> None:
+        """ORB search for points that are lost but may be in view."""
+        want = []
+        for k in range(len(self.p0)):
+            if self.ok[k]:
+                continue
+            if self.surf[k] is None or inside(self.pos[k:k + 1], self.shape)[0]:
+                want.append(k)
+        if not want or self.t % self.p.reacq_every:
+            return
+        found = self.reacq.find(work, want)
+        for k, (h_loc, _n) in found.items():
+            h_abs = scale_h(h_loc, self.s)
+            pred = apply_h(h_abs, self.p0[k:k + 1])[0]
+            if not inside(pred[None], self.shape)[0]:
+                continue
+            tp = self.tmpl[k]
+            if not tp.textured:
+                continue
+            m, v = self._locate(frame, k, h_abs, [pred], np.zeros(2), self.radius)
+            if m is None or v < self.p.ncc_reacq:
+                continue
+            self.H[k] = translate(*(m.xy - pred)) @ h_abs
+            self.pos[k] = m.xy
+            self.meas[k] = m.xy
+            self.ok[k] = True
+            self.surf[k] = self._surface_near(m.xy)
+            self.score[k] = {}
+            self.coast[k] = 0
+            self.miss[k] = 0
+            self.drift[k] = 0.0

@@ -1,0 +1,85 @@
+"""Finding lost points again by matching binary descriptors against the first frame.
+
+Each query point remembers the ORB keypoints of the first frame around it. To re-acquire,
+the current frame's keypoints are matched to those neighbourhoods and a homography is
+fitted per point from its own neighbourhood only: a local model, so points on objects at
+different depths (or moving on their own) are found by their own surface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass
+class ReacqParams:
+    """Knobs of the re-acquisition layer, in working-image pixels."""
+
+    n_ref: int = 1500         # ORB keypoints in the first frame
+    n_cur: int = 1000         # ORB keypoints per searched frame
+    radius: float = 70.0      # neighbourhood of a point
+    max_radius: float = 160.0  # grown up to this while the neighbourhood is too sparse
+    min_kp: int = 20          # keypoints wanted in a neighbourhood
+    ratio: float = 0.8        # Lowe ratio test
+    ransac_px: float = 3.0
+    min_inliers: int = 8
+
+
+class Reacquirer:
+    """First-frame ORB neighbourhoods of the query points, matched on demand."""
+
+    def __init__(self, img: np.ndarray, points: np.ndarray, params: ReacqParams | None = None,
+                 ) -> None:
+        self.p = params or ReacqParams()
+        self.orb_ref = cv2.ORB_create(nfeatures=self.p.n_ref, fastThreshold=10)
+        self.orb = cv2.ORB_create(nfeatures=self.p.n_cur, fastThreshold=10)
+        kp, des = self.orb_ref.detectAndCompute(img, None)
+        self.xy0 = np.float32([k.pt for k in kp]).reshape(-1, 2)
+        self.des0 = des if des is not None else np.zeros((0, 32), np.uint8)
+        self.sets: list[np.ndarray] = []
+        for q in np.asarray(points, np.float32):
+            d = np.linalg.norm(self.xy0 - q[None, :], axis=1) if len(self.xy0) else np.zeros(0)
+            r = self.p.radius
+            idx = np.flatnonzero(d < r)
+            while len(idx) < self.p.min_kp and r < self.p.max_radius:
+                r *= 1.4
+                idx = np.flatnonzero(d < r)
+            self.sets.append(idx)
+        self.matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+
+    def find(self, img: np.ndarray, which: list[int]) -> dict[int, tuple[np.ndarray, int]]:
+        """Local first-frame-to-now homographies (working pixels) for the points in `which`.
+
+        Returns {point index: (homography, inlier count)} for the points that were found.
+        """
+        which = [k for k in which if len(self.sets[k]) >= self.p.min_inliers]
+        if not which or not len(self.des0):
+            return {}
+        kp, des = self.orb.detectAndCompute(img, None)
+        if des is None or len(kp) < self.p.min_inliers:
+            return {}
+        xy = np.float32([k.pt for k in kp])
+        union = np.unique(np.concatenate([self.sets[k] for k in which]))
+        pairs = self.matcher.knnMatch(self.des0[union], des, k=2)
+        ref_i, cur_i = [], []
+        for m in pairs:
+            if len(m) == 2 and m[0].distance < self.p.ratio * m[1].distance:
+                ref_i.append(union[m[0].queryIdx])
+                cur_i.append(m[0].trainIdx)
+        if len(ref_i) < self.p.min_inliers:
+            return {}
+        ref_a, cur_a = np.array(ref_i), np.array(cur_i)
+        out: dict[int, tuple[np.ndarray, int]] = {}
+        for k in which:
+            m = np.isin(ref_a, self.sets[k])
+            if m.sum() < self.p.min_inliers:
+                continue
+            src, dst = self.xy0[ref_a[m]], xy[cur_a[m]]
+            h, inl = cv2.findHomography(src, dst, cv2.RANSAC, self.p.ransac_px, maxIters=500)
+            n = 0 if inl is None else int(inl.sum())
+            if h is not None and n >= self.p.min_inliers:
+                out[k] = (h, n)
+        return out

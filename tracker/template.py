@@ -1,0 +1,124 @@
+"""Drift-free refinement and verification of a point against its first-frame appearance.
+
+The patch around each query point in the first frame is warped by the local affine part
+of the point's current homography (so rotation, zoom and perspective match) and searched
+for by normalised cross-correlation around the predicted position. NCC ignores gain and
+offset, so lighting drift and exposure steps do not matter; an occluder or a wrong
+position gives a low score, which is what makes the lost flag honest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from tracker.geometry import jacobian
+
+
+@dataclass
+class Match:
+    """Result of one template search."""
+
+    xy: np.ndarray   # refined position (full-size pixels)
+    score: float     # peak NCC in [-1, 1]; -1 when the search was impossible
+    second: float    # best NCC away from the peak (ambiguity of repetitive texture)
+
+
+def _subpix(r: np.ndarray, x: int, y: int) -> tuple[float, float]:
+    """Parabola fit around the integer peak of a correlation map."""
+    dx = dy = 0.0
+    if 0 < x < r.shape[1] - 1:
+        a, b, c = r[y, x - 1], r[y, x], r[y, x + 1]
+        den = a - 2 * b + c
+        if den < 0:
+            dx = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+    if 0 < y < r.shape[0] - 1:
+        a, b, c = r[y - 1, x], r[y, x], r[y + 1, x]
+        den = a - 2 * b + c
+        if den < 0:
+            dy = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+    return dx, dy
+
+
+class PointTemplate:
+    """First-frame appearance of one query point and the search for it in later frames."""
+
+    def __init__(self, ref: np.ndarray, p0: np.ndarray, half_sizes: tuple[int, ...],
+                 min_std: float, verify_factor: float) -> None:
+        self.ref = ref
+        self.p0 = np.asarray(p0, np.float64)
+        # smallest patch with enough texture to be located; a larger one verifies it, because
+        # a small patch on an edge or a stripe also matches beside the true position
+        self.half = half_sizes[-1]
+        self.std = 0.0
+        for h in half_sizes:
+            patch = cv2.getRectSubPix(ref, (2 * h + 1, 2 * h + 1),
+                                      (float(p0[0]), float(p0[1])))
+            self.std = float(patch.std())
+            self.half = h
+            if self.std >= min_std:
+                break
+        self.textured = self.std >= min_std
+        self.vhalf = round(self.half * verify_factor)
+
+    def warped(self, h_abs: np.ndarray, half: int | None = None) -> np.ndarray | None:
+        """The reference patch as it should look now (centre pixel = the point)."""
+        try:
+            ji = np.linalg.inv(jacobian(h_abs, self.p0))
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(ji)) or np.abs(ji).max() > 4:
+            return None
+        half = self.half if half is None else half
+        n = 2 * half + 1
+        c = float(half)
+        m = np.hstack([ji, (self.p0 - ji @ np.array([c, c]))[:, None]])
+        t = cv2.warpAffine(self.ref, m, (n, n), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                           borderMode=cv2.BORDER_REPLICATE)
+        return t
+
+    def verify(self, img: np.ndarray, h_abs: np.ndarray, xy: np.ndarray,
+               blur: np.ndarray | None) -> float:
+        """NCC of the large verification patch placed exactly at `xy`."""
+        t = self.warped(h_abs, self.vhalf)
+        if t is None:
+            return -1.0
+        if blur is not None:
+            t = cv2.filter2D(t, -1, blur, borderType=cv2.BORDER_REPLICATE)
+        n = 2 * self.vhalf + 1
+        cur = cv2.getRectSubPix(img, (n, n), (float(xy[0]), float(xy[1])))
+        return float(cv2.matchTemplate(cur, t, cv2.TM_CCOEFF_NORMED)[0, 0])
+
+    def search(self, img: np.ndarray, tmpl: np.ndarray, xy: np.ndarray, radius: int) -> Match:
+        """Best NCC position of `tmpl` within `radius` pixels of `xy`."""
+        if not np.all(np.isfinite(xy)):
+            return Match(np.asarray(xy, np.float64), -1.0, -1.0)
+        hgt, wid = img.shape
+        xi, yi = round(float(xy[0])), round(float(xy[1]))
+        if not (-self.half <= xi < wid + self.half and -self.half <= yi < hgt + self.half):
+            return Match(np.asarray(xy, np.float64), -1.0, -1.0)
+        n = 2 * (self.half + radius) + 1
+        win = cv2.getRectSubPix(img, (n, n), (float(xi), float(yi)))
+        r = cv2.matchTemplate(win, tmpl, cv2.TM_CCOEFF_NORMED)
+        _, best, _, (x, y) = cv2.minMaxLoc(r)
+        dx, dy = _subpix(r, x, y)
+        r2 = r.copy()
+        cv2.circle(r2, (x, y), 3, -1.0, -1)
+        second = float(r2.max())
+        return Match(np.array([xi + x - radius + dx, yi + y - radius + dy]), float(best), second)
+
+
+def line_kernel(d: np.ndarray, length_scale: float) -> np.ndarray | None:
+    """Normalised motion-blur kernel along displacement `d` (None when too short to matter)."""
+    ln = float(np.hypot(d[0], d[1])) * length_scale
+    if ln < 2.0:
+        return None
+    k = int(np.ceil(ln)) | 1
+    ker = np.zeros((k, k), np.float32)
+    c = (k - 1) / 2
+    u = d / (np.hypot(d[0], d[1]) + 1e-9)
+    for t in np.linspace(-ln / 2, ln / 2, 2 * k + 1):
+        ker[round(c + t * u[1]), round(c + t * u[0])] += 1.0
+    return ker / ker.sum()
