@@ -200,9 +200,10 @@ class LiveHub:
 
 
 async def require_actor(request: web.Request) -> EmployeeActor | CodeUserActor:
+    """A code-user token, when one is sent, names the identity; else the employee cookie."""
     identity = await identify(request, query_token=True)
-    if identity.employee is not None:
-        return identity.employee.actor
     if identity.code_user is not None:
         return identity.code_user
+    if identity.employee is not None:
+        return identity.employee.actor
     raise NotAuthenticated("log in, or pass the code-user token as ?token=")
