@@ -109,10 +109,7 @@ class JanusNodeConnection:
             await self.client.info()
             rooms = await (await self.videoroom()).list_rooms()
         except (JanusUnreachable, JanusError) as error:
-            if self.healthy:
-                log.warning("janus node %s unhealthy: %s", self.name, error)
-            self.healthy = False
-            self.last_error = str(error)
+            self.mark_unhealthy(str(error))
             return False
         self.load = NodeLoad(
             participants=sum(room.num_participants for room in rooms), rooms=len(rooms)
@@ -122,6 +119,13 @@ class JanusNodeConnection:
         self.healthy = True
         self.last_error = None
         return True
+
+    def mark_unhealthy(self, reason: str) -> None:
+        """Take the node out of placement until a health check finds it well again."""
+        if self.healthy:
+            log.warning("janus node %s unhealthy: %s", self.name, reason)
+        self.healthy = False
+        self.last_error = reason
 
     def count_new_room(self) -> None:
         self.load = NodeLoad(self.load.participants, self.load.rooms + 1)

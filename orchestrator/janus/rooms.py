@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 
 from orchestrator.auth.turn import ice_servers
 from orchestrator.domain.errors import InvalidInput
-from orchestrator.janus.errors import JanusRoomNotFound
+from orchestrator.janus.errors import JanusRoomNotFound, JanusUnreachable
 from orchestrator.janus.pool import JanusNodeConnection, JanusPool
 from orchestrator.janus.videoroom import RoomOptions
 from orchestrator.settings import Settings
@@ -85,18 +85,29 @@ class RoomService:
         self._clock = clock
 
     async def open_room(self, session_key: str) -> RoomInfo:
-        """Create the room of one video session on the least-loaded healthy node."""
+        """Create the room of one video session on the least-loaded healthy node.
+
+        A node that turns out unreachable is marked unhealthy at once and the
+        next node is tried, so a crashed node costs no failed call set-up even
+        before the next health check; with no node left, ServiceUnavailable.
+        """
         _checked_key("session_key", session_key)
-        node = self._pool.place()
+        while True:
+            node = self._pool.place()
+            try:
+                return await self._create_room(node, session_key)
+            except JanusUnreachable as error:
+                node.mark_unhealthy(str(error))
+
+    async def _create_room(self, node: JanusNodeConnection, session_key: str) -> RoomInfo:
+        room = RoomInfo(
+            node=node.name,
+            room_id=f"{session_key}-{secrets.token_urlsafe(12)}",
+            secret=secrets.token_urlsafe(24),
+            pin=f"{secrets.randbelow(10**8):08d}",
+        )
         try:
-            room = RoomInfo(
-                node=node.name,
-                room_id=f"{session_key}-{secrets.token_urlsafe(12)}",
-                secret=secrets.token_urlsafe(24),
-                pin=f"{secrets.randbelow(10**8):08d}",
-            )
-            videoroom = await node.videoroom()
-            await videoroom.create(
+            await (await node.videoroom()).create(
                 RoomOptions(
                     room=room.room_id,
                     secret=room.secret,

@@ -89,6 +89,21 @@ async def test_a_killed_node_turns_unhealthy_and_new_rooms_avoid_it(
         await rooms.close_room(room)
 
 
+async def test_opening_a_room_skips_a_node_that_died_since_the_last_check(
+    pool: JanusPool, two_nodes: tuple[RunningJanus, RunningJanus]
+) -> None:
+    rooms = room_service(pool, two_nodes)
+    pool.node("node-a").count_new_room()  # node-b is now the least loaded
+    two_nodes[1].kill()
+
+    room = await rooms.open_room("after-crash")
+
+    assert room.node == "node-a"
+    assert not pool.node("node-b").healthy
+    assert pool.node("node-b").load.rooms == 0
+    await rooms.close_room(room)
+
+
 async def test_no_healthy_node_means_service_unavailable(
     pool: JanusPool, two_nodes: tuple[RunningJanus, RunningJanus]
 ) -> None:

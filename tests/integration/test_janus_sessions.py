@@ -1,8 +1,7 @@
 """Janus session upkeep and the event handler, on dedicated real nodes.
 
 Each test starts its own node (short ``session_timeout``, an event URL or a
-RabbitMQ exchange), so
-the session-wide node keeps its defaults.
+RabbitMQ exchange), so the session-wide node keeps its defaults.
 """
 
 from __future__ import annotations
