@@ -98,7 +98,7 @@ async def fanout_and_hub(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS_KEY]
     fanout = create_fanout(settings)
     await fanout.start()
-    hub = LiveHub(app[UOW_KEY], settings.ws_queue_size)
+    hub = LiveHub(app[UOW_KEY], settings.ws_queue_size, settings.ws_heartbeat_seconds)
     subscription = await fanout.subscribe(EVENTS_CHANNEL, hub.on_message, hub.gap)
     app[FANOUT_KEY] = fanout
     app[HUB_KEY] = hub

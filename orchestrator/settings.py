@@ -58,7 +58,6 @@ class Settings(BaseSettings):
     storage_dir: Path = Path("var/storage")
     web_dist_dir: Path = Path("web/dist")
 
-    secret_key: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-secret-key")
     cookie_secure: bool | None = None
     login_session_hours: int = 12
     argon2_time_cost: int = 3
@@ -89,7 +88,6 @@ class Settings(BaseSettings):
         sample = [
             name
             for name in (
-                "secret_key",
                 "janus_api_secret",
                 "janus_admin_secret",
                 "janus_videoroom_admin_key",

@@ -91,9 +91,10 @@ class Client:
 class LiveHub:
     """The connected clients of this orchestrator process, fed by the fan-out."""
 
-    def __init__(self, uow: UnitOfWork, queue_size: int) -> None:
+    def __init__(self, uow: UnitOfWork, queue_size: int, heartbeat_seconds: float = 20.0) -> None:
         self.uow = uow
         self.queue_size = queue_size
+        self.heartbeat_seconds = heartbeat_seconds
         self.clients: set[Client] = set()
 
     def on_message(self, channel: str, message: dict[str, Any]) -> None:
@@ -144,7 +145,9 @@ class LiveHub:
     async def serve(
         self, request: web.Request, actor: EmployeeActor | CodeUserActor
     ) -> web.WebSocketResponse:
-        socket = web.WebSocketResponse(heartbeat=20.0, max_msg_size=64 * 1024)
+        socket = web.WebSocketResponse(
+            heartbeat=self.heartbeat_seconds, max_msg_size=64 * 1024
+        )
         await socket.prepare(request)
         client = Client(actor, socket, asyncio.Queue(self.queue_size))
         self.clients.add(client)
