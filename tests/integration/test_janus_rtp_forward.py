@@ -99,3 +99,24 @@ async def test_rtp_forward_without_the_admin_key_is_refused(
 
     assert (missing.value.janus_code, wrong.value.janus_code) == (429, 433)
     assert await control.videoroom.list_forwarders(room.room, room.secret) == {}
+
+
+async def test_rtp_forward_with_an_rtcp_port_reports_where_to_send_keyframe_requests(
+    control: Control,
+    room_with_publisher: tuple[RoomOptions, SyntheticPublisher],
+    udp_sink: socket.socket,
+) -> None:
+    """The recorder sends a PLI to ``local_rtcp_port`` so ffmpeg gets a keyframe at once."""
+    room, publisher = room_with_publisher
+    port = udp_sink.getsockname()[1]
+    stream = ForwardStream(mid="0", port=port, pt=100, rtcp_port=port + 1)
+
+    (forwarder,) = await control.videoroom.rtp_forward(
+        room.room, room.secret, publisher.participant_id, [stream]
+    )
+
+    assert forwarder.remote_rtcp_port == port + 1
+    assert forwarder.local_rtcp_port is not None and forwarder.local_rtcp_port > 0
+    await control.videoroom.stop_rtp_forward(
+        room.room, room.secret, publisher.participant_id, forwarder.stream_id
+    )
