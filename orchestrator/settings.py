@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     bus_url: str = "memory://"
     amqp_exchange: str = "fernblick.events"
     redis_url: str | None = None
+    redis_channel_prefix: str = "fernblick"
     storage_dir: Path = Path("var/storage")
     web_dist_dir: Path = Path("web/dist")
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what is needed and runs the whole test suite against real services
+# (PostgreSQL, Redis, RabbitMQ, Janus, coturn, Chromium). Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install.sh
+bash scripts/services.sh
+.venv/bin/ruff check .
+set +e
+.venv/bin/python -m pytest -p no:cacheprovider "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: that is a failure here" >&2
+  exit 1
+fi
+exit "$status"
