@@ -19,6 +19,7 @@ relay) retries; unacknowledged deliveries come back from the broker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Sequence
 from functools import partial
@@ -158,7 +159,7 @@ class AmqpBus:
                 await _settle(message.reject(requeue=False), queue)
                 return
             try:
-                await handler(event)
+                await _run_to_completion(handler(event))
             except Exception:
                 delivery = _earlier_deliveries(message) + 1
                 log.warning(
@@ -174,6 +175,22 @@ class AmqpBus:
                 await _settle(message.nack(requeue=True), queue)
                 return
             await _settle(message.ack(), queue)
+
+
+async def _run_to_completion(handling: Awaitable[object]) -> None:
+    """Await ``handling`` even when our task is cancelled meanwhile, then re-raise.
+
+    aiormq cancels the delivery tasks of a connection that closed. Letting the handler
+    finish keeps its transaction whole (the redelivery is then a skipped duplicate)
+    and keeps the queue's lock until it is done, so handling stays in order.
+    """
+    task = asyncio.ensure_future(handling)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await task
+        raise
 
 
 def _earlier_deliveries(message: AbstractIncomingMessage) -> int:
