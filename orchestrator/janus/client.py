@@ -70,11 +70,13 @@ class JanusClient:
         self._timeout = aiohttp.ClientTimeout(total=request_timeout)
 
     def _authenticate(self, message: JsonObject) -> JsonObject:
+        """A copy of ``message`` with our credentials; the caller's dict stays secret-free."""
+        body = dict(message)
         if self._api_secret is not None:
-            message["apisecret"] = self._api_secret
+            body["apisecret"] = self._api_secret
         if self._token is not None:
-            message["token"] = self._token
-        return message
+            body["token"] = self._token
+        return body
 
     def auth_params(self) -> dict[str, str]:
         """The same credentials as query parameters, for long-poll GETs."""
