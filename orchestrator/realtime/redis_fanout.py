@@ -72,7 +72,10 @@ class RedisFanout:
         }
         self._publisher = Redis.from_url(url, socket_timeout=5, **common)
         self._listener = Redis.from_url(
-            url, retry=Retry(NoBackoff(), 0, supported_errors=()), **common
+            url,
+            retry=Retry(NoBackoff(), 0, supported_errors=()),
+            client_name=self.listener_name,
+            **common,
         )
         self._subscribers = Subscribers()
         self._pubsub: PubSub | None = None
@@ -80,6 +83,11 @@ class RedisFanout:
         self._confirmed: dict[str, asyncio.Event] = {}
         self._owed_gaps: set[str] = set()
         self._reader: asyncio.Task[None] | None = None
+
+    @property
+    def listener_name(self) -> str:
+        """The subscriber connection's name in ``CLIENT LIST`` (for operators, tests)."""
+        return f"{self._prefix}-fanout-{self._instance_name}"
 
     async def start(self) -> None:
         """Connect the subscriber (raises when Redis is unreachable) and start reading."""
