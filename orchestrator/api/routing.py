@@ -110,9 +110,7 @@ class Route:
 
 
 def _error_codes(auth: Auth, method: str, has_body: bool, path: str) -> tuple[int, ...]:
-    codes = {400, 422, 503}
-    if auth != "public":
-        codes.add(401)
+    codes = {400, 401, 422, 503}
     if auth != "public" or "{" in path:
         codes.update({403, 404})
     if method not in SAFE_METHODS:
