@@ -158,4 +158,8 @@ def create_fanout(settings: Settings) -> Fanout:
         return InProcessFanout()
     from orchestrator.realtime.redis_fanout import RedisFanout
 
-    return RedisFanout(settings.redis_url, instance_name=settings.instance_name)
+    return RedisFanout(
+        settings.redis_url,
+        instance_name=settings.instance_name,
+        prefix=settings.redis_channel_prefix,
+    )
