@@ -42,6 +42,10 @@ class Params:
     drift_in_px: float = 0.15      # prediction uncertainty added per frame while in view
     drift_out_px: float = 1.0      # ...while out of view (the model is extrapolated)
     drift_coast_px: float = 3.0    # ...while the point's surface could not be fitted
+    gate_px: float = 2.0           # largest correction accepted for a tracked point...
+    gate_rel: float = 0.1          # ...plus this fraction of its image motion
+    gate_coast_px: float = 6.0     # ...plus this while its surface could not be fitted
+    lk_agree_px: float = 1.5       # ...unless the point's own LK motion lands there too
     ambiguity: float = 0.03        # a jump is refused if another peak scores this close
     search_max_px: int = 24
     loc_min: float = 0.5           # localisation score below which nothing is accepted
@@ -55,6 +59,8 @@ class Params:
     switch_margin_px: float = 0.7
     reacq_every: int = 3
     share_corrections: bool = True
+    retry_frames: int = 30         # lost this long, a point no longer tries other surfaces
+    mate_fit_min: int = 6          # confirmed points of a surface that pin its lost points
     flat_std_ratio: float = 2.5    # untextured point: hidden if its window gets this textured
     surfaces: SurfaceParams = field(default_factory=SurfaceParams)
     reacq: ReacqParams = field(default_factory=ReacqParams)
@@ -214,9 +220,25 @@ class PointTracker:
             if self.debug is not None:
                 self.debug.append((self.t, k, len(cands), -2.0 if m is None else m.score, v,
                                    self.surf[k], fitted, pred, None if m is None else m.xy))
-            if m is not None and v >= need and m.second > m.score - p.ambiguity \
-                    and np.linalg.norm(m.xy - pred) > self.radius:
-                v = -1.0  # repetitive texture: a far peak is not trusted over a near one
+            if m is not None and v >= need:
+                jump = float(np.linalg.norm(m.xy - pred))
+                gate = (p.gate_px + p.gate_rel * float(np.hypot(*motion))) * self.u \
+                    + self.drift[k]
+                if not fitted:
+                    gate += p.gate_coast_px * self.u
+                lk_agrees = bool(lk_good[k]) and self.miss[k] == 0 and \
+                    float(np.linalg.norm(m.xy - lk_pts[k])) < p.lk_agree_px * self.u
+                ambiguous = m.second > m.score - p.ambiguity
+                if (jump > gate and not lk_agrees) or (ambiguous and jump > self.radius):
+                    # a well-tracked surface predicts to a pixel: a larger jump is a slip onto
+                    # repetitive texture or onto an occluder, not a correction
+                    v = -1.0
+            if v < need and tp.textured and self.miss[k] < p.retry_frames:
+                alt = self._other_surfaces(frame, k, full, need)
+                if alt is not None:
+                    m, v, h_pred, pred, sid = alt
+                    self.surf[k] = sid
+                    self.score[k] = {}
             if m is not None and v >= need:
                 self.drift[k] = 0.0
                 corr[k] = m.xy - pred
@@ -254,11 +276,20 @@ class PointTracker:
         """
         if not corr:
             return
+        fits: dict[int, np.ndarray | None] = {}
         for k in range(len(self.p0)):
             if k in corr or self.surf[k] is None:
                 continue
             mates = [j for j in corr if self.surf[j] == self.surf[k]]
             if not mates:
+                continue
+            sid = self.surf[k]
+            if sid not in fits:
+                fits[sid] = self._mate_fit(mates)
+            if fits[sid] is not None:
+                # the confirmed points of this plane pin its homography: no drift at all
+                self.H[k] = fits[sid]
+                self.pos[k] = apply_h(fits[sid], self.p0[k:k + 1])[0]
                 continue
             d = np.array([corr[j] for j in mates])
             dist = np.linalg.norm(self.pos[mates] - self.pos[k], axis=1)
@@ -266,6 +297,41 @@ class PointTracker:
             shift = (w[:, None] * d).sum(0) / w.sum()
             self.H[k] = translate(*shift) @ self.H[k]
             self.pos[k] = self.pos[k] + shift
+
+    def _other_surfaces(self, frame: np.ndarray, k: int, full: dict[int, np.ndarray],
+                        need: float) -> tuple[Match, float, np.ndarray, np.ndarray, int] | None:
+        """Try the motion of the other surfaces around a point that its own one lost.
+
+        A point starts on the background surface; an object in front moves differently, and
+        this is how its points move over to the object's surface as soon as it separates.
+        """
+        xy = self.pos[k]
+        if not inside(xy[None], self.shape)[0]:
+            return None
+        sup = self.surf_set.support_near(xy * self.s, 1.5 * self.p.support_px * self.u * self.s)
+        best = None
+        for sid, cnt in sorted(sup.items(), key=lambda x: -x[1]):
+            if sid == self.surf[k] or sid not in full or cnt < 3:
+                continue
+            h = full[sid] @ self.H[k]
+            pred = apply_h(h, self.p0[k:k + 1])[0]
+            m, v = self._locate(frame, k, h, [pred], pred - xy, self.radius)
+            if m is not None and v >= need and (best is None or v > best[1]):
+                best = (m, v, h, pred, sid)
+        return best
+
+    def _mate_fit(self, mates: list[int]) -> np.ndarray | None:
+        """First-frame-to-now homography of a surface from its confirmed points, if well posed."""
+        if len(mates) < self.p.mate_fit_min:
+            return None
+        src, dst = self.p0[mates], self.pos[mates]
+        span = np.ptp(src, axis=0)
+        if min(span) < 0.15 * self.shape[0]:
+            return None
+        h, inl = cv2.findHomography(src, dst, cv2.RANSAC, 2.0 * self.u)
+        if h is None or inl is None or inl.sum() < self.p.mate_fit_min:
+            return None
+        return h
 
     def _flat_visible(self, frame: np.ndarray, k: int, xy: np.ndarray) -> bool:
         """An untextured point cannot be matched; it is hidden if its window gained texture."""
@@ -308,10 +374,13 @@ class PointTracker:
     def _reacquire(self, frame: np.ndarray, work: np.ndarray) -> None:
         """ORB search for points that are lost but may be in view."""
         want = []
+        rare = self.t % (2 * self.p.reacq_every) == 0
         for k in range(len(self.p0)):
             if self.ok[k]:
                 continue
-            if self.surf[k] is None or inside(self.pos[k:k + 1], self.shape)[0]:
+            # lost in view, or lost for long (the prediction itself may be off the image)
+            if self.surf[k] is None or inside(self.pos[k:k + 1], self.shape)[0] or (
+                    rare and self.miss[k] > self.p.reacq_every):
                 want.append(k)
         if not want or self.t % self.p.reacq_every:
             return

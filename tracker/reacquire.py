@@ -51,35 +51,63 @@ class Reacquirer:
         self.matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
 
     def find(self, img: np.ndarray, which: list[int]) -> dict[int, tuple[np.ndarray, int]]:
-        """Local first-frame-to-now homographies (working pixels) for the points in `which`.
+        """First-frame-to-now homographies (working pixels) for the points in `which`.
 
+        Each point gets the homography fitted to the matches of its own neighbourhood; if
+        those are too few (low texture, heavy noise), the global fit among the surfaces found
+        by sequential RANSAC over all matches that has the most inliers near the point.
         Returns {point index: (homography, inlier count)} for the points that were found.
         """
-        which = [k for k in which if len(self.sets[k]) >= self.p.min_inliers]
-        if not which or not len(self.des0):
+        p = self.p
+        if not which or len(self.des0) < p.min_inliers:
             return {}
         kp, des = self.orb.detectAndCompute(img, None)
-        if des is None or len(kp) < self.p.min_inliers:
+        if des is None or len(kp) < p.min_inliers:
             return {}
         xy = np.float32([k.pt for k in kp])
-        union = np.unique(np.concatenate([self.sets[k] for k in which]))
-        pairs = self.matcher.knnMatch(self.des0[union], des, k=2)
+        pairs = self.matcher.knnMatch(self.des0, des, k=2)
         ref_i, cur_i = [], []
         for m in pairs:
-            if len(m) == 2 and m[0].distance < self.p.ratio * m[1].distance:
-                ref_i.append(union[m[0].queryIdx])
+            if len(m) == 2 and m[0].distance < p.ratio * m[1].distance:
+                ref_i.append(m[0].queryIdx)
                 cur_i.append(m[0].trainIdx)
-        if len(ref_i) < self.p.min_inliers:
+        if len(ref_i) < p.min_inliers:
             return {}
         ref_a, cur_a = np.array(ref_i), np.array(cur_i)
+        models = self._global_models(self.xy0[ref_a], xy[cur_a])
         out: dict[int, tuple[np.ndarray, int]] = {}
         for k in which:
             m = np.isin(ref_a, self.sets[k])
-            if m.sum() < self.p.min_inliers:
-                continue
-            src, dst = self.xy0[ref_a[m]], xy[cur_a[m]]
-            h, inl = cv2.findHomography(src, dst, cv2.RANSAC, self.p.ransac_px, maxIters=500)
-            n = 0 if inl is None else int(inl.sum())
-            if h is not None and n >= self.p.min_inliers:
-                out[k] = (h, n)
+            if m.sum() >= p.min_inliers:
+                src, dst = self.xy0[ref_a[m]], xy[cur_a[m]]
+                h, inl = cv2.findHomography(src, dst, cv2.RANSAC, p.ransac_px, maxIters=500)
+                n = 0 if inl is None else int(inl.sum())
+                if h is not None and n >= p.min_inliers:
+                    out[k] = (h, n)
+                    continue
+            best = None
+            for h, src_in in models:
+                near = int((np.linalg.norm(src_in - self.xy0[self.sets[k]].mean(0), axis=1)
+                            < p.max_radius).sum()) if len(self.sets[k]) else 0
+                if near >= p.min_inliers and (best is None or near > best[1]):
+                    best = (h, near)
+            if best is not None:
+                out[k] = best
         return out
+
+    def _global_models(self, src: np.ndarray, dst: np.ndarray,
+                       ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Sequential RANSAC: up to three homographies (surfaces) with their inlier sources."""
+        models = []
+        idx = np.arange(len(src))
+        for _ in range(3):
+            if len(idx) < 2 * self.p.min_inliers:
+                break
+            h, inl = cv2.findHomography(src[idx], dst[idx], cv2.RANSAC, self.p.ransac_px,
+                                        maxIters=1000)
+            if h is None or inl is None or inl.sum() < 2 * self.p.min_inliers:
+                break
+            inl = inl.ravel().astype(bool)
+            models.append((h, src[idx[inl]]))
+            idx = idx[~inl]
+        return models

@@ -16,6 +16,8 @@ import numpy as np
 
 from tracker.geometry import jacobian
 
+MIN_HALF = 5  # smallest patch half-size that still says something
+
 
 @dataclass
 class Match:
@@ -82,32 +84,46 @@ class PointTemplate:
     def verify(self, img: np.ndarray, h_abs: np.ndarray, xy: np.ndarray,
                blur: np.ndarray | None) -> float:
         """NCC of the large verification patch placed exactly at `xy`."""
-        t = self.warped(h_abs, self.vhalf)
+        hgt, wid = img.shape
+        x, y = float(xy[0]), float(xy[1])
+        vh = int(min(self.vhalf, x, wid - 1 - x, y, hgt - 1 - y))  # image pixels only
+        if vh < MIN_HALF:
+            return -1.0
+        t = self.warped(h_abs, vh)
         if t is None:
             return -1.0
         if blur is not None:
             t = cv2.filter2D(t, -1, blur, borderType=cv2.BORDER_REPLICATE)
-        n = 2 * self.vhalf + 1
-        cur = cv2.getRectSubPix(img, (n, n), (float(xy[0]), float(xy[1])))
+        n = 2 * vh + 1
+        cur = cv2.getRectSubPix(img, (n, n), (x, y))
         return float(cv2.matchTemplate(cur, t, cv2.TM_CCOEFF_NORMED)[0, 0])
 
     def search(self, img: np.ndarray, tmpl: np.ndarray, xy: np.ndarray, radius: int) -> Match:
-        """Best NCC position of `tmpl` within `radius` pixels of `xy`."""
+        """Best NCC position of `tmpl` within `radius` pixels of `xy`.
+
+        Only image pixels take part: near the border the template is shrunk to fit, because
+        replicated border pixels would match anything smooth.
+        """
+        fail = Match(np.asarray(xy, np.float64), -1.0, -1.0)
         if not np.all(np.isfinite(xy)):
-            return Match(np.asarray(xy, np.float64), -1.0, -1.0)
+            return fail
         hgt, wid = img.shape
         xi, yi = round(float(xy[0])), round(float(xy[1]))
-        if not (-self.half <= xi < wid + self.half and -self.half <= yi < hgt + self.half):
-            return Match(np.asarray(xy, np.float64), -1.0, -1.0)
-        n = 2 * (self.half + radius) + 1
-        win = cv2.getRectSubPix(img, (n, n), (float(xi), float(yi)))
-        r = cv2.matchTemplate(win, tmpl, cv2.TM_CCOEFF_NORMED)
+        h = (tmpl.shape[0] - 1) // 2
+        hh = min(h, xi + radius, wid - 1 - xi + radius, yi + radius, hgt - 1 - yi + radius)
+        if hh < MIN_HALF:
+            return fail
+        x0, x1 = max(0, xi - hh - radius), min(wid - 1, xi + hh + radius)
+        y0, y1 = max(0, yi - hh - radius), min(hgt - 1, yi + hh + radius)
+        if x1 - x0 < 2 * hh or y1 - y0 < 2 * hh:
+            return fail
+        t = tmpl if hh == h else tmpl[h - hh:h + hh + 1, h - hh:h + hh + 1]
+        r = cv2.matchTemplate(img[y0:y1 + 1, x0:x1 + 1], t, cv2.TM_CCOEFF_NORMED)
         _, best, _, (x, y) = cv2.minMaxLoc(r)
         dx, dy = _subpix(r, x, y)
-        r2 = r.copy()
-        cv2.circle(r2, (x, y), 3, -1.0, -1)
-        second = float(r2.max())
-        return Match(np.array([xi + x - radius + dx, yi + y - radius + dy]), float(best), second)
+        r[max(0, y - 4):y + 5, max(0, x - 4):x + 5] = -1.0
+        second = float(r.max())
+        return Match(np.array([x0 + x + hh + dx, y0 + y + hh + dy]), float(best), second)
 
 
 def line_kernel(d: np.ndarray, length_scale: float) -> np.ndarray | None:
