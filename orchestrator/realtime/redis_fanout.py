@@ -12,7 +12,8 @@ Pub/sub keeps nothing for a disconnected subscriber, so losses are made visible:
   reconnect and resubscribe behind our back, and the gap would go unnoticed).
 - When a publish fails, the instance owes that channel a gap marker and sends it
   before its next publish or after its next reconnect; every instance's
-  subscribers then get ``on_gap``.
+  subscribers then get ``on_gap``. Publishing pauses briefly after a failure, so
+  that a Redis outage does not slow the outbox relay (and with it RabbitMQ).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -58,19 +60,26 @@ class RedisFanout:
         reconnect_delay: float = 0.2,
         max_reconnect_delay: float = 5.0,
         subscribe_timeout: float = 5.0,
+        publish_pause: float = 1.0,
     ) -> None:
         self._instance_name = instance_name
         self._prefix = prefix
         self._reconnect_delay = reconnect_delay
         self._max_reconnect_delay = max_reconnect_delay
         self._subscribe_timeout = subscribe_timeout
+        self._publish_pause = publish_pause
+        self._publish_paused_until = 0.0
         common: dict[str, Any] = {
             "decode_responses": True,
-            "socket_connect_timeout": 5,
+            "socket_connect_timeout": 2,
             "socket_keepalive": True,
             "health_check_interval": 15,
         }
-        self._publisher = Redis.from_url(url, socket_timeout=5, **common)
+        # One immediate retry replaces a pooled connection that a Redis restart left
+        # dead; more (with backoff) would stall the outbox relay while Redis is down.
+        self._publisher = Redis.from_url(
+            url, socket_timeout=2, retry=Retry(NoBackoff(), 1), **common
+        )
         self._listener = Redis.from_url(
             url,
             retry=Retry(NoBackoff(), 0, supported_errors=()),
@@ -97,6 +106,14 @@ class RedisFanout:
     async def publish(
         self, message: Event | Mapping[str, Any], channel: str = EVENTS_CHANNEL
     ) -> None:
+        """Publish, or, while Redis is failing, owe ``channel`` a gap marker instead.
+
+        After a failure, publishes are skipped for ``publish_pause`` seconds (or until
+        the subscriber reconnects), so an outage costs the relay no time per event.
+        """
+        if time.monotonic() < self._publish_paused_until:
+            self._owed_gaps.add(channel)
+            return
         envelope = {"kind": "message", "origin": self._instance_name, "data": to_message(message)}
         try:
             await self._send_owed_gaps()
@@ -106,6 +123,7 @@ class RedisFanout:
                 "fan-out publish on %s failed, subscribers will see a gap: %s", channel, exc
             )
             self._owed_gaps.add(channel)
+            self._publish_paused_until = time.monotonic() + self._publish_pause
 
     async def subscribe(
         self, channel: str, on_message: MessageCallback, on_gap: GapCallback | None = None
@@ -159,6 +177,7 @@ class RedisFanout:
                 if pubsub is None:
                     pubsub = await self._connect()
                     log.info("fan-out: reconnected to Redis; telling subscribers of the gap")
+                    self._publish_paused_until = 0.0
                     self._subscribers.gap()
                     await self._send_owed_gaps()
                 delay = self._reconnect_delay
@@ -224,10 +243,15 @@ class RedisFanout:
             self._subscribers.deliver(channel, envelope["data"])
 
     async def _send_owed_gaps(self) -> None:
+        marker = json.dumps({"kind": "gap", "origin": self._instance_name})
         for channel in list(self._owed_gaps):
-            marker = {"kind": "gap", "origin": self._instance_name}
-            await self._publisher.publish(self._redis_channel(channel), json.dumps(marker))
+            # Taken before the await, so a concurrent caller does not send it again.
             self._owed_gaps.discard(channel)
+            try:
+                await self._publisher.publish(self._redis_channel(channel), marker)
+            except BaseException:
+                self._owed_gaps.add(channel)
+                raise
 
     def _redis_channel(self, channel: str) -> str:
         return f"{self._prefix}:{channel}"

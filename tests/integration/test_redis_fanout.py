@@ -2,6 +2,8 @@
 
 Every test uses its own channel prefix, so parallel runs (and colleagues) never see
 each other's messages; killing connections targets this test's connections by name.
+The restart test runs a private redis-server on a free loopback port instead, so
+that stopping it disturbs no one.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from orchestrator.realtime.fanout import EVENTS_CHANNEL, session_channel
 from orchestrator.realtime.redis_fanout import RedisFanout
+from tests.conftest import free_port
 from tests.support.events import make_event
 
 pytestmark = pytest.mark.redis
@@ -38,21 +42,73 @@ class Inbox:
     async def next(self) -> tuple[str, Any]:
         return await asyncio.wait_for(self.items.get(), 10)
 
+    async def next_message(self) -> tuple[int, tuple[str, Any]]:
+        """The next message, and how many gaps came before it."""
+        gaps = 0
+        while (item := await self.next())[0] == "gap":
+            gaps += 1
+        return gaps, item
+
     def empty(self) -> bool:
         return self.items.empty()
 
 
-@pytest.fixture(name="instances")
-async def instances_fixture() -> AsyncIterator[tuple[RedisFanout, RedisFanout]]:
+async def start_instances(url: str, **options: Any) -> tuple[RedisFanout, RedisFanout]:
     """Two fan-outs, as two orchestrator processes would hold them."""
     prefix = f"fernblick-test-{uuid.uuid4().hex[:8]}"
-    first = RedisFanout(REDIS_URL, instance_name="one", prefix=prefix)
-    second = RedisFanout(REDIS_URL, instance_name="two", prefix=prefix)
+    first = RedisFanout(url, instance_name="one", prefix=prefix, **options)
+    second = RedisFanout(url, instance_name="two", prefix=prefix, **options)
     await first.start()
     await second.start()
-    yield first, second
-    await first.close()
-    await second.close()
+    return first, second
+
+
+@pytest.fixture(name="instances")
+async def instances_fixture() -> AsyncIterator[tuple[RedisFanout, RedisFanout]]:
+    instances = await start_instances(REDIS_URL, publish_pause=0)
+    yield instances
+    for fanout in instances:
+        await fanout.close()
+
+
+class PrivateRedis:
+    """A redis-server of this test's own, which it may stop and start again."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )
+        client = Redis.from_url(self.url)
+        try:
+            async with asyncio.timeout(10):
+                while True:
+                    try:
+                        if await client.ping():
+                            return
+                    except RedisConnectionError:
+                        await asyncio.sleep(0.05)
+        finally:
+            await client.aclose()
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await asyncio.wait_for(self.process.wait(), 10)
+
+
+@pytest.fixture(name="private_redis")
+async def private_redis_fixture() -> AsyncIterator[PrivateRedis]:
+    server = PrivateRedis()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 async def inboxes_of(instances: tuple[RedisFanout, RedisFanout]) -> tuple[Inbox, Inbox]:
@@ -146,3 +202,25 @@ async def test_a_failed_publish_is_reported_as_a_gap_to_every_instance(
     for inbox in inboxes:
         assert await inbox.next() == ("gap", None)
         assert await inbox.next() == (EVENTS_CHANNEL, {"next": True})
+
+
+async def test_a_redis_restart_is_survived_and_reported_as_a_gap(
+    private_redis: PrivateRedis,
+) -> None:
+    instances = await start_instances(private_redis.url)
+    first, _second = instances
+    inboxes = await inboxes_of(instances)
+    try:
+        await private_redis.stop()
+        await first.publish({"during": "outage"})  # lost: owed as a gap marker
+        await private_redis.start()
+
+        for inbox in inboxes:  # each reader reconnected and resubscribed
+            assert await inbox.next() == ("gap", None)
+        await first.publish({"after": "restart"})
+        for inbox in inboxes:
+            _gaps, message = await inbox.next_message()
+            assert message == (EVENTS_CHANNEL, {"after": "restart"})
+    finally:
+        for fanout in instances:
+            await fanout.close()
