@@ -36,7 +36,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
-        pool_pre_ping=True,
+        # No pre-ping (a round trip per checkout): a dropped connection fails one
+        # request with 503 (see UnitOfWork) and the pool replaces it.
+        pool_recycle=1800,
     )
 
 
