@@ -48,7 +48,7 @@ async def claim_unpublished(db: AsyncSession, limit: int) -> Sequence[OutboxEven
         .order_by(OutboxEvent.id)
         .limit(limit)
     )
-    if db.bind.dialect.name == "postgresql":
+    if db.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return (await db.scalars(query)).all()
 
