@@ -77,6 +77,8 @@ class JanusNodeConfig:
     ws_ip: str = "127.0.0.1"
     event_handler: EventHandler = "none"
     event_url: str = ""
+    event_user: str = ""
+    event_password: str = ""
     rabbitmq: RabbitMqTarget = RabbitMqTarget()
     session_timeout: int = 60
     debug_level: int = 4
@@ -95,6 +97,9 @@ class JanusNodeConfig:
             value = getattr(self, name)
             if not value or '"' in value or "\\" in value:
                 raise ValueError(f"{name} must be non-empty and free of quotes and backslashes")
+        for name in ("event_user", "event_password"):
+            if '"' in getattr(self, name) or "\\" in getattr(self, name):
+                raise ValueError(f"{name} must be free of quotes and backslashes")
 
 
 def _option(name: str, value: str | int, example: str) -> str:
@@ -147,6 +152,8 @@ def template_values(config: JanusNodeConfig, out_dir: Path) -> dict[str, dict[st
         "janus.eventhandler.sampleevh.jcfg": {
             "enabled": "true" if config.event_handler == "sample" else "false",
             "backend": config.event_url or "http://127.0.0.1:8080/janus/events",
+            "backend_user": _option("backend_user", config.event_user, '"janus"'),
+            "backend_pwd": _option("backend_pwd", config.event_password, '"secret"'),
         },
         "janus.eventhandler.rabbitmqevh.jcfg": {
             "enabled": "true" if config.event_handler == "rabbitmq" else "false",
@@ -193,6 +200,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--admin-key", default=env("FERNBLICK_JANUS_VIDEOROOM_ADMIN_KEY"))
     parser.add_argument("--event-handler", choices=["sample", "rabbitmq", "none"], default=None)
     parser.add_argument("--event-url", default="", help="sample handler: URL to POST to")
+    parser.add_argument("--event-user", default=env("FERNBLICK_JANUS_EVENT_USER", ""))
+    parser.add_argument("--event-password", default=env("FERNBLICK_JANUS_EVENT_PASSWORD", ""))
     parser.add_argument("--amqp-host", default="127.0.0.1")
     parser.add_argument("--amqp-port", type=int, default=5672)
     parser.add_argument("--amqp-user", default=env("FERNBLICK_JANUS_AMQP_USER", "guest"))
@@ -227,6 +236,8 @@ def config_from_arguments(args: argparse.Namespace) -> JanusNodeConfig:
         ws_ip=args.ws_ip,
         event_handler=event_handler,
         event_url=args.event_url,
+        event_user=args.event_user,
+        event_password=args.event_password,
         rabbitmq=RabbitMqTarget(
             host=args.amqp_host,
             port=args.amqp_port,

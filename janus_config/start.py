@@ -127,6 +127,8 @@ def _apply_settings_node(config: JanusNodeConfig, node_name: str) -> JanusNodeCo
         api_secret=settings.janus_api_secret.get_secret_value(),
         admin_secret=settings.janus_admin_secret.get_secret_value(),
         admin_key=settings.janus_videoroom_admin_key.get_secret_value(),
+        event_user=settings.janus_event_user,
+        event_password=settings.janus_event_password.get_secret_value(),
     )
 
 

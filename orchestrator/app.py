@@ -15,8 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
+from orchestrator.actions.call_flow import CallFlow
 from orchestrator.actions.unit_of_work import UnitOfWork
-from orchestrator.api import admin, auth, code_users, devices, sessions, tickets
+from orchestrator.api import admin, auth, calls, code_users, devices, sessions, tickets
+from orchestrator.api.calls import CALL_FLOW_KEY
 from orchestrator.api.keys import SETTINGS_KEY, UOW_KEY
 from orchestrator.api.openapi import build_openapi, render_docs
 from orchestrator.api.problems import problem_middleware
@@ -24,6 +26,10 @@ from orchestrator.api.routing import Api
 from orchestrator.db.engine import create_engine, create_session_factory
 from orchestrator.events.bus import MessageBus, create_bus
 from orchestrator.events.relay import OutboxRelay
+from orchestrator.janus.call_sweeper import CallSweeper
+from orchestrator.janus.events import INTAKE_KEY, JanusEventIntake, receive_events
+from orchestrator.janus.pool import JanusPool
+from orchestrator.janus.rooms import RoomService
 from orchestrator.realtime.fanout import EVENTS_CHANNEL, Fanout, create_fanout
 from orchestrator.realtime.ws import LiveHub, require_actor
 from orchestrator.settings import Settings
@@ -35,8 +41,9 @@ FANOUT_KEY = web.AppKey("fanout", Fanout)
 RELAY_KEY = web.AppKey("relay", OutboxRelay)
 HUB_KEY = web.AppKey("hub", LiveHub)
 OPENAPI_KEY = web.AppKey("openapi", dict)
+JANUS_POOL_KEY = web.AppKey("janus_pool", JanusPool)
 
-API_MODULES = (auth, sessions, code_users, devices, tickets, admin)
+API_MODULES = (auth, sessions, code_users, devices, tickets, admin, calls)
 
 
 def all_routes() -> Api:
@@ -66,7 +73,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/docs", openapi_docs)
     app.router.add_get("/api/ws", websocket)
     app.router.add_get("/healthz", healthz)
-    app.cleanup_ctx.extend([database, message_bus, fanout_and_hub, outbox_relay])
+    app.router.add_post("/janus/events", receive_events)
+    app.cleanup_ctx.extend([database, message_bus, fanout_and_hub, outbox_relay, janus_calls])
     _add_web(app, settings.web_dist_dir)
     return app
 
@@ -120,6 +128,25 @@ async def outbox_relay(app: web.Application) -> AsyncIterator[None]:
     app[RELAY_KEY] = relay
     yield
     await relay.stop()
+
+
+async def janus_calls(app: web.Application) -> AsyncIterator[None]:
+    """The Janus pool, the call flow, the Janus event intake and the call sweeper.
+
+    The pool starts even when no node answers (the nodes are marked unhealthy and
+    calls answer 503), so the rest of the API works without Janus.
+    """
+    settings = app[SETTINGS_KEY]
+    uow = app[UOW_KEY]
+    async with JanusPool.running(settings) as pool:
+        rooms = RoomService(pool, settings)
+        app[JANUS_POOL_KEY] = pool
+        app[CALL_FLOW_KEY] = CallFlow(uow, rooms, ring_seconds=settings.call_ring_seconds)
+        app[INTAKE_KEY] = JanusEventIntake(uow, settings)
+        sweeper = CallSweeper(uow, pool, rooms, settings)
+        sweeper.start()
+        yield
+        await sweeper.stop()
 
 
 async def openapi_json(request: web.Request) -> web.Response:

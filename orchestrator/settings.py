@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     janus_request_timeout_seconds: float = 10.0
     janus_keepalive_seconds: float = 20.0
     janus_health_interval_seconds: float = 5.0
+    janus_event_user: str = "janus"
+    janus_event_password: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-janus-event-password")
+
+    call_ring_seconds: float = 45.0
+    call_grace_seconds: float = 20.0
 
     stun_urls: list[str] = Field(default_factory=list)
     turn_urls: list[str] = Field(default_factory=list)
@@ -92,6 +97,7 @@ class Settings(BaseSettings):
                 "janus_api_secret",
                 "janus_admin_secret",
                 "janus_videoroom_admin_key",
+                "janus_event_password",
                 "turn_secret",
             )
             if SAMPLE_SECRET_MARK in getattr(self, name).get_secret_value()

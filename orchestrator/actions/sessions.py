@@ -36,7 +36,7 @@ from orchestrator.domain.errors import (
     VersionConflict,
 )
 from orchestrator.domain.org_settings import OrganisationSettings
-from orchestrator.domain.session_state import next_state
+from orchestrator.domain.session_state import FINISHED, next_state
 from orchestrator.domain.types import (
     ParticipantKind,
     RequestPolicy,
@@ -195,6 +195,11 @@ async def _transition(
     previous = session.status
     session.status = new_status
     session.updated_at = now()
+    if new_status in FINISHED:
+        # Imported here: the call actions build on this module.
+        from orchestrator.actions.call_records import finish_session_calls
+
+        await finish_session_calls(db, session, actor)  # ends its call, retires its room
     await db.flush()  # the version check happens here (StaleDataError -> 409)
     _record_history(db, session, previous, trigger, actor, reason)
     event_type = EVENT_FOR_TRIGGER.get(trigger, "session.status_changed")
@@ -516,28 +521,39 @@ async def do_reopen(
 
 
 async def do_call_started(
-    db: AsyncSession, session_id: int, *, participants: list[str] | None = None
+    db: AsyncSession,
+    session_id: int,
+    *,
+    participants: list[str] | None = None,
+    call_id: int | None = None,
 ) -> VideoSession:
     """Media flows between both sides: CONFIRMED -> RUNNING (from Janus events)."""
     actor = SystemActor()
     session = await load_session_for(db, actor, session_id)
     await _transition(db, actor, session, Trigger.CALL_STARTED)
-    await stage_event(
-        db, "call.started", session, actor, data={"participants": list(participants or [])}
-    )
+    data: dict[str, object] = {"participants": list(participants or [])}
+    if call_id is not None:
+        data["call_id"] = call_id
+    await stage_event(db, "call.started", session, actor, data=data)
     return session
 
 
 async def do_call_ended(
-    db: AsyncSession, session_id: int, *, duration_seconds: float, reason: str = ""
+    db: AsyncSession,
+    session_id: int,
+    *,
+    duration_seconds: float,
+    reason: str = "",
+    call_id: int | None = None,
 ) -> VideoSession:
     """The call is over (hang-up, both left, media lost): RUNNING -> DONE."""
     actor = SystemActor()
     session = await load_session_for(db, actor, session_id)
     await _transition(db, actor, session, Trigger.CALL_ENDED, reason=reason)
-    await stage_event(
-        db, "call.ended", session, actor, data={"duration_seconds": round(duration_seconds, 3)}
-    )
+    data: dict[str, object] = {"duration_seconds": round(duration_seconds, 3)}
+    if call_id is not None:
+        data |= {"call_id": call_id, "reason": reason}
+    await stage_event(db, "call.ended", session, actor, data=data)
     return session
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from orchestrator.domain.assistant import AssistantButton
+from orchestrator.domain.calls import CallEndReason, CallSide, CallState
 from orchestrator.domain.org_settings import OrganisationSettings
 from orchestrator.domain.types import (
     ActorKind,
@@ -21,6 +22,7 @@ from orchestrator.domain.types import (
     Trigger,
     Visibility,
 )
+from orchestrator.janus.rooms import JoinTicket
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 ShortText = Annotated[str, StringConstraints(max_length=300)]
@@ -384,3 +386,33 @@ class TeamPatch(In):
 class ListQuery(In):
     limit: Annotated[int, Field(ge=1, le=500)] = 100
     offset: Annotated[int, Field(ge=0, le=1_000_000)] = 0
+
+
+# --- calls ------------------------------------------------------------------------------
+
+
+class CallOut(Out):
+    """One ring-and-talk attempt of a session (``docs/calls.md``)."""
+
+    id: int
+    session_id: int
+    state: CallState
+    started_by: CallSide
+    caller_name: str
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    end_reason: CallEndReason | None
+    ring_timeout_seconds: int
+
+
+class CallStateOut(Out):
+    call: CallOut
+
+
+class CallTicketOut(Out):
+    call: CallOut
+    ticket: JoinTicket | None = Field(
+        description="How to join the call's Janus room; null while you may not join yet "
+        "(the call rings for you: accept it first)."
+    )

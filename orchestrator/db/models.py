@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Enum,
@@ -23,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from orchestrator.domain.calls import CallEndReason, CallState
 from orchestrator.domain.types import (
     ActorKind,
     ArtifactKind,
@@ -446,3 +448,81 @@ class ConsumedEvent(Base):
     consumer: Mapped[str] = mapped_column(String(64), primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     consumed_at: Mapped[datetime] = mapped_column()
+
+
+class Call(Base):
+    """One ring-and-talk attempt of a session (``docs/calls.md``); at most one open per session."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("video_sessions.id", ondelete="CASCADE"), index=True
+    )
+    # Equal to session_id while the call is not ended, NULL afterwards: the unique
+    # constraint allows one open call per session on every database.
+    open_session_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    janus_node: Mapped[str] = mapped_column(String(100))
+    room_id: Mapped[str] = mapped_column(String(100), index=True)
+    state: Mapped[CallState] = mapped_column(_enum(CallState, "call_state"))
+    started_by: Mapped[ParticipantKind] = mapped_column(_enum(ParticipantKind, "call_side"))
+    caller_employee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL")
+    )
+    caller_code_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("code_users.id", ondelete="SET NULL")
+    )
+    caller_name: Mapped[str] = mapped_column(String(200), default="")
+    ring_timeout_seconds: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column()
+    answered_at: Mapped[datetime | None] = mapped_column()
+    media_started_at: Mapped[datetime | None] = mapped_column()
+    media_lost_at: Mapped[datetime | None] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+    end_reason: Mapped[CallEndReason | None] = mapped_column(
+        _enum(CallEndReason, "call_end_reason")
+    )
+    version: Mapped[int] = mapped_column(Integer)
+
+    # Several orchestrators (API, Janus events, sweepers) may change a call at once.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CallLeg(Base):
+    """One publisher handle of one participant in a call, as Janus events report it."""
+
+    __tablename__ = "call_legs"
+    __table_args__ = (
+        UniqueConstraint("call_id", "handle_id"),
+        Index("ix_call_legs_node_handle", "janus_node", "handle_id"),
+        Index("ix_call_legs_node_session", "janus_node", "janus_session_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    janus_node: Mapped[str] = mapped_column(String(100))
+    janus_session_id: Mapped[int] = mapped_column(BigInteger)
+    handle_id: Mapped[int] = mapped_column(BigInteger)
+    side: Mapped[ParticipantKind] = mapped_column(_enum(ParticipantKind, "call_leg_side"))
+    participant_key: Mapped[str] = mapped_column(String(100))
+    receiving_mids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    joined_at: Mapped[datetime] = mapped_column()
+    left_at: Mapped[datetime | None] = mapped_column()
+
+
+class RetiredRoom(Base):
+    """A finished session's Janus room, waiting to be destroyed (outside any transaction)."""
+
+    __tablename__ = "retired_rooms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("video_sessions.id", ondelete="SET NULL")
+    )
+    janus_node: Mapped[str] = mapped_column(String(100))
+    room_id: Mapped[str] = mapped_column(String(100))
+    room_secret: Mapped[str] = mapped_column(String(100))
+    room_pin: Mapped[str] = mapped_column(String(100))
+    retired_at: Mapped[datetime] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")

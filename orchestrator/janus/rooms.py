@@ -32,7 +32,7 @@ from orchestrator.janus.pool import JanusNodeConnection, JanusPool
 from orchestrator.janus.videoroom import RoomOptions
 from orchestrator.settings import Settings
 
-KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_:-]{1,64}$")
 
 
 class RoomInfo(BaseModel):
@@ -62,7 +62,7 @@ class JoinTicket(BaseModel):
 
 def _checked_key(kind: str, key: str) -> str:
     if not KEY_PATTERN.match(key):
-        raise InvalidInput(f"{kind} must be 1-64 letters, digits, '-' or '_'", field=kind)
+        raise InvalidInput(f"{kind} must be 1-64 letters, digits, '-', '_' or ':'", field=kind)
     return key
 
 

@@ -54,20 +54,23 @@ def audience_view(event: Event, actor: EmployeeActor | CodeUserActor) -> dict[st
         return event.model_dump(mode="json")
     if ref.requester_id != actor.code_user_id or ref.visibility is not Visibility.PUBLIC:
         return None
+    payload: dict[str, Any] = {
+        "session": {
+            "id": ref.id,
+            "number": ref.number,
+            "title": ref.title,
+            "status": ref.status,
+            "version": ref.version,
+        },
+        "previous_status": event.payload.previous_status,
+    }
+    if event.type.startswith("call."):
+        payload["data"] = event.payload.data  # call id, caller, reason: the call screen needs them
     return {
         "id": event.id,
         "type": event.type,
         "occurred_at": event.occurred_at.isoformat(),
-        "payload": {
-            "session": {
-                "id": ref.id,
-                "number": ref.number,
-                "title": ref.title,
-                "status": ref.status,
-                "version": ref.version,
-            },
-            "previous_status": event.payload.previous_status,
-        },
+        "payload": payload,
     }
 
 

@@ -78,11 +78,13 @@ def start_test_janus(
     *,
     session_timeout: int = 60,
     event_url: str = "",
+    event_auth: tuple[str, str] = ("", ""),
     rabbitmq: RabbitMqTarget | None = None,
 ) -> RunningJanus:
     """Render a config for ``name`` on free ports into ``workdir`` and start Janus.
 
-    Events go to ``event_url`` (sample handler) or ``rabbitmq`` when given.
+    Events go to ``event_url`` (sample handler, with ``event_auth`` as basic auth)
+    or ``rabbitmq`` when given.
     """
     http_port, admin_port, ws_port = free_tcp_ports(3)
     event_handler: EventHandler = "sample" if event_url else "none"
@@ -98,6 +100,8 @@ def start_test_janus(
         ws_port=ws_port,
         event_handler=event_handler,
         event_url=event_url,
+        event_user=event_auth[0],
+        event_password=event_auth[1],
         rabbitmq=rabbitmq or RabbitMqTarget(),
         session_timeout=session_timeout,
         debug_level=4,
@@ -121,12 +125,18 @@ class JanusFactory:
         *,
         session_timeout: int = 60,
         event_url: str = "",
+        event_auth: tuple[str, str] = ("", ""),
         rabbitmq: RabbitMqTarget | None = None,
     ) -> RunningJanus:
         workdir = self.base / name
         workdir.mkdir(parents=True, exist_ok=True)
         node = start_test_janus(
-            workdir, name, session_timeout=session_timeout, event_url=event_url, rabbitmq=rabbitmq
+            workdir,
+            name,
+            session_timeout=session_timeout,
+            event_url=event_url,
+            event_auth=event_auth,
+            rabbitmq=rabbitmq,
         )
         self.started.append(node)
         return node

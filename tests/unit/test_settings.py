@@ -38,7 +38,13 @@ def test_production_refuses_sample_secrets(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("FERNBLICK_DATABASE_URL", "postgresql+asyncpg://x@db/x")
     with pytest.raises(ValidationError, match="FERNBLICK_JANUS_API_SECRET"):
         Settings()
-    for name in ("JANUS_API_SECRET", "JANUS_ADMIN_SECRET", "JANUS_VIDEOROOM_ADMIN_KEY", "TURN_SECRET"):
+    for name in (
+        "JANUS_API_SECRET",
+        "JANUS_ADMIN_SECRET",
+        "JANUS_VIDEOROOM_ADMIN_KEY",
+        "JANUS_EVENT_PASSWORD",
+        "TURN_SECRET",
+    ):
         monkeypatch.setenv(f"FERNBLICK_{name}", f"real-{name.lower()}-value")
     settings = Settings()
     assert settings.secure_cookies is True
