@@ -1,0 +1,37 @@
+import js from "@eslint/js";
+import globals from "globals";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["dist/", "node_modules/"] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true }],
+    },
+  },
+  {
+    files: ["src/lib/**/*.ts"],
+    ignores: ["src/lib/**/*.test.ts"],
+    rules: {
+      // web/src/lib has no DOM access: the UI folders pass in what it needs.
+      "no-restricted-globals": ["error", "document", "window"],
+    },
+  },
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/lib/call.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { paths: [{ name: "janus-gateway", message: "only src/lib/call.ts imports janus.js" }] },
+      ],
+    },
+  },
+  { files: ["eslint.config.js"], ...tseslint.configs.disableTypeChecked },
+);

@@ -1,0 +1,383 @@
+/**
+ * The REST client. Employees authenticate with the session cookie and echo the CSRF
+ * token from /api/auth/me on every state-changing request; code users send their
+ * token as `Authorization: Bearer`. Problem documents become `ApiError`s.
+ */
+
+import type { SessionStatus } from "./events";
+
+/** An RFC 9457 problem document from the orchestrator, as an error. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  readonly field: string | null;
+
+  constructor(status: number, code: string, detail: string, field: string | null = null) {
+    super(`${code}: ${detail}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+    this.field = field;
+  }
+}
+
+/** The server could not be reached at all (offline, DNS, refused). */
+export class NetworkError extends Error {
+  constructor(cause: unknown) {
+    super("the server cannot be reached", { cause });
+    this.name = "NetworkError";
+  }
+}
+
+/** Where the code user's token lives: localStorage in the browser, a Map in tests. */
+export interface TokenStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export const CODE_USER_TOKEN_KEY = "fernblick.codeUserToken";
+
+export type Auth =
+  | { kind: "employee"; csrfToken: string | null }
+  | { kind: "code_user"; store: TokenStore };
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+async function toError(response: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (typeof body === "object" && body !== null) {
+    const problem = body as Record<string, unknown>;
+    return new ApiError(
+      response.status,
+      typeof problem.code === "string" ? problem.code : "http_error",
+      typeof problem.detail === "string" ? problem.detail : response.statusText,
+      typeof problem.field === "string" ? problem.field : null,
+    );
+  }
+  return new ApiError(response.status, "http_error", response.statusText);
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  ifMatch?: number;
+}
+
+/** One HTTP client per page; `auth` says who is calling. */
+export class ApiClient {
+  readonly auth: Auth;
+  private readonly fetchImpl: FetchLike;
+  private readonly baseUrl: string;
+
+  constructor(auth: Auth, fetchImpl: FetchLike, baseUrl = "") {
+    this.auth = auth;
+    this.fetchImpl = fetchImpl;
+    this.baseUrl = baseUrl;
+  }
+
+  /** The code user's token, when this client speaks for a code user and has one. */
+  codeUserToken(): string | null {
+    return this.auth.kind === "code_user" ? this.auth.store.getItem(CODE_USER_TOKEN_KEY) : null;
+  }
+
+  setCsrfToken(token: string | null): void {
+    if (this.auth.kind === "employee") {
+      this.auth.csrfToken = token;
+    }
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (options.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+    }
+    if (options.ifMatch !== undefined) {
+      headers["If-Match"] = `"${options.ifMatch}"`;
+    }
+    if (this.auth.kind === "employee") {
+      if (UNSAFE.has(method) && this.auth.csrfToken) {
+        headers["X-CSRF-Token"] = this.auth.csrfToken;
+      }
+    } else {
+      const token = this.codeUserToken();
+      if (token) {
+        headers.Authorization = `Bearer ${token}`;
+      }
+    }
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.baseUrl + path, {
+        method,
+        headers,
+        credentials: "same-origin",
+        body: options.body === undefined ? null : JSON.stringify(options.body),
+      });
+    } catch (error) {
+      throw new NetworkError(error);
+    }
+    if (!response.ok) {
+      throw await toError(response);
+    }
+    if (response.status === 204) {
+      return undefined as T;
+    }
+    return (await response.json()) as T;
+  }
+}
+
+// --- response shapes (orchestrator/api/schemas.py) ---------------------------------------
+
+export type Language = "de" | "en";
+
+export interface EmployeeOut {
+  id: number;
+  name: string;
+  email: string;
+  role: "administrator" | "moderator" | "employee";
+  language: Language;
+  active: boolean;
+  team_ids: number[];
+}
+
+export interface MeOut {
+  employee: EmployeeOut;
+  organisation_id: number;
+  organisation_name: string;
+  csrf_token: string;
+}
+
+export interface Ref {
+  id: number;
+  name: string;
+}
+
+export interface SessionSummary {
+  id: number;
+  number: number;
+  title: string;
+  status: SessionStatus;
+  visibility: "internal" | "public";
+  device: Ref | null;
+  reason: string;
+  requester_name: string;
+  responsible: Ref[];
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface SessionPage {
+  items: SessionSummary[];
+  next_cursor: string | null;
+}
+
+export interface AssistantButton {
+  label_de: string;
+  label_en: string;
+  action: string;
+  target?: string;
+}
+
+export type RequestStep = "reason" | "contact" | "labels" | "consent";
+
+export interface OpenedDevice {
+  device: { id: number; name: string; location: string; picture_url: string; assistant: AssistantButton[] };
+  organisation_name: string;
+  code_user_id: number;
+  token: string | null;
+  request_flow: {
+    may_request: boolean;
+    steps: RequestStep[];
+    labels: string[];
+    recording_allowed: boolean;
+    contact_hint: string;
+  };
+}
+
+export interface CodeUserSession {
+  id: number;
+  number: number;
+  title: string;
+  status: SessionStatus;
+  device: Ref | null;
+  reason: string;
+  recording_consent: boolean;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface RequestSessionIn {
+  device_id: number;
+  reason?: string;
+  contact?: string;
+  name?: string;
+  labels?: string[];
+  recording_consent?: boolean;
+}
+
+// --- calls (docs/calls.md) -------------------------------------------------------------------
+
+export interface CallOut {
+  id: number;
+  session_id: number;
+  state: "ringing" | "active" | "ended";
+  started_by: "employee" | "code_user";
+  caller_name: string;
+  started_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  end_reason: string | null;
+  ring_timeout_seconds: number;
+}
+
+export interface JoinTicket {
+  janus_url: string;
+  room_id: string;
+  pin: string;
+  token: string;
+  display: string;
+  ice_servers: RTCIceServer[];
+  expires_at: string;
+}
+
+export interface CallWithTicket {
+  call: CallOut;
+  ticket: JoinTicket;
+}
+
+/** START, accept, decline, hang-up and rejoin for one side of a session's call. */
+export class CallApi {
+  private readonly api: ApiClient;
+  private readonly prefix: string;
+
+  constructor(api: ApiClient) {
+    this.api = api;
+    this.prefix = api.auth.kind === "employee" ? "/api/sessions" : "/api/code-user/sessions";
+  }
+
+  start(sessionId: number): Promise<CallWithTicket> {
+    return this.api.request("POST", `${this.prefix}/${sessionId}/call`);
+  }
+
+  accept(sessionId: number): Promise<CallWithTicket> {
+    return this.api.request("POST", `${this.prefix}/${sessionId}/call/accept`);
+  }
+
+  decline(sessionId: number): Promise<{ call: CallOut }> {
+    return this.api.request("POST", `${this.prefix}/${sessionId}/call/decline`);
+  }
+
+  hangup(sessionId: number): Promise<{ call: CallOut }> {
+    return this.api.request("POST", `${this.prefix}/${sessionId}/call/hangup`);
+  }
+
+  /** The current call and a fresh ticket (rejoin after a reload); null without one. */
+  async current(sessionId: number): Promise<CallWithTicket | null> {
+    try {
+      return await this.api.request<CallWithTicket>("GET", `${this.prefix}/${sessionId}/call`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        return null;
+      }
+      throw error;
+    }
+  }
+}
+
+// --- employees ------------------------------------------------------------------------------
+
+export class EmployeeApi {
+  readonly http: ApiClient;
+  readonly calls: CallApi;
+
+  constructor(fetchImpl: FetchLike, baseUrl = "") {
+    this.http = new ApiClient({ kind: "employee", csrfToken: null }, fetchImpl, baseUrl);
+    this.calls = new CallApi(this.http);
+  }
+
+  /** The logged-in employee (and their CSRF token), or null when nobody is logged in. */
+  async me(): Promise<MeOut | null> {
+    try {
+      const me = await this.http.request<MeOut>("GET", "/api/auth/me");
+      this.http.setCsrfToken(me.csrf_token);
+      return me;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  async login(email: string, password: string): Promise<MeOut> {
+    const me = await this.http.request<MeOut>("POST", "/api/auth/login", { body: { email, password } });
+    this.http.setCsrfToken(me.csrf_token);
+    return me;
+  }
+
+  async logout(): Promise<void> {
+    await this.http.request("POST", "/api/auth/logout");
+    this.http.setCsrfToken(null);
+  }
+
+  sessions(statuses: SessionStatus[] = []): Promise<SessionPage> {
+    const query = new URLSearchParams({ limit: "200" });
+    for (const status of statuses) {
+      query.append("status", status);
+    }
+    return this.http.request("GET", `/api/sessions?${query.toString()}`);
+  }
+
+  session(id: number): Promise<SessionSummary> {
+    return this.http.request("GET", `/api/sessions/${id}`);
+  }
+
+  confirm(id: number, version: number): Promise<SessionSummary> {
+    return this.http.request("POST", `/api/sessions/${id}/confirm`, { ifMatch: version });
+  }
+}
+
+// --- code users ----------------------------------------------------------------------------
+
+export class CodeUserApi {
+  readonly http: ApiClient;
+  readonly calls: CallApi;
+  private readonly store: TokenStore;
+
+  constructor(store: TokenStore, fetchImpl: FetchLike, baseUrl = "") {
+    this.store = store;
+    this.http = new ApiClient({ kind: "code_user", store }, fetchImpl, baseUrl);
+    this.calls = new CallApi(this.http);
+  }
+
+  token(): string | null {
+    return this.store.getItem(CODE_USER_TOKEN_KEY);
+  }
+
+  /** Open a device by its code; keeps the new token when the server issues one. */
+  async open(code: string): Promise<OpenedDevice> {
+    const opened = await this.http.request<OpenedDevice>("POST", "/api/code-user/open", { body: { code } });
+    if (opened.token) {
+      this.store.setItem(CODE_USER_TOKEN_KEY, opened.token);
+    }
+    return opened;
+  }
+
+  request(body: RequestSessionIn): Promise<CodeUserSession> {
+    return this.http.request("POST", "/api/code-user/sessions", { body });
+  }
+
+  sessions(): Promise<CodeUserSession[]> {
+    return this.http.request("GET", "/api/code-user/sessions");
+  }
+}

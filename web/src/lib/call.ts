@@ -1,0 +1,807 @@
+/**
+ * One call in a Janus VideoRoom: the only module that imports janus.js.
+ *
+ * `VideoCall` joins the room of a JoinTicket (docs/calls.md) as a publisher with
+ * `display`, `pin` and `token`, subscribes to the other side's feed with the same pin
+ * and token, and reports what the call screen needs through a listener: the phase,
+ * the local and remote streams, the camera's capabilities and errors in words the UI
+ * can translate. It touches no DOM; the page tells it when it becomes visible again.
+ */
+
+import Janus, { type JanusJS } from "janus-gateway";
+import adapter from "webrtc-adapter";
+
+import type { JoinTicket } from "./api";
+
+export type CallPhase = "connecting" | "waiting" | "connected" | "reconnecting" | "ended";
+
+export type CallErrorCode =
+  | "webrtc_unsupported"
+  | "permission_denied"
+  | "no_camera"
+  | "no_microphone"
+  | "device_busy"
+  | "refused"
+  | "connection_lost"
+  | "media_failed";
+
+export class CallError extends Error {
+  readonly code: CallErrorCode;
+  /** A fatal error ends the call; others (no camera) leave it running with less. */
+  readonly fatal: boolean;
+
+  constructor(code: CallErrorCode, message: string, fatal: boolean) {
+    super(message);
+    this.name = "CallError";
+    this.code = code;
+    this.fatal = fatal;
+  }
+}
+
+export type FacingMode = "user" | "environment";
+
+export interface ZoomRange {
+  min: number;
+  max: number;
+  step: number;
+  value: number;
+}
+
+export interface CameraState {
+  microphoneOn: boolean;
+  cameraOn: boolean;
+  facingMode: FacingMode;
+  /** null when the camera has no torch (or the browser cannot tell). */
+  torch: boolean | null;
+  zoom: ZoomRange | null;
+  canSwitch: boolean;
+}
+
+export interface CallListener {
+  phase(phase: CallPhase): void;
+  localStream(stream: MediaStream | null): void;
+  remoteStream(stream: MediaStream | null): void;
+  camera(state: CameraState): void;
+  error(error: CallError): void;
+}
+
+/** The browser's media devices (navigator.mediaDevices), passed in by the page. */
+export interface MediaDevicesLike {
+  getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream>;
+  enumerateDevices(): Promise<MediaDeviceInfo[]>;
+}
+
+export interface CallOptions {
+  ticket: JoinTicket;
+  media: MediaDevicesLike;
+  listener: CallListener;
+  /** Employees start with the camera off (audio only until they switch it on). */
+  cameraOn: boolean;
+  facingMode: FacingMode;
+  /** "relay" forces TURN (strict networks, and the relay-only test). */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** A fresh ticket for a rejoin after the Janus session was lost. */
+  refreshTicket?: () => Promise<JoinTicket | null>;
+  /** How long reconnecting may take before the call counts as lost (ms). */
+  reconnectWindowMs?: number;
+}
+
+const PLUGIN = "janus.plugin.videoroom";
+
+/** Capabilities the TypeScript DOM types do not list yet (image capture spec). */
+interface ExtendedCapabilities extends MediaTrackCapabilities {
+  torch?: boolean;
+  zoom?: { min: number; max: number; step?: number };
+}
+
+interface ExtendedSettings extends MediaTrackSettings {
+  torch?: boolean;
+  zoom?: number;
+}
+
+interface PublisherInfo {
+  id: number | string;
+  display?: string;
+  streams?: { mid: string; type: string; disabled?: boolean }[];
+}
+
+let initialised: Promise<void> | null = null;
+
+function initJanus(): Promise<void> {
+  initialised ??= new Promise((resolve) => {
+    Janus.init({
+      debug: false,
+      dependencies: Janus.useDefaultDependencies({ adapter: adapter as unknown }),
+      callback: () => {
+        resolve();
+      },
+    });
+  });
+  return initialised;
+}
+
+/** Map getUserMedia failures to errors a person can act on. */
+export function mediaError(error: unknown, wantedVideo: boolean): CallError {
+  const name = error instanceof Error || error instanceof DOMException ? error.name : "";
+  switch (name) {
+    case "NotAllowedError":
+    case "SecurityError":
+      return new CallError("permission_denied", "camera or microphone permission denied", true);
+    case "NotFoundError":
+    case "OverconstrainedError":
+      return wantedVideo
+        ? new CallError("no_camera", "no camera found", false)
+        : new CallError("no_microphone", "no microphone found", true);
+    case "NotReadableError":
+    case "AbortError":
+      return new CallError("device_busy", "the camera or microphone is in use elsewhere", !wantedVideo);
+    default:
+      return new CallError("media_failed", String(error), true);
+  }
+}
+
+/** A short description of a Janus VideoRoom join error (e.g. 433 unauthorized). */
+function janusError(message: JanusJS.Message): string | null {
+  if (typeof message.error === "string") {
+    const code = typeof message.error_code === "number" ? ` (${message.error_code})` : "";
+    return `${message.error}${code}`;
+  }
+  return null;
+}
+
+export class VideoCall {
+  private readonly options: CallOptions;
+  private ticket: JoinTicket;
+  private janus: JanusJS.Janus | null = null;
+  private publisher: JanusJS.PluginHandle | null = null;
+  private subscriber: JanusJS.PluginHandle | null = null;
+  private remoteFeed: string | null = null;
+  private subscribedMids = new Set<string>();
+  private audioTrack: MediaStreamTrack | null = null;
+  private videoTrack: MediaStreamTrack | null = null;
+  private videoPublished = false;
+  private readonly remote = new MediaStream();
+  private microphoneOn = true;
+  private cameraOn: boolean;
+  private facingMode: FacingMode;
+  private canSwitch = false;
+  private currentPhase: CallPhase = "connecting";
+  private closed = false;
+  private generation = 0;
+  private lostSince: number | null = null;
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(options: CallOptions) {
+    this.options = options;
+    this.ticket = options.ticket;
+    this.cameraOn = options.cameraOn;
+    this.facingMode = options.facingMode;
+  }
+
+  get phase(): CallPhase {
+    return this.currentPhase;
+  }
+
+  /** Get the microphone (and camera, when on), then join the room. */
+  async start(): Promise<void> {
+    this.setPhase("connecting");
+    await initJanus();
+    if (!Janus.isWebrtcSupported()) {
+      this.fail(new CallError("webrtc_unsupported", "this browser cannot make video calls", true));
+      return;
+    }
+    if (!(await this.acquireMedia())) {
+      return;
+    }
+    this.connect();
+  }
+
+  /** Leave the room and destroy the Janus session (hang-up, page unload). */
+  destroy(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.generation += 1;
+    if (this.restartTimer !== null) {
+      clearTimeout(this.restartTimer);
+    }
+    this.teardownJanus();
+    this.audioTrack?.stop();
+    this.videoTrack?.stop();
+    this.audioTrack = null;
+    this.videoTrack = null;
+    this.options.listener.localStream(null);
+    this.options.listener.remoteStream(null);
+    this.setPhase("ended");
+  }
+
+  setMicrophone(on: boolean): void {
+    this.microphoneOn = on;
+    if (this.audioTrack) {
+      this.audioTrack.enabled = on;
+    }
+    this.emitCamera();
+  }
+
+  /** Switch the camera on (publishing video the first time) or off. */
+  async setCamera(on: boolean): Promise<void> {
+    this.cameraOn = on;
+    if (!on) {
+      if (this.videoTrack) {
+        this.videoTrack.enabled = false;
+      }
+      this.emitCamera();
+      return;
+    }
+    if (!this.videoTrack || this.videoTrack.readyState === "ended") {
+      const track = await this.captureVideo();
+      if (!track) {
+        this.cameraOn = false;
+        this.emitCamera();
+        return;
+      }
+      await this.useVideoTrack(track);
+    }
+    if (this.videoTrack) {
+      this.videoTrack.enabled = true;
+    }
+    this.emitCamera();
+  }
+
+  /** Front ↔ back camera (phones). */
+  async switchCamera(): Promise<void> {
+    this.facingMode = this.facingMode === "user" ? "environment" : "user";
+    if (!this.cameraOn) {
+      this.emitCamera();
+      return;
+    }
+    this.videoTrack?.stop();
+    const track = await this.captureVideo();
+    if (track) {
+      await this.useVideoTrack(track);
+    }
+    this.emitCamera();
+  }
+
+  async setTorch(on: boolean): Promise<void> {
+    if (!this.videoTrack) {
+      return;
+    }
+    await this.videoTrack.applyConstraints({ advanced: [{ torch: on } as MediaTrackConstraintSet] });
+    this.emitCamera();
+  }
+
+  async setZoom(value: number): Promise<void> {
+    if (!this.videoTrack) {
+      return;
+    }
+    await this.videoTrack.applyConstraints({ advanced: [{ zoom: value } as MediaTrackConstraintSet] });
+    this.emitCamera();
+  }
+
+  /**
+   * The page is visible again (phone unlocked, app switched back): a camera or
+   * microphone the system took away is acquired again; the call itself went on.
+   */
+  async pageVisible(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    if (this.audioTrack && (this.audioTrack.readyState === "ended" || this.audioTrack.muted)) {
+      try {
+        const stream = await this.options.media.getUserMedia({ audio: true });
+        const track = stream.getAudioTracks()[0];
+        if (track) {
+          track.enabled = this.microphoneOn;
+          await this.replace("audio", track);
+          this.audioTrack.stop();
+          this.audioTrack = track;
+        }
+      } catch (error) {
+        this.options.listener.error(mediaError(error, false));
+      }
+    }
+    if (this.cameraOn && this.videoTrack && (this.videoTrack.readyState === "ended" || this.videoTrack.muted)) {
+      const track = await this.captureVideo();
+      if (track) {
+        await this.useVideoTrack(track);
+      }
+    }
+    this.emitLocal();
+  }
+
+  /** The local ICE candidate type of the publisher's selected pair ("host", "relay", …). */
+  async candidateType(): Promise<string | null> {
+    const pc = this.publisher?.webrtcStuff.pc;
+    if (!pc) {
+      return null;
+    }
+    const stats = await pc.getStats();
+    let pairId: string | null = null;
+    for (const report of stats.values() as IterableIterator<{ type: string; selectedCandidatePairId?: string }>) {
+      if (report.type === "transport" && report.selectedCandidatePairId) {
+        pairId = report.selectedCandidatePairId;
+      }
+    }
+    if (pairId === null) {
+      return null;
+    }
+    const pair = stats.get(pairId) as { localCandidateId?: string } | undefined;
+    const local = pair?.localCandidateId ? (stats.get(pair.localCandidateId) as { candidateType?: string }) : undefined;
+    return local?.candidateType ?? null;
+  }
+
+  // --- media -------------------------------------------------------------------------
+
+  private async acquireMedia(): Promise<boolean> {
+    try {
+      const stream = await this.options.media.getUserMedia({ audio: true });
+      this.audioTrack = stream.getAudioTracks()[0] ?? null;
+    } catch (error) {
+      this.fail(mediaError(error, false));
+      return false;
+    }
+    const devices = await this.options.media.enumerateDevices();
+    this.canSwitch = devices.filter((device) => device.kind === "videoinput").length > 1;
+    if (this.cameraOn) {
+      this.videoTrack = await this.captureVideo();
+      this.cameraOn = this.videoTrack !== null;
+    }
+    this.emitLocal();
+    this.emitCamera();
+    return true;
+  }
+
+  private async captureVideo(): Promise<MediaStreamTrack | null> {
+    const video: MediaTrackConstraints = {
+      facingMode: { ideal: this.facingMode },
+      width: { ideal: 1280 },
+      height: { ideal: 720 },
+    };
+    try {
+      const stream = await this.options.media.getUserMedia({ video });
+      return stream.getVideoTracks()[0] ?? null;
+    } catch (error) {
+      this.options.listener.error(mediaError(error, true));
+      return null;
+    }
+  }
+
+  /** Publish `track` as our video: replace the sent one, or add video by renegotiating. */
+  private async useVideoTrack(track: MediaStreamTrack): Promise<void> {
+    const old = this.videoTrack;
+    this.videoTrack = track;
+    track.addEventListener("ended", () => {
+      this.emitCamera();
+    });
+    if (this.publisher && this.videoPublished) {
+      await this.replace("video", track);
+    } else if (this.publisher && this.currentPhase !== "connecting") {
+      this.publish();
+    }
+    if (old && old !== track) {
+      old.stop();
+    }
+    this.emitLocal();
+  }
+
+  private replace(kind: "audio" | "video", track: MediaStreamTrack): Promise<void> {
+    const publisher = this.publisher;
+    if (!publisher) {
+      return Promise.resolve();
+    }
+    const transceiver = publisher.webrtcStuff.pc.getTransceivers().find((t) => t.sender.track?.kind === kind || t.receiver.track.kind === kind);
+    return new Promise((resolve) => {
+      publisher.replaceTracks({
+        tracks: [{ type: kind, mid: transceiver?.mid ?? undefined, capture: track, replace: true, dontStop: true }],
+        success: () => {
+          resolve();
+        },
+        error: (error) => {
+          this.options.listener.error(new CallError("media_failed", error, false));
+          resolve();
+        },
+      });
+    });
+  }
+
+  private emitLocal(): void {
+    const tracks = [this.audioTrack, this.videoTrack].filter(
+      (track): track is MediaStreamTrack => track !== null && track.readyState === "live",
+    );
+    this.options.listener.localStream(tracks.length > 0 ? new MediaStream(tracks) : null);
+  }
+
+  private emitCamera(): void {
+    let torch: boolean | null = null;
+    let zoom: ZoomRange | null = null;
+    const track = this.videoTrack;
+    if (track && track.readyState === "live" && typeof track.getCapabilities === "function") {
+      const caps = track.getCapabilities() as ExtendedCapabilities;
+      const settings: ExtendedSettings = track.getSettings();
+      if (caps.torch === true) {
+        torch = settings.torch === true;
+      }
+      if (caps.zoom && caps.zoom.max > caps.zoom.min) {
+        zoom = {
+          min: caps.zoom.min,
+          max: caps.zoom.max,
+          step: caps.zoom.step ?? 0.1,
+          value: settings.zoom ?? caps.zoom.min,
+        };
+      }
+    }
+    this.options.listener.camera({
+      microphoneOn: this.microphoneOn,
+      cameraOn: this.cameraOn,
+      facingMode: this.facingMode,
+      torch,
+      zoom,
+      canSwitch: this.canSwitch,
+    });
+  }
+
+  // --- Janus ---------------------------------------------------------------------------
+
+  private connect(): void {
+    const generation = ++this.generation;
+    const current = () => generation === this.generation && !this.closed;
+    const janus = new Janus({
+      server: this.ticket.janus_url,
+      token: this.ticket.token,
+      iceServers: this.ticket.ice_servers,
+      iceTransportPolicy: this.options.iceTransportPolicy,
+      destroyOnUnload: true,
+      success: () => {
+        if (current()) {
+          this.attachPublisher(janus, current);
+        }
+      },
+      error: (error: unknown) => {
+        if (current()) {
+          this.connectionLost(String(error));
+        }
+      },
+    });
+    this.janus = janus;
+  }
+
+  private attachPublisher(janus: JanusJS.Janus, current: () => boolean): void {
+    janus.attach({
+      plugin: PLUGIN,
+      success: (handle) => {
+        if (!current()) {
+          return;
+        }
+        this.publisher = handle;
+        handle.send({
+          message: {
+            request: "join",
+            ptype: "publisher",
+            room: this.ticket.room_id,
+            pin: this.ticket.pin,
+            token: this.ticket.token,
+            display: this.ticket.display,
+          },
+        });
+      },
+      error: (error) => {
+        if (current()) {
+          this.fail(new CallError("refused", error, true));
+        }
+      },
+      iceState: (state) => {
+        if (current()) {
+          this.iceState(state);
+        }
+      },
+      onmessage: (message, jsep) => {
+        if (current()) {
+          this.onPublisherMessage(janus, message, jsep, current);
+        }
+      },
+    });
+  }
+
+  private onPublisherMessage(
+    janus: JanusJS.Janus,
+    message: JanusJS.Message,
+    jsep: JanusJS.JSEP | undefined,
+    current: () => boolean,
+  ): void {
+    const kind = message.videoroom as string | undefined;
+    const error = janusError(message);
+    if (kind === "joined") {
+      this.lostSince = null;
+      this.setPhase(this.remoteFeed ? "connected" : "waiting");
+      this.publish();
+      this.considerPublishers(janus, message.publishers as PublisherInfo[] | undefined, current);
+    } else if (kind === "event") {
+      if (error) {
+        this.fail(new CallError("refused", error, true));
+        return;
+      }
+      this.considerPublishers(janus, message.publishers as PublisherInfo[] | undefined, current);
+      const gone = (message.leaving ?? message.unpublished) as number | string | undefined;
+      if (gone !== undefined && String(gone) === this.remoteFeed) {
+        this.dropRemote();
+      }
+    }
+    if (jsep && this.publisher) {
+      this.publisher.handleRemoteJsep({ jsep });
+    }
+  }
+
+  /** Send our tracks: audio always, video when there is a camera track. */
+  private publish(): void {
+    const publisher = this.publisher;
+    if (!publisher) {
+      return;
+    }
+    const tracks: JanusJS.TrackOption[] = [];
+    const firstOffer = !(publisher.webrtcStuff.pc as RTCPeerConnection | null | undefined);
+    if (firstOffer && this.audioTrack) {
+      tracks.push({ type: "audio", capture: this.audioTrack, recv: false, dontStop: true });
+    }
+    const withVideo = this.videoTrack !== null && !this.videoPublished;
+    if (withVideo && this.videoTrack) {
+      tracks.push({ type: "video", capture: this.videoTrack, recv: false, add: !firstOffer, dontStop: true });
+    }
+    if (tracks.length === 0) {
+      return;
+    }
+    publisher.createOffer({
+      tracks,
+      success: (jsep) => {
+        if (withVideo) {
+          this.videoPublished = true;
+        }
+        publisher.send({ message: { request: "configure", audio: true, video: this.videoPublished }, jsep });
+      },
+      error: (error) => {
+        this.fail(new CallError("media_failed", String(error), true));
+      },
+    });
+  }
+
+  private considerPublishers(janus: JanusJS.Janus, publishers: PublisherInfo[] | undefined, current: () => boolean): void {
+    if (!publishers || publishers.length === 0) {
+      return;
+    }
+    const other = publishers.find((p) => p.display !== this.ticket.display) ?? publishers[0];
+    if (!other) {
+      return;
+    }
+    const feed = String(other.id);
+    const mids = (other.streams ?? []).filter((s) => s.disabled !== true).map((s) => s.mid);
+    if (this.remoteFeed !== feed) {
+      this.dropRemote();
+      this.remoteFeed = feed;
+      this.attachSubscriber(janus, other.id, current);
+      return;
+    }
+    const fresh = mids.filter((mid) => !this.subscribedMids.has(mid));
+    if (fresh.length > 0 && this.subscriber) {
+      for (const mid of fresh) {
+        this.subscribedMids.add(mid);
+      }
+      this.subscriber.send({
+        message: { request: "update", subscribe: fresh.map((mid) => ({ feed: other.id, mid })) },
+      });
+    }
+  }
+
+  private attachSubscriber(janus: JanusJS.Janus, feed: number | string, current: () => boolean): void {
+    janus.attach({
+      plugin: PLUGIN,
+      success: (handle) => {
+        if (!current() || String(feed) !== this.remoteFeed) {
+          handle.detach();
+          return;
+        }
+        this.subscriber = handle;
+        handle.send({
+          message: {
+            request: "join",
+            ptype: "subscriber",
+            room: this.ticket.room_id,
+            pin: this.ticket.pin,
+            token: this.ticket.token,
+            streams: [{ feed }],
+          },
+        });
+      },
+      error: (error) => {
+        if (current()) {
+          this.options.listener.error(new CallError("refused", error, false));
+        }
+      },
+      iceState: (state) => {
+        if (current()) {
+          this.iceState(state);
+        }
+      },
+      onmessage: (message, jsep) => {
+        if (!current()) {
+          return;
+        }
+        const error = janusError(message);
+        if (error) {
+          this.fail(new CallError("refused", error, true));
+          return;
+        }
+        const streams = message.streams as { feed_mid?: string; mid?: string }[] | undefined;
+        for (const stream of streams ?? []) {
+          if (stream.feed_mid) {
+            this.subscribedMids.add(stream.feed_mid);
+          }
+        }
+        if (jsep && this.subscriber) {
+          const subscriber = this.subscriber;
+          subscriber.createAnswer({
+            jsep,
+            tracks: [{ type: "data", capture: false }],
+            success: (answer) => {
+              subscriber.send({ message: { request: "start", room: this.ticket.room_id }, jsep: answer });
+            },
+            error: (answerError) => {
+              this.options.listener.error(new CallError("media_failed", answerError, false));
+            },
+          });
+        }
+      },
+      onremotetrack: (track, _mid, on) => {
+        if (!current()) {
+          return;
+        }
+        this.remoteTrack(track, on);
+      },
+    });
+  }
+
+  private remoteTrack(track: MediaStreamTrack, on: boolean): void {
+    const known = this.remote.getTrackById(track.id);
+    if (on && !known) {
+      for (const old of this.remote.getTracks().filter((t) => t.kind === track.kind)) {
+        this.remote.removeTrack(old);
+      }
+      this.remote.addTrack(track);
+    } else if (!on && known) {
+      this.remote.removeTrack(known);
+    }
+    if (this.remote.getTracks().length > 0) {
+      this.setPhase("connected");
+      this.options.listener.remoteStream(this.remote);
+    }
+  }
+
+  private dropRemote(): void {
+    this.subscriber?.detach();
+    this.subscriber = null;
+    this.remoteFeed = null;
+    this.subscribedMids = new Set();
+    for (const track of this.remote.getTracks()) {
+      this.remote.removeTrack(track);
+    }
+    this.options.listener.remoteStream(null);
+    if (this.currentPhase === "connected") {
+      this.setPhase("waiting");
+    }
+  }
+
+  // --- network loss ----------------------------------------------------------------------
+
+  private iceState(state: string): void {
+    if (state === "connected" || state === "completed") {
+      this.lostSince = null;
+      if (this.currentPhase === "reconnecting") {
+        this.setPhase(this.remote.getTracks().length > 0 ? "connected" : "waiting");
+      }
+      return;
+    }
+    if (state !== "failed" && state !== "disconnected") {
+      return;
+    }
+    this.lostSince ??= Date.now();
+    this.setPhase("reconnecting");
+    if (this.restartTimer === null) {
+      // "disconnected" often heals by itself; give it a moment before an ICE restart.
+      this.restartTimer = setTimeout(() => {
+        this.restartTimer = null;
+        this.restartIce();
+      }, state === "failed" ? 0 : 2000);
+    }
+  }
+
+  private restartIce(): void {
+    if (this.closed || this.currentPhase !== "reconnecting") {
+      return;
+    }
+    if (this.lostSince !== null && Date.now() - this.lostSince > this.reconnectWindow() / 2) {
+      void this.rejoin();
+      return;
+    }
+    const publisher = this.publisher;
+    if (publisher?.webrtcStuff.pc) {
+      publisher.createOffer({
+        iceRestart: true,
+        success: (jsep) => {
+          publisher.send({ message: { request: "configure", audio: true, video: this.videoPublished }, jsep });
+        },
+      });
+    }
+    this.subscriber?.send({ message: { request: "configure", restart: true } });
+  }
+
+  private reconnectWindow(): number {
+    return this.options.reconnectWindowMs ?? 20_000;
+  }
+
+  private connectionLost(reason: string): void {
+    this.lostSince ??= Date.now();
+    this.setPhase("reconnecting");
+    void this.rejoin(reason);
+  }
+
+  /** A new Janus session with a fresh ticket, until the reconnect window closes. */
+  private async rejoin(reason = "connection lost"): Promise<void> {
+    const generation = ++this.generation;
+    this.teardownJanus();
+    while (!this.closed && generation === this.generation) {
+      if (this.lostSince !== null && Date.now() - this.lostSince > this.reconnectWindow()) {
+        this.fail(new CallError("connection_lost", reason, true));
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (this.isStale(generation)) {
+        return;
+      }
+      try {
+        const ticket = this.options.refreshTicket ? await this.options.refreshTicket() : this.ticket;
+        if (ticket === null) {
+          this.fail(new CallError("connection_lost", "the call has ended", true));
+          return;
+        }
+        this.ticket = ticket;
+        this.videoPublished = false;
+        this.connect();
+        return;
+      } catch {
+        // The orchestrator is unreachable too: try again until the window closes.
+      }
+    }
+  }
+
+  private isStale(generation: number): boolean {
+    return this.closed || generation !== this.generation;
+  }
+
+  private teardownJanus(): void {
+    const janus = this.janus;
+    this.janus = null;
+    this.subscriber = null;
+    this.publisher = null;
+    this.remoteFeed = null;
+    this.subscribedMids = new Set();
+    this.videoPublished = false;
+    if (janus) {
+      janus.destroy({ cleanupHandles: true, notifyDestroyed: false });
+    }
+  }
+
+  private fail(error: CallError): void {
+    this.options.listener.error(error);
+    if (error.fatal) {
+      this.destroy();
+    }
+  }
+
+  private setPhase(phase: CallPhase): void {
+    if (this.currentPhase === phase || (this.currentPhase === "ended" && phase !== "ended")) {
+      return;
+    }
+    this.currentPhase = phase;
+    this.options.listener.phase(phase);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The call screen: the other side's video full screen, our own small, the controls
+ * below. It owns one VideoCall (web/src/lib/call.ts) and wires the page's visibility
+ * and unload to it.
+ */
+
+import type { JoinTicket } from "../lib/api";
+import { VideoCall, type CallError, type CallPhase, type CameraState, type FacingMode } from "../lib/call";
+import { t, type MessageKey } from "../i18n";
+import { h } from "./dom";
+
+export interface CallScreenOptions {
+  ticket: JoinTicket;
+  cameraOn: boolean;
+  facingMode: FacingMode;
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  refreshTicket: () => Promise<JoinTicket | null>;
+  /** The user pressed hang-up. */
+  onHangup: () => void;
+  /** The call ended by itself (a fatal error). */
+  onFailed: (error: CallError) => void;
+}
+
+const PHASE_TEXT: Record<CallPhase, MessageKey> = {
+  connecting: "call.connecting",
+  waiting: "call.waiting",
+  connected: "call.connected",
+  reconnecting: "call.reconnecting",
+  ended: "call.ended",
+};
+
+export class CallScreen {
+  readonly root: HTMLElement;
+  private readonly call: VideoCall;
+  private readonly remoteVideo: HTMLVideoElement;
+  private readonly localVideo: HTMLVideoElement;
+  private readonly status: HTMLElement;
+  private readonly errorBox: HTMLElement;
+  private readonly micButton: HTMLButtonElement;
+  private readonly cameraButton: HTMLButtonElement;
+  private readonly switchButton: HTMLButtonElement;
+  private readonly torchButton: HTMLButtonElement;
+  private readonly zoomInput: HTMLInputElement;
+  private camera: CameraState | null = null;
+  private readonly onVisibility = () => {
+    if (document.visibilityState === "visible") {
+      void this.call.pageVisible();
+    }
+  };
+  private readonly onPageHide = () => {
+    this.call.destroy();
+  };
+
+  constructor(options: CallScreenOptions) {
+    this.remoteVideo = h("video", { class: "remote-video", autoplay: true, playsinline: true, "data-testid": "remote-video" });
+    this.localVideo = h("video", { class: "local-video", autoplay: true, playsinline: true, "data-testid": "local-video" });
+    this.localVideo.muted = true;
+    this.status = h("div", { class: "call-status", role: "status", "aria-live": "polite", "data-testid": "call-status" });
+    this.errorBox = h("div", { class: "call-error", role: "alert", "data-testid": "call-error", hidden: true });
+    this.micButton = h("button", { type: "button", class: "round", "data-testid": "toggle-mic" });
+    this.cameraButton = h("button", { type: "button", class: "round", "data-testid": "toggle-camera" });
+    this.switchButton = h("button", { type: "button", class: "round", "data-testid": "switch-camera", hidden: true }, "⟲");
+    this.torchButton = h("button", { type: "button", class: "round", "data-testid": "toggle-torch", hidden: true }, "🔦");
+    this.zoomInput = h("input", { type: "range", class: "zoom", "data-testid": "zoom", hidden: true });
+    const hangup = h("button", { type: "button", class: "round hangup", "data-testid": "hangup", "aria-label": t("call.hangup"), title: t("call.hangup") }, "✆");
+    this.switchButton.setAttribute("aria-label", t("call.switch"));
+    this.torchButton.setAttribute("aria-label", t("call.torch"));
+    this.zoomInput.setAttribute("aria-label", t("call.zoom"));
+
+    this.root = h(
+      "section",
+      { class: "call-screen", "data-testid": "call-screen", "data-phase": "connecting", "aria-label": t("incoming.title") },
+      this.remoteVideo,
+      this.localVideo,
+      this.status,
+      this.errorBox,
+      h("div", { class: "call-controls" }, this.micButton, this.cameraButton, this.switchButton, this.torchButton, hangup),
+      this.zoomInput,
+    );
+
+    this.call = new VideoCall({
+      ticket: options.ticket,
+      media: navigator.mediaDevices,
+      cameraOn: options.cameraOn,
+      facingMode: options.facingMode,
+      iceTransportPolicy: options.iceTransportPolicy,
+      refreshTicket: options.refreshTicket,
+      listener: {
+        phase: (phase) => {
+          this.showPhase(phase);
+        },
+        localStream: (stream) => {
+          this.localVideo.srcObject = stream;
+          this.localVideo.hidden = stream === null || stream.getVideoTracks().length === 0;
+        },
+        remoteStream: (stream) => {
+          if (this.remoteVideo.srcObject !== stream) {
+            this.remoteVideo.srcObject = stream;
+          }
+          if (stream) {
+            void this.remoteVideo.play().catch(() => undefined);
+          }
+        },
+        camera: (state) => {
+          this.showCamera(state);
+        },
+        error: (error) => {
+          this.showError(error);
+          if (error.fatal) {
+            options.onFailed(error);
+          }
+        },
+      },
+    });
+
+    this.micButton.addEventListener("click", () => {
+      this.call.setMicrophone(!(this.camera?.microphoneOn ?? true));
+    });
+    this.cameraButton.addEventListener("click", () => {
+      void this.call.setCamera(!(this.camera?.cameraOn ?? false));
+    });
+    this.switchButton.addEventListener("click", () => {
+      void this.call.switchCamera();
+    });
+    this.torchButton.addEventListener("click", () => {
+      void this.call.setTorch(!(this.camera?.torch ?? false));
+    });
+    this.zoomInput.addEventListener("input", () => {
+      void this.call.setZoom(Number(this.zoomInput.value));
+    });
+    hangup.addEventListener("click", () => {
+      options.onHangup();
+    });
+    this.showPhase("connecting");
+  }
+
+  /** Show the screen and join the call. */
+  open(parent: HTMLElement): void {
+    parent.append(this.root);
+    document.addEventListener("visibilitychange", this.onVisibility);
+    window.addEventListener("pagehide", this.onPageHide);
+    void this.call.start();
+  }
+
+  /** Leave the call (without telling the orchestrator: that is the caller's job). */
+  close(): void {
+    document.removeEventListener("visibilitychange", this.onVisibility);
+    window.removeEventListener("pagehide", this.onPageHide);
+    this.call.destroy();
+    this.root.remove();
+  }
+
+  private showPhase(phase: CallPhase): void {
+    this.root.dataset.phase = phase;
+    this.status.textContent = t(PHASE_TEXT[phase]);
+    if (phase === "connected") {
+      void this.call.candidateType().then((type) => {
+        if (type) {
+          this.root.dataset.candidateType = type;
+          if (type === "relay") {
+            this.status.textContent = `${t("call.connected")} · ${t("call.relay")}`;
+          }
+        }
+      });
+    }
+  }
+
+  private showError(error: CallError): void {
+    this.errorBox.hidden = false;
+    this.errorBox.dataset.code = error.code;
+    this.errorBox.textContent = t(`error.${error.code}` as MessageKey);
+  }
+
+  private showCamera(state: CameraState): void {
+    this.camera = state;
+    const mic = state.microphoneOn ? "call.mute" : "call.unmute";
+    this.micButton.textContent = state.microphoneOn ? "🎤" : "🔇";
+    this.micButton.setAttribute("aria-label", t(mic));
+    this.micButton.title = t(mic);
+    this.micButton.setAttribute("aria-pressed", String(!state.microphoneOn));
+    const cam = state.cameraOn ? "call.cameraOff" : "call.cameraOn";
+    this.cameraButton.textContent = state.cameraOn ? "📷" : "🚫";
+    this.cameraButton.setAttribute("aria-label", t(cam));
+    this.cameraButton.title = t(cam);
+    this.cameraButton.setAttribute("aria-pressed", String(state.cameraOn));
+    this.switchButton.hidden = !state.canSwitch || !state.cameraOn;
+    this.torchButton.hidden = state.torch === null;
+    this.torchButton.setAttribute("aria-pressed", String(state.torch === true));
+    if (state.zoom) {
+      this.zoomInput.hidden = false;
+      this.zoomInput.min = String(state.zoom.min);
+      this.zoomInput.max = String(state.zoom.max);
+      this.zoomInput.step = String(state.zoom.step);
+      this.zoomInput.value = String(state.zoom.value);
+    } else {
+      this.zoomInput.hidden = true;
+    }
+  }
+}
