@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from orchestrator.actions import calls
 from orchestrator.actions.call_records import open_call, room_of
 from orchestrator.actions.calls import CallActor
+from orchestrator.actions.sessions import load_session_for
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.models import Call
 from orchestrator.domain.errors import FernblickError, NotFound
+from orchestrator.domain.session_state import CALLABLE
 from orchestrator.janus.errors import JanusRoomNotFound, JanusUnreachable
 from orchestrator.janus.rooms import JoinTicket, RoomInfo, RoomService
 
@@ -106,12 +108,16 @@ class CallFlow:
             return await calls.do_hangup(db, actor, session_id)
 
     async def current(self, actor: CallActor, session_id: int) -> CallTicket:
-        """The open call and a fresh ticket (a reload rejoins with it)."""
+        """The open call and a fresh ticket (a reload rejoins with it).
+
+        A session that cannot be called has no open call: 404 (a read names no
+        conflict).
+        """
         async with self.uow.read() as db:
-            session = await calls.load_callable(db, actor, session_id)
+            session = await load_session_for(db, actor, session_id)
             room = room_of(session)
             call = await open_call(db, session_id)
-        if call is None or room is None:
+        if call is None or room is None or session.status not in CALLABLE:
             raise NotFound("there is no ringing or active call", code="no_active_call")
         if not calls.may_join(call, actor):
             return CallTicket(call, None)
