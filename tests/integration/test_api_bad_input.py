@@ -114,6 +114,7 @@ async def test_bad_input_is_a_problem_and_changes_nothing(
     code: str,
 ) -> None:
     before = await table_counts(uow)
+    kwargs = dict(kwargs)  # parameters are shared between the database variants
     headers = {**csrf, **kwargs.pop("headers", {})}
     response = await client.request(method, path, headers=headers, **kwargs)
     await assert_problem(response, status, code)

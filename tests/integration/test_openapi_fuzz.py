@@ -14,6 +14,7 @@ import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,25 @@ import pytest
 from orchestrator.db.migrate import upgrade
 from orchestrator.demo import DEMO_LOGINS, DEMO_PASSWORD
 from tests.conftest import free_port
+from tests.support.janus_server import TEST_SECRETS, RunningJanus, start_test_janus
 from tests.support.servers import orchestrator_process, wait_until_healthy
 
-def _post_json(url: str, body: dict, headers: dict[str, str] | None = None) -> tuple[dict, dict[str, str]]:
+
+@contextmanager
+def janus_running(janus: RunningJanus) -> Iterator[RunningJanus]:
+    try:
+        yield janus
+    finally:
+        janus.kill()
+
+
+def _post_json(
+    url: str, body: dict, headers: dict[str, str] | None = None
+) -> tuple[dict, dict[str, str]]:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json", **(headers or {})}
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **(headers or {})},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read()), dict(response.headers)
@@ -37,8 +52,25 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     database_url = f"sqlite+aiosqlite:///{directory / 'fuzz.sqlite3'}"
     upgrade(database_url)
     port = free_port()
-    env = {"FERNBLICK_ENV": "test", "FERNBLICK_DATABASE_URL": database_url,
-           "FERNBLICK_ARGON2_TIME_COST": "1", "FERNBLICK_ARGON2_MEMORY_KIB": "1024"}
+    # A real Janus node, so the call operations work rather than answer 503.
+    janus = start_test_janus(
+        directory / "janus",
+        "fuzz-janus",
+        event_url=f"http://127.0.0.1:{port}/janus/events",
+        event_auth=("janus-events", "fuzz-event-password"),
+    )
+    env = {
+        "FERNBLICK_ENV": "test",
+        "FERNBLICK_DATABASE_URL": database_url,
+        "FERNBLICK_ARGON2_TIME_COST": "1",
+        "FERNBLICK_ARGON2_MEMORY_KIB": "1024",
+        "FERNBLICK_JANUS_NODES": json.dumps([janus.node.model_dump()]),
+        "FERNBLICK_JANUS_API_SECRET": TEST_SECRETS.api_secret,
+        "FERNBLICK_JANUS_ADMIN_SECRET": TEST_SECRETS.admin_secret,
+        "FERNBLICK_JANUS_VIDEOROOM_ADMIN_KEY": TEST_SECRETS.videoroom_admin_key,
+        "FERNBLICK_JANUS_EVENT_USER": "janus-events",
+        "FERNBLICK_JANUS_EVENT_PASSWORD": "fuzz-event-password",
+    }
     from orchestrator.cli import main
 
     old = dict(os.environ)
@@ -48,14 +80,23 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     finally:
         os.environ.clear()
         os.environ.update(old)
-    with orchestrator_process(port, env, directory / "server.log") as base_url:
+    with (
+        janus_running(janus),
+        orchestrator_process(port, env, directory / "server.log") as base_url,
+    ):
         asyncio.run(wait_until_healthy(base_url))
-        me, headers = _post_json(f"{base_url}/api/auth/login", {"email": DEMO_LOGINS[0].email, "password": DEMO_PASSWORD})
+        me, headers = _post_json(
+            f"{base_url}/api/auth/login", {"email": DEMO_LOGINS[0].email, "password": DEMO_PASSWORD}
+        )
         cookie = headers["Set-Cookie"].split(";", 1)[0]
         opened, _ = _post_json(f"{base_url}/api/code-user/open", {"code": "fm200-demo"})
         yield {
             "base_url": base_url,
-            "headers": {"Cookie": cookie, "X-CSRF-Token": me["csrf_token"], "Authorization": f"Bearer {opened['token']}"},
+            "headers": {
+                "Cookie": cookie,
+                "X-CSRF-Token": me["csrf_token"],
+                "Authorization": f"Bearer {opened['token']}",
+            },
         }
 
 
@@ -64,18 +105,28 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 
 def test_api_never_fails_and_matches_its_schema(live_api: dict, tmp_path: Path) -> None:
     """Runs the schemathesis CLI (bounded examples, fixed seed) against the live server."""
-    headers = [arg for name, value in live_api["headers"].items() for arg in ("-H", f"{name}: {value}")]
+    headers = [
+        arg for name, value in live_api["headers"].items() for arg in ("-H", f"{name}: {value}")
+    ]
     result = subprocess.run(
         [
-            str(Path(sys.executable).with_name("schemathesis")), "run",
+            str(Path(sys.executable).with_name("schemathesis")),
+            "run",
             f"{live_api['base_url']}/api/openapi.json",
-            "--checks", CHECKS,
-            "--max-examples", "12",
-            "--seed", "20261125",
-            "--phases", "examples,coverage,fuzzing",
-            "--exclude-path", "/api/auth/logout",
-            "--request-timeout", "10",
-            "--workers", "2",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            "12",
+            "--seed",
+            "20261125",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--exclude-path",
+            "/api/auth/logout",
+            "--request-timeout",
+            "10",
+            "--workers",
+            "2",
             *headers,
         ],
         capture_output=True,
