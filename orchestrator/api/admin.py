@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from orchestrator.actions.organisation import (
     do_create_employee,
@@ -81,6 +82,7 @@ async def list_employees(call: Call[Empty, ListQuery]) -> list[EmployeeOut]:
     async with call.uow.read() as db:
         rows = await db.scalars(
             select(Employee)
+            .options(selectinload(Employee.teams))
             .where(Employee.organisation_id == call.employee.organisation_id)
             .order_by(Employee.name, Employee.id)
             .limit(call.query.limit)
@@ -135,6 +137,7 @@ async def update_employee(call: Call[EmployeePatch, Empty]) -> EmployeeOut:
             active=body.active,
             password=body.password,
         )
+        await db.refresh(employee, ["teams"])
         return employee_out(employee)
 
 

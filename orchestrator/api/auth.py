@@ -28,6 +28,7 @@ def employee_out(employee: Employee) -> EmployeeOut:
 
 
 async def _me(db: AsyncSession, employee: Employee, csrf_token: str) -> MeOut:
+    await db.refresh(employee, ["teams"])
     org = await load_organisation(db, employee.organisation_id)
     return MeOut(
         employee=employee_out(employee),

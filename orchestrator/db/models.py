@@ -116,8 +116,10 @@ class Employee(Base):
     language: Mapped[Language] = mapped_column(_enum(Language, "language"), default=Language.DE)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Loaded explicitly where shown (selectinload): identifying an employee on every
+    # request must stay one query.
     teams: Mapped[list[Team]] = relationship(
-        secondary="team_members", back_populates="members", lazy="selectin"
+        secondary="team_members", back_populates="members", lazy="raise"
     )
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from orchestrator.actions.actors import AnyActor, CodeUserActor, EmployeeActor
-from orchestrator.actions.sessions import load_session_for
+from orchestrator.actions.sessions import can_see
 from orchestrator.api.schemas import (
     ArtifactOut,
     CodeUserSession,
@@ -45,7 +46,7 @@ from orchestrator.db.models import (
     Ticket,
     VideoSession,
 )
-from orchestrator.domain.errors import InvalidInput
+from orchestrator.domain.errors import InvalidInput, NotFound
 from orchestrator.domain.session_state import allowed_triggers, manual_targets
 from orchestrator.domain.types import ActorKind, Visibility
 
@@ -89,7 +90,7 @@ async def list_sessions(
     descending = query.sort.startswith("-")
     sort_name = query.sort.lstrip("-")
     column = _SORT_COLUMNS[sort_name]
-    stmt: Select[tuple[VideoSession]] = select(VideoSession).where(
+    stmt = _with_names(select(*_SUMMARY_COLUMNS)).where(
         VideoSession.organisation_id == actor.organisation_id
     )
     if query.status:
@@ -116,44 +117,34 @@ async def list_sessions(
         else:
             stmt = stmt.where(or_(column > value, and_(column == value, VideoSession.id > row_id)))
     order = (column.desc(), VideoSession.id.desc()) if descending else (column, VideoSession.id)
-    rows = list(await db.scalars(stmt.order_by(*order).limit(query.limit + 1)))
+    rows = [tuple(row) for row in await db.execute(stmt.order_by(*order).limit(query.limit + 1))]
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    items = await summaries(db, rows)
+    items = await summaries(db, rows)  # type: ignore[arg-type]
     next_cursor = None
     if more and rows:
-        last = rows[-1]
+        last = rows[-1][0]
         next_cursor = _encode_cursor(getattr(last, sort_name), last.id)
     return SessionPage(items=items, next_cursor=next_cursor)
 
 
-async def summaries(db: AsyncSession, rows: list[VideoSession]) -> list[SessionSummary]:
-    ids = [r.id for r in rows]
-    device_ids = {r.device_id for r in rows if r.device_id}
-    requester_ids = {r.requester_id for r in rows if r.requester_id}
-    devices = (
-        {
-            d.id: d.name
-            for d in (
-                await db.execute(select(Device.id, Device.name).where(Device.id.in_(device_ids)))
-            )
-        }
-        if device_ids
-        else {}
+#: The session with the names a summary shows, in one query (outer joins).
+_SUMMARY_COLUMNS = (VideoSession, Device.name, CodeUser.name)
+
+
+def _with_names(stmt: Select[Any]) -> Select[Any]:
+    return stmt.outerjoin(Device, Device.id == VideoSession.device_id).outerjoin(
+        CodeUser, CodeUser.id == VideoSession.requester_id
     )
-    requesters = (
-        {
-            c.id: c.name
-            for c in (
-                await db.execute(
-                    select(CodeUser.id, CodeUser.name).where(CodeUser.id.in_(requester_ids))
-                )
-            )
-        }
-        if requester_ids
-        else {}
-    )
+
+
+async def summaries(
+    db: AsyncSession, rows: list[tuple[VideoSession, str | None, str | None]]
+) -> list[SessionSummary]:
+    """Summaries of (session, device name, requester name) rows; one more query for
+    the responsible employees of all of them."""
     responsible: dict[int, list[Ref]] = defaultdict(list)
+    ids = [session.id for session, _, _ in rows]
     if ids:
         result = await db.execute(
             select(SessionResponsible.session_id, Employee.id, Employee.name)
@@ -170,17 +161,17 @@ async def summaries(db: AsyncSession, rows: list[VideoSession]) -> list[SessionS
             title=r.title,
             status=r.status,
             visibility=r.visibility,
-            device=Ref(id=r.device_id, name=devices[r.device_id])
-            if r.device_id in devices
+            device=Ref(id=r.device_id, name=device_name)
+            if r.device_id is not None and device_name is not None
             else None,
             reason=r.reason,
-            requester_name=requesters.get(r.requester_id or 0, ""),
+            requester_name=requester_name or "",
             responsible=responsible[r.id],
             created_at=r.created_at,
             updated_at=r.updated_at,
             version=r.version,
         )
-        for r in rows
+        for r, device_name, requester_name in rows
     ]
 
 
@@ -199,10 +190,19 @@ async def _rating(db: AsyncSession, session_id: int) -> RatingOut | None:
 async def session_details(
     db: AsyncSession, actor: EmployeeActor, session_id: int
 ) -> SessionDetails:
-    session = await load_session_for(db, actor, session_id)
-    summary = (await summaries(db, [session]))[0]
-    requester = await db.get(CodeUser, session.requester_id) if session.requester_id else None
-    creator = await db.get(Employee, session.created_by_id) if session.created_by_id else None
+    creator = aliased(Employee)
+    row = (
+        await db.execute(
+            _with_names(select(*_SUMMARY_COLUMNS, CodeUser.contact, creator.id, creator.name))
+            .outerjoin(creator, creator.id == VideoSession.created_by_id)
+            .where(VideoSession.id == session_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if row is None or not await can_see(db, actor, row[0]):
+        raise NotFound(f"video session {session_id} not found", data={"session_id": session_id})
+    session, device_name, requester_name, requester_contact, creator_id, creator_name = row
+    summary = (await summaries(db, [(session, device_name, requester_name)]))[0]
     recipients = await db.execute(
         select(Employee.id, Employee.name, SessionRecipient.received_at)
         .join(Employee, Employee.id == SessionRecipient.employee_id)
@@ -219,10 +219,12 @@ async def session_details(
         **summary.model_dump(),
         contact=session.contact,
         labels=list(session.labels or []),
-        requester=RequesterOut(id=requester.id, name=requester.name, contact=requester.contact)
-        if requester
+        requester=RequesterOut(
+            id=session.requester_id, name=requester_name or "", contact=requester_contact or ""
+        )
+        if session.requester_id is not None
         else None,
-        created_by=Ref(id=creator.id, name=creator.name) if creator else None,
+        created_by=Ref(id=creator_id, name=creator_name) if creator_id is not None else None,
         recipients=[
             RecipientOut(employee=Ref(id=i, name=n), received_at=at) for i, n, at in recipients
         ],
