@@ -23,6 +23,7 @@ import aiohttp
 
 from orchestrator.janus.errors import (
     CORE_SESSION_NOT_FOUND,
+    CORE_UNAUTHORIZED,
     JanusSessionGone,
     JanusUnreachable,
     janus_error,
@@ -235,7 +236,19 @@ class JanusSession:
             except JanusUnreachable as error:
                 self._fail(error)
                 return
-            for event in answer if isinstance(answer, list) else [answer]:
+            events = answer if isinstance(answer, list) else [answer]
+            if not all(isinstance(event, dict) for event in events):
+                # Janus refuses a long-poll whose token was revoked with an empty 403.
+                self._fail(
+                    janus_error(
+                        CORE_UNAUTHORIZED,
+                        "long-poll refused",
+                        request="long-poll",
+                        node=self.client.node_name,
+                    )
+                )
+                return
+            for event in events:
                 self._dispatch(event)
 
     def _dispatch(self, event: JsonObject) -> None:
