@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orchestrator.actions.auth import do_login, do_logout
 from orchestrator.actions.organisation import load_organisation
 from orchestrator.api.identity import SESSION_COOKIE
-from orchestrator.api.routing import Api, Call
+from orchestrator.api.routing import Api, Call, Empty
 from orchestrator.api.schemas import EmployeeOut, LoginIn, MeOut
 from orchestrator.db.models import Employee
 
@@ -47,7 +47,7 @@ async def _me(db: AsyncSession, employee: Employee, csrf_token: str) -> MeOut:
     body=LoginIn,
     response=MeOut,
 )
-async def login(call: Call[LoginIn, object]) -> web.Response:
+async def login(call: Call[LoginIn, Empty]) -> web.Response:
     async with call.uow.transaction() as db:
         result = await do_login(
             db, call.body.email, call.body.password, hours=call.settings.login_session_hours
@@ -67,7 +67,7 @@ async def login(call: Call[LoginIn, object]) -> web.Response:
 
 
 @api.route("POST", "/api/auth/logout", summary="Log out", tag="auth", status=204)
-async def logout(call: Call[object, object]) -> web.Response:
+async def logout(call: Call[Empty, Empty]) -> web.Response:
     token = call.identity.cookie_token
     if token:
         async with call.uow.transaction() as db:
@@ -84,7 +84,7 @@ async def logout(call: Call[object, object]) -> web.Response:
     tag="auth",
     response=MeOut,
 )
-async def me(call: Call[object, object]) -> MeOut:
+async def me(call: Call[Empty, Empty]) -> MeOut:
     identity = call.identity.employee
     assert identity is not None
     async with call.uow.read() as db:

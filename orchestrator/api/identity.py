@@ -41,7 +41,7 @@ def bearer_token(request: web.Request) -> str | None:
 
 async def identify(request: web.Request, *, query_token: bool = False) -> Identity:
     """Resolve the caller once per request; unknown or expired credentials mean anonymous."""
-    cached = request.get(_IDENTITY)
+    cached: Identity | None = request.get(_IDENTITY)
     if cached is not None:
         return cached
     cookie = request.cookies.get(SESSION_COOKIE)

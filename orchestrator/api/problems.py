@@ -82,7 +82,8 @@ _HTTP_CODES = {
 @web.middleware
 async def problem_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
-        return await handler(request)
+        response: web.StreamResponse = await handler(request)
+        return response
     except FernblickError as error:
         return error_response(error)
     except web.HTTPException as exc:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.actions.sessions import search_text
@@ -149,7 +150,7 @@ async def bulk_request_sessions(
                 session=SessionRef(
                     id=session_id,
                     organisation_id=organisation_id,
-                    number=int(row["number"]),  # type: ignore[call-overload]
+                    number=int(row["number"]),
                     title=str(row["title"]),
                     status=SessionStatus.REQUESTED,
                     visibility=Visibility.PUBLIC,
@@ -191,7 +192,7 @@ async def _set_versions(db: AsyncSession, ids: list[int], requests: Sequence[Bul
     by_status: dict[SessionStatus, list[int]] = {}
     for session_id, request in zip(ids, requests, strict=True):
         by_status.setdefault(request.status, []).append(session_id)
-    table = VideoSession.__table__
+    table = cast(Table, VideoSession.__table__)
     for status, session_ids in by_status.items():
         version = 1 + len(PATH_FROM_REQUEST[status])
         if version > 1:

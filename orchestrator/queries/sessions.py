@@ -10,7 +10,7 @@ import base64
 import json
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -117,10 +117,13 @@ async def list_sessions(
         else:
             stmt = stmt.where(or_(column > value, and_(column == value, VideoSession.id > row_id)))
     order = (column.desc(), VideoSession.id.desc()) if descending else (column, VideoSession.id)
-    rows = [tuple(row) for row in await db.execute(stmt.order_by(*order).limit(query.limit + 1))]
+    rows: list[tuple[VideoSession, str | None, str | None]] = [
+        (row[0], row[1], row[2])
+        for row in await db.execute(stmt.order_by(*order).limit(query.limit + 1))
+    ]
     more = len(rows) > query.limit
     rows = rows[: query.limit]
-    items = await summaries(db, rows)  # type: ignore[arg-type]
+    items = await summaries(db, rows)
     next_cursor = None
     if more and rows:
         last = rows[-1][0]
@@ -132,7 +135,10 @@ async def list_sessions(
 _SUMMARY_COLUMNS = (VideoSession, Device.name, CodeUser.name)
 
 
-def _with_names(stmt: Select[Any]) -> Select[Any]:
+SelectT = TypeVar("SelectT", bound=Select)  # type: ignore[type-arg]
+
+
+def _with_names(stmt: SelectT) -> SelectT:
     return stmt.outerjoin(Device, Device.id == VideoSession.device_id).outerjoin(
         CodeUser, CodeUser.id == VideoSession.requester_id
     )

@@ -29,7 +29,7 @@ async def test_code_user_sees_only_own_sessions(client: TestClient, world: World
     # a code user cannot use employee endpoints
     await assert_problem(await client.get(f"/api/sessions/{session_id}", headers=bearer(alice)), 401)
     # the same token on another organisation's device gives a new identity there
-    foreign_token, opened = await open_device(client, world.foreign_device_code, alice)
+    foreign_token, _ = await open_device(client, world.foreign_device_code, alice)
     assert foreign_token != alice
     await assert_problem(
         await client.get(f"/api/code-user/sessions/{session_id}", headers=bearer(foreign_token)), 404

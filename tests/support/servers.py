@@ -38,8 +38,8 @@ def orchestrator_process(port: int, env: dict[str, str], log_path: Path) -> Iter
                 process.wait()
 
 
-async def wait_until_healthy(base_url: str, timeout: float = 30.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_until_healthy(base_url: str, within_seconds: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within_seconds
     async with aiohttp.ClientSession() as http:
         while True:
             try:
