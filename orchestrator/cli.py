@@ -50,7 +50,7 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
     password = args.password or getpass.getpass("password: ")
 
-    async def work(uow: UnitOfWork) -> int:
+    async def work(uow: UnitOfWork) -> tuple[int, str]:
         async with uow.transaction() as db:
             org = await db.scalar(
                 select(Organisation).where(Organisation.name == args.organisation)
@@ -65,10 +65,10 @@ def cmd_create_admin(settings: Settings, args: argparse.Namespace) -> int:
                 password=password,
                 role=Role.ADMINISTRATOR,
             )
-            return employee.id
+            return employee.id, employee.email
 
-    employee_id = _with_uow(settings, work)
-    print(f"administrator {args.email} created (id {employee_id}) in {args.organisation!r}")
+    employee_id, email = _with_uow(settings, work)
+    print(f"administrator {email} created (id {employee_id}) in {args.organisation!r}")
     return 0
 
 
