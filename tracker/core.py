@@ -48,6 +48,7 @@ class Params:
     lk_agree_px: float = 1.5       # ...unless the point's own LK motion lands there too
     ambiguity: float = 0.03        # a jump is refused if another peak scores this close
     search_max_px: int = 24
+    loc_strong: float = 0.9       # small-patch score that confirms a point at its prediction
     loc_min: float = 0.5           # localisation score below which nothing is accepted
     ncc_ok: float = 0.6            # verification score that confirms a tracked point
     ncc_reacq: float = 0.7         # ...needed to take a point back after loss
@@ -56,6 +57,7 @@ class Params:
     coast_frames: int = 3          # frames a surface may be extrapolated without a fit
     support_px: float = 60.0       # radius of the features that vote for a point's surface
     evidence_decay: float = 0.7
+    evidence_every: int = 2        # frames between surface-membership votes
     switch_margin_px: float = 0.7
     reacq_every: int = 3
     share_corrections: bool = True
@@ -174,20 +176,23 @@ class PointTracker:
             return full[near], False
         return np.eye(3), False
 
-    def _locate(self, frame: np.ndarray, k: int, h_pred: np.ndarray, cands: list[np.ndarray],
-                motion: np.ndarray, radius: int) -> tuple[Match | None, float]:
-        """Template search around the candidates, then verification with the large patch."""
+    def _search_point(self, frame: np.ndarray, k: int, h_pred: np.ndarray,
+                      cands: list[np.ndarray], motion: np.ndarray, radius: int,
+                      ) -> tuple[Match | None, np.ndarray | None]:
+        """Template search around the candidates; also with a motion-blurred template when the
+        point moves fast and the sharp one does not fit well. Returns the match and the blur."""
         tp = self.tmpl[k]
         t = tp.warped(h_pred)
         if t is None:
-            return None, -1.0
+            return None, None
         best: Match | None = None
         for c in cands:
             m = tp.search(frame, t, c, radius)
             if best is None or m.score > best.score:
                 best = m
         ker = None
-        if best is not None and best.score < 0.85 and np.hypot(*motion) > self.p.blur_min_px * self.u:
+        if best is not None and best.score < 0.85 and \
+                np.hypot(*motion) > self.p.blur_min_px * self.u:
             ker = line_kernel(motion, self.p.blur_scale)
             if ker is not None:
                 tb = cv2.filter2D(t, -1, ker, borderType=cv2.BORDER_REPLICATE)
@@ -195,9 +200,42 @@ class PointTracker:
                     m = tp.search(frame, tb, c, radius)
                     if m.score > best.score:
                         best = m
-        if best is None or best.score < self.p.loc_min:
-            return best, -1.0
-        return best, tp.verify(frame, h_pred, best.xy, ker)
+        return best, ker
+
+    def _locate(self, frame: np.ndarray, k: int, h_pred: np.ndarray, cands: list[np.ndarray],
+                motion: np.ndarray, radius: int) -> tuple[Match | None, float]:
+        """Template search, then verification with the large patch."""
+        m, ker = self._search_point(frame, k, h_pred, cands, motion, radius)
+        if m is None or m.score < self.p.loc_min:
+            return m, -1.0
+        return m, self.tmpl[k].verify(frame, h_pred, m.xy, ker)
+
+    def _accept(self, frame: np.ndarray, k: int, m: Match, ker: np.ndarray | None,
+                h_pred: np.ndarray, pred: np.ndarray, motion: np.ndarray, fitted: bool,
+                lk_xy: np.ndarray, lk_ok: bool) -> bool:
+        """Is this template match the point? Guards against slips, occluders and noise."""
+        p = self.p
+        jump = float(np.linalg.norm(m.xy - pred))
+        gate = (p.gate_px + p.gate_rel * float(np.hypot(*motion))) * self.u + self.drift[k]
+        if not fitted:
+            gate += p.gate_coast_px * self.u
+        tracked = self.surf[k] is not None and self.miss[k] == 0
+        lk_agrees = lk_ok and tracked and \
+            float(np.linalg.norm(m.xy - lk_xy)) < p.lk_agree_px * self.u
+        ambiguous = m.second > m.score - p.ambiguity
+        # a well-tracked surface predicts to a pixel: a larger jump is a slip onto repetitive
+        # texture or onto an occluder, unless the point's own LK motion lands there too or
+        # the point, lost for a while, shows up on a clear peak
+        if jump > gate and not lk_agrees and not (self.miss[k] > 0 and not ambiguous):
+            return False
+        if ambiguous and jump > self.radius:
+            return False
+        # a strong small-patch match at the prediction, confirmed by LK, stands on its own:
+        # the big verification patch can overlap another surface or an occluder's edge
+        if m.score >= p.loc_strong and jump <= gate and lk_agrees:
+            return True
+        v = self.tmpl[k].verify(frame, h_pred, m.xy, ker)
+        return v >= (p.ncc_ok if tracked else p.ncc_reacq)
 
     def _update_points(self, frame: np.ndarray, full: dict[int, np.ndarray],
                        lk_pts: np.ndarray, lk_good: np.ndarray) -> None:
@@ -213,37 +251,28 @@ class PointTracker:
             if lk_good[k] and np.linalg.norm(lk_pts[k] - pred) > 0.5 * radius:
                 cands.append(lk_pts[k].astype(np.float64))
             tp = self.tmpl[k]
-            m, v = None, -1.0
+            m, good = None, False
             if tp.textured and inside(pred[None], self.shape, -tp.half)[0]:
-                m, v = self._locate(frame, k, h_pred, cands, motion, radius)
-            need = p.ncc_ok if (self.surf[k] is not None and self.miss[k] == 0) else p.ncc_reacq
+                m, ker = self._search_point(frame, k, h_pred, cands, motion, radius)
+                good = m is not None and m.score >= p.loc_min and self._accept(
+                    frame, k, m, ker, h_pred, pred, motion, fitted, lk_pts[k], bool(lk_good[k]))
             if self.debug is not None:
-                self.debug.append((self.t, k, len(cands), -2.0 if m is None else m.score, v,
-                                   self.surf[k], fitted, pred, None if m is None else m.xy))
-            if m is not None and v >= need:
-                jump = float(np.linalg.norm(m.xy - pred))
-                gate = (p.gate_px + p.gate_rel * float(np.hypot(*motion))) * self.u \
-                    + self.drift[k]
-                if not fitted:
-                    gate += p.gate_coast_px * self.u
-                lk_agrees = bool(lk_good[k]) and self.miss[k] == 0 and \
-                    float(np.linalg.norm(m.xy - lk_pts[k])) < p.lk_agree_px * self.u
-                ambiguous = m.second > m.score - p.ambiguity
-                if (jump > gate and not lk_agrees) or (ambiguous and jump > self.radius):
-                    # a well-tracked surface predicts to a pixel: a larger jump is a slip onto
-                    # repetitive texture or onto an occluder, not a correction
-                    v = -1.0
-            if v < need and tp.textured and self.miss[k] < p.retry_frames:
-                alt = self._other_surfaces(frame, k, full, need)
+                self.debug.append((self.t, k, len(cands), -2.0 if m is None else m.score,
+                                   float(good), self.surf[k], fitted, pred,
+                                   None if m is None else m.xy))
+            if not good and tp.textured and self.miss[k] < p.retry_frames:
+                alt = self._other_surfaces(frame, k, full, p.ncc_ok)
                 if alt is not None:
-                    m, v, h_pred, pred, sid = alt
+                    m, _, h_pred, pred, sid = alt
+                    good = True
                     self.surf[k] = sid
                     self.score[k] = {}
-            if m is not None and v >= need:
+            if good and m is not None:
                 self.drift[k] = 0.0
                 corr[k] = m.xy - pred
                 h_pred = translate(*(m.xy - pred)) @ h_pred
-                self._evidence(k, m.xy, full)
+                if self.t % p.evidence_every == 0:
+                    self._evidence(k, m.xy, full)
                 self.meas[k] = m.xy
                 self.pos[k] = m.xy
                 self.miss[k] = 0
@@ -286,11 +315,16 @@ class PointTracker:
             sid = self.surf[k]
             if sid not in fits:
                 fits[sid] = self._mate_fit(mates)
-            if fits[sid] is not None:
-                # the confirmed points of this plane pin its homography: no drift at all
-                self.H[k] = fits[sid]
-                self.pos[k] = apply_h(fits[sid], self.p0[k:k + 1])[0]
-                continue
+            fit = fits[sid]
+            if fit is not None:
+                # the confirmed points of this plane pin its homography (no drift); in view,
+                # not if that disagrees with the chained prediction more than its uncertainty
+                q = apply_h(fit, self.p0[k:k + 1])[0]
+                if not inside(self.pos[k:k + 1], self.shape)[0] or np.linalg.norm(
+                        q - self.pos[k]) <= 2 * self.radius + 2 * self.drift[k]:
+                    self.H[k] = fit
+                    self.pos[k] = q
+                    continue
             d = np.array([corr[j] for j in mates])
             dist = np.linalg.norm(self.pos[mates] - self.pos[k], axis=1)
             w = 1.0 / (dist + 50.0 * self.u)
@@ -328,7 +362,12 @@ class PointTracker:
         span = np.ptp(src, axis=0)
         if min(span) < 0.15 * self.shape[0]:
             return None
-        h, inl = cv2.findHomography(src, dst, cv2.RANSAC, 2.0 * self.u)
+        # least squares first (cheap); RANSAC only if some confirmed point disagrees
+        h, _ = cv2.findHomography(src, dst, 0)
+        if h is not None and np.all(np.linalg.norm(apply_h(h, src) - dst, axis=1)
+                                    < 2.0 * self.u):
+            return h
+        h, inl = cv2.findHomography(src, dst, cv2.USAC_FAST, 2.0 * self.u, maxIters=100)
         if h is None or inl is None or inl.sum() < self.p.mate_fit_min:
             return None
         return h

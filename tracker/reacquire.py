@@ -18,14 +18,16 @@ import numpy as np
 class ReacqParams:
     """Knobs of the re-acquisition layer, in working-image pixels."""
 
-    n_ref: int = 1500         # ORB keypoints in the first frame
-    n_cur: int = 1000         # ORB keypoints per searched frame
+    n_ref: int = 1000         # ORB keypoints in the first frame
+    n_cur: int = 800         # ORB keypoints per searched frame
     radius: float = 70.0      # neighbourhood of a point
     max_radius: float = 160.0  # grown up to this while the neighbourhood is too sparse
     min_kp: int = 20          # keypoints wanted in a neighbourhood
+    levels: int = 5           # ORB pyramid (scale factor 1.2): covers zoom 0.5-2
     ratio: float = 0.8        # Lowe ratio test
     ransac_px: float = 3.0
     min_inliers: int = 8
+    model_radius: float = 160.0 # a global model's inliers this near a point vote for it
 
 
 class Reacquirer:
@@ -34,11 +36,13 @@ class Reacquirer:
     def __init__(self, img: np.ndarray, points: np.ndarray, params: ReacqParams | None = None,
                  ) -> None:
         self.p = params or ReacqParams()
-        self.orb_ref = cv2.ORB_create(nfeatures=self.p.n_ref, fastThreshold=10)
-        self.orb = cv2.ORB_create(nfeatures=self.p.n_cur, fastThreshold=10)
+        self.orb_ref = cv2.ORB_create(nfeatures=self.p.n_ref, fastThreshold=10,
+                                      nlevels=self.p.levels)
+        self.orb = cv2.ORB_create(nfeatures=self.p.n_cur, fastThreshold=10, nlevels=self.p.levels)
         kp, des = self.orb_ref.detectAndCompute(img, None)
         self.xy0 = np.float32([k.pt for k in kp]).reshape(-1, 2)
         self.des0 = des if des is not None else np.zeros((0, 32), np.uint8)
+        self.pts0 = np.asarray(points, np.float32).reshape(-1, 2)
         self.sets: list[np.ndarray] = []
         for q in np.asarray(points, np.float32):
             d = np.linalg.norm(self.xy0 - q[None, :], axis=1) if len(self.xy0) else np.zeros(0)
@@ -80,15 +84,14 @@ class Reacquirer:
             m = np.isin(ref_a, self.sets[k])
             if m.sum() >= p.min_inliers:
                 src, dst = self.xy0[ref_a[m]], xy[cur_a[m]]
-                h, inl = cv2.findHomography(src, dst, cv2.RANSAC, p.ransac_px, maxIters=500)
+                h, inl = cv2.findHomography(src, dst, cv2.USAC_FAST, p.ransac_px, maxIters=300)
                 n = 0 if inl is None else int(inl.sum())
                 if h is not None and n >= p.min_inliers:
                     out[k] = (h, n)
                     continue
             best = None
             for h, src_in in models:
-                near = int((np.linalg.norm(src_in - self.xy0[self.sets[k]].mean(0), axis=1)
-                            < p.max_radius).sum()) if len(self.sets[k]) else 0
+                near = int((np.linalg.norm(src_in - self.pts0[k], axis=1) < p.model_radius).sum())
                 if near >= p.min_inliers and (best is None or near > best[1]):
                     best = (h, near)
             if best is not None:
@@ -103,8 +106,8 @@ class Reacquirer:
         for _ in range(3):
             if len(idx) < 2 * self.p.min_inliers:
                 break
-            h, inl = cv2.findHomography(src[idx], dst[idx], cv2.RANSAC, self.p.ransac_px,
-                                        maxIters=1000)
+            h, inl = cv2.findHomography(src[idx], dst[idx], cv2.USAC_FAST, self.p.ransac_px,
+                                        maxIters=500)
             if h is None or inl is None or inl.sum() < 2 * self.p.min_inliers:
                 break
             inl = inl.ravel().astype(bool)

@@ -17,6 +17,7 @@ import numpy as np
 from tracker.geometry import jacobian
 
 MIN_HALF = 5  # smallest patch half-size that still says something
+PEAK_TIE = 0.03  # NCC peaks this close to the best one count as equally good
 
 
 @dataclass
@@ -120,6 +121,15 @@ class PointTemplate:
         t = tmpl if hh == h else tmpl[h - hh:h + hh + 1, h - hh:h + hh + 1]
         r = cv2.matchTemplate(img[y0:y1 + 1, x0:x1 + 1], t, cv2.TM_CCOEFF_NORMED)
         _, best, _, (x, y) = cv2.minMaxLoc(r)
+        # repetitive texture (button grids, stripes) has several near-equal peaks: take the
+        # one closest to the prediction, which is right as long as it is off by < half a period
+        peaks = (r >= best - PEAK_TIE) & (r == cv2.dilate(r, None))
+        if peaks.sum() > 1:
+            ys, xs = np.nonzero(peaks)
+            cx, cy = xi - x0 - hh, yi - y0 - hh
+            j = int(np.argmin((xs - cx) ** 2 + (ys - cy) ** 2))
+            x, y = int(xs[j]), int(ys[j])
+            best = float(r[y, x])
         dx, dy = _subpix(r, x, y)
         r[max(0, y - 4):y + 5, max(0, x - 4):x + 5] = -1.0
         second = float(r.max())
