@@ -26,6 +26,7 @@ from orchestrator.api.routing import Api
 from orchestrator.db.engine import create_engine, create_session_factory
 from orchestrator.events.bus import MessageBus, create_bus
 from orchestrator.events.relay import OutboxRelay
+from orchestrator.janus.amqp_events import AmqpJanusEvents
 from orchestrator.janus.call_sweeper import CallSweeper
 from orchestrator.janus.events import INTAKE_KEY, JanusEventIntake, receive_events
 from orchestrator.janus.pool import JanusPool
@@ -131,7 +132,7 @@ async def outbox_relay(app: web.Application) -> AsyncIterator[None]:
 
 
 async def janus_calls(app: web.Application) -> AsyncIterator[None]:
-    """The Janus pool, the call flow, the Janus event intake and the call sweeper.
+    """The Janus pool, the call flow, the Janus event intake(s) and the call sweeper.
 
     The pool starts even when no node answers (the nodes are marked unhealthy and
     calls answer 503), so the rest of the API works without Janus.
@@ -145,7 +146,15 @@ async def janus_calls(app: web.Application) -> AsyncIterator[None]:
         app[INTAKE_KEY] = JanusEventIntake(uow, settings)
         sweeper = CallSweeper(uow, pool, rooms, settings)
         sweeper.start()
+        from_amqp = None
+        if settings.janus_events_amqp_url:
+            from_amqp = AmqpJanusEvents(
+                settings.janus_events_amqp_url, settings.janus_events_exchange, app[INTAKE_KEY]
+            )
+            from_amqp.start()
         yield
+        if from_amqp is not None:
+            await from_amqp.stop()
         await sweeper.stop()
 
 

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     janus_health_interval_seconds: float = 5.0
     janus_event_user: str = "janus"
     janus_event_password: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-janus-event-password")
+    janus_events_amqp_url: str = ""
+    janus_events_exchange: str = "janus.events"
 
     call_ring_seconds: float = 45.0
     call_grace_seconds: float = 20.0

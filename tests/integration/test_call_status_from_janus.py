@@ -8,11 +8,15 @@ sample event handler and the session row.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from typing import Any
 
+import aio_pika
 import pytest
 
+from orchestrator.janus.amqp_events import queue_name
 from tests.support.calls import (
+    AMQP_URL,
     CallEnv,
     CallEnvFactory,
     call_env_fixture,  # noqa: F401
@@ -121,3 +125,22 @@ async def test_a_killed_janus_node_ends_the_call_and_the_next_start_uses_another
     restarted = await env.employee("POST")
     assert restarted.status == 201, await restarted.text()
     assert (await restarted.json())["ticket"]["janus_url"] == env.node("janus-2").public_url
+
+
+@pytest.mark.rabbitmq
+async def test_janus_events_through_rabbitmq_run_and_end_the_session(
+    call_env: CallEnvFactory,
+) -> None:
+    exchange = f"fernblick-test-janus-{secrets.token_hex(4)}"
+    env = await call_env(amqp_exchange=exchange)
+    try:
+        employee, code_user = await running_call(env)
+        await employee.leave()
+        await code_user.leave()
+        await env.wait_for_status("DONE")
+    finally:
+        connection = await aio_pika.connect(AMQP_URL)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(queue_name(exchange))
+            await channel.exchange_delete(exchange)

@@ -25,6 +25,7 @@ from aiohttp.test_utils import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from janus_config.render import RabbitMqTarget
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.app import create_app
 from orchestrator.db.models import OutboxEvent, VideoSession
@@ -39,6 +40,7 @@ from tests.support.synthetic_publisher import SyntheticPublisher, publish_test_p
 from tests.support.world import World, bearer, login, open_device
 
 EVENT_AUTH = ("janus-events", "test-event-password")
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 AppClient = TestClient[web.Request, web.Application]
 
 
@@ -186,14 +188,28 @@ async def call_env_fixture(
     made: list[CallEnv] = []
     async with aiohttp.ClientSession() as http:
 
-        async def make(*, grace: float = 3.0, ring: float = 30.0, nodes: int = 1) -> CallEnv:
+        async def make(
+            *, grace: float = 3.0, ring: float = 30.0, nodes: int = 1, amqp_exchange: str = ""
+        ) -> CallEnv:
+            """Janus nodes posting events to the app, or publishing to ``amqp_exchange``."""
             port = free_port()
             event_url = f"http://127.0.0.1:{port}/janus/events"
             started = [
                 janus_factory.start(f"janus-{n + 1}", event_url=event_url, event_auth=EVENT_AUTH)
+                if not amqp_exchange
+                else janus_factory.start(
+                    f"janus-{n + 1}", rabbitmq=RabbitMqTarget(exchange=amqp_exchange)
+                )
                 for n in range(nodes)
             ]
             app_settings = call_settings(settings, started, grace=grace, ring=ring)
+            if amqp_exchange:
+                app_settings = app_settings.model_copy(
+                    update={
+                        "janus_events_amqp_url": AMQP_URL,
+                        "janus_events_exchange": amqp_exchange,
+                    }
+                )
             client = await aiohttp_client(create_app(app_settings), server_kwargs={"port": port})
             csrf, token, session_id = await confirmed_session(client, world)
             env = CallEnv(client, app_settings, started, world, uow, csrf, token, session_id, http)
