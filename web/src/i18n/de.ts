@@ -52,6 +52,7 @@ export const de: Messages = {
   "call.zoom": "Zoom",
   "call.hangup": "Auflegen",
   "call.relay": "über Relay-Server",
+  "call.sound": "Tippen, um die Gegenseite zu hören",
   "error.permission_denied": "Der Browser darf Kamera oder Mikrofon nicht verwenden. Erlauben Sie den Zugriff in den Website-Einstellungen des Browsers (Schloss-Symbol neben der Adresse) und versuchen Sie es erneut.",
   "error.no_camera": "Es wurde keine Kamera gefunden. Der Anruf läuft nur mit Ton weiter.",
   "error.no_microphone": "Es wurde kein Mikrofon gefunden. Schließen Sie eines an oder nutzen Sie ein anderes Gerät.",

@@ -50,6 +50,7 @@ export const en = {
   "call.zoom": "Zoom",
   "call.hangup": "Hang up",
   "call.relay": "via relay server",
+  "call.sound": "Tap to hear the other side",
   "error.permission_denied": "The browser may not use the camera or microphone. Allow access in the browser's site settings (the lock symbol next to the address), then try again.",
   "error.no_camera": "No camera was found. The call continues with audio only.",
   "error.no_microphone": "No microphone was found. Connect one or use another device.",

@@ -92,18 +92,28 @@ export class CallController {
     }
   }
 
+  /** Tell the orchestrator first (so it ends the call as a hang-up, not as lost media), then leave. */
   async hangup(): Promise<void> {
     const sessionId = this.sessionId;
-    this.close();
     if (sessionId !== null) {
-      try {
-        await this.options.calls.hangup(sessionId);
-      } catch (error) {
-        if (!(error instanceof ApiError && error.status === 404)) {
-          toast(errorText(error));
+      sessionStorage.removeItem(ACTIVE_CALL_KEY);
+      for (let attempt = 1; attempt <= 3; attempt += 1) {
+        try {
+          await this.options.calls.hangup(sessionId);
+          break;
+        } catch (error) {
+          // 409: a concurrent change (e.g. Janus reporting media) won; try again on the new state.
+          const retry = error instanceof ApiError && error.status === 409 && attempt < 3;
+          if (!retry) {
+            if (!(error instanceof ApiError && error.status === 404)) {
+              toast(errorText(error));
+            }
+            break;
+          }
         }
       }
     }
+    this.close();
   }
 
   /** Call events from the page's live socket. */

@@ -41,6 +41,7 @@ export class CallScreen {
   private readonly switchButton: HTMLButtonElement;
   private readonly torchButton: HTMLButtonElement;
   private readonly zoomInput: HTMLInputElement;
+  private readonly soundButton: HTMLButtonElement;
   private camera: CameraState | null = null;
   private readonly onVisibility = () => {
     if (document.visibilityState === "visible") {
@@ -62,6 +63,12 @@ export class CallScreen {
     this.switchButton = h("button", { type: "button", class: "round", "data-testid": "switch-camera", hidden: true }, "⟲");
     this.torchButton = h("button", { type: "button", class: "round", "data-testid": "toggle-torch", hidden: true }, "🔦");
     this.zoomInput = h("input", { type: "range", class: "zoom", "data-testid": "zoom", hidden: true });
+    this.soundButton = h("button", { type: "button", class: "sound", "data-testid": "enable-sound", hidden: true }, t("call.sound"));
+    this.soundButton.addEventListener("click", () => {
+      this.remoteVideo.muted = false;
+      this.soundButton.hidden = true;
+      this.play();
+    });
     const hangup = h("button", { type: "button", class: "round hangup", "data-testid": "hangup", "aria-label": t("call.hangup"), title: t("call.hangup") }, "✆");
     this.switchButton.setAttribute("aria-label", t("call.switch"));
     this.torchButton.setAttribute("aria-label", t("call.torch"));
@@ -74,6 +81,7 @@ export class CallScreen {
       this.localVideo,
       this.status,
       this.errorBox,
+      this.soundButton,
       h("div", { class: "call-controls" }, this.micButton, this.cameraButton, this.switchButton, this.torchButton, hangup),
       this.zoomInput,
     );
@@ -98,7 +106,7 @@ export class CallScreen {
             this.remoteVideo.srcObject = stream;
           }
           if (stream) {
-            void this.remoteVideo.play().catch(() => undefined);
+            this.play();
           }
         },
         camera: (state) => {
@@ -150,6 +158,18 @@ export class CallScreen {
     this.root.remove();
   }
 
+  /**
+   * Play the remote stream. Without a recent tap (a rejoin after a reload) browsers
+   * refuse to play sound: then play muted and offer a button that turns sound on.
+   */
+  private play(): void {
+    this.remoteVideo.play().catch(() => {
+      this.remoteVideo.muted = true;
+      this.soundButton.hidden = false;
+      void this.remoteVideo.play().catch(() => undefined);
+    });
+  }
+
   private showPhase(phase: CallPhase): void {
     this.root.dataset.phase = phase;
     this.status.textContent = t(PHASE_TEXT[phase]);
@@ -168,6 +188,7 @@ export class CallScreen {
   private showError(error: CallError): void {
     this.errorBox.hidden = false;
     this.errorBox.dataset.code = error.code;
+    this.errorBox.dataset.detail = error.message;
     this.errorBox.textContent = t(`error.${error.code}` as MessageKey);
   }
 

@@ -1,0 +1,122 @@
+"""What the browser tests do on Fernblick's pages, by ``data-testid`` (a small page-object
+layer, so that the tests read as the flow they check)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import APIRequestContext, Page, expect
+
+DEMO_PASSWORD = "fernblick-demo"
+ADMIN_EMAIL = "admin@demo.fernblick.test"
+
+# Installs a requestVideoFrameCallback loop on the remote video once and reports
+# whether a frame was presented with a real size.
+REMOTE_FRAMES = """() => {
+  const video = document.querySelector('[data-testid="remote-video"]');
+  if (!video || !video.srcObject) return false;
+  if (video.__frameWatch !== video.srcObject) {
+    video.__frameWatch = video.srcObject;
+    video.__frames = 0;
+    const tick = () => video.requestVideoFrameCallback(() => { video.__frames += 1; tick(); });
+    tick();
+  }
+  return video.__frames > 0 && video.videoWidth > 0;
+}"""
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    """Poll ``check`` until it returns something truthy (a bound for failure, not a measure)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.2)
+
+
+class CodeUserPage:
+    """The device page /d/<code> on a phone."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def open(self, code: str, query: str = "") -> CodeUserPage:
+        self.page.goto(f"/d/{code}{query}")
+        expect(self.page.get_by_test_id("device-name")).to_be_visible()
+        return self
+
+    def request(self, reason: str, contact: str = "+49 30 555 0101") -> int:
+        """Request a video session; the id of the new session in the own list."""
+        self.page.get_by_test_id("request-reason").fill(reason)
+        self.page.get_by_test_id("request-contact").fill(contact)
+        self.page.get_by_test_id("request-consent").check()
+        self.page.get_by_test_id("request-submit").click()
+        row = self.page.get_by_test_id("session").filter(has_text=reason)
+        expect(row).to_have_attribute("data-status", "REQUESTED")
+        return int(row.get_attribute("data-session-id") or 0)
+
+    def session(self, session_id: int) -> Any:
+        return self.page.locator(f'[data-testid="session"][data-session-id="{session_id}"]')
+
+    def token(self) -> str:
+        return str(self.page.evaluate("localStorage.getItem('fernblick.codeUserToken')"))
+
+
+class EmployeePage:
+    """The employee page /app on a desktop."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+
+    def login(self, email: str = ADMIN_EMAIL, query: str = "") -> EmployeePage:
+        self.page.goto(f"/app{query}")
+        self.page.get_by_test_id("login-email").fill(email)
+        self.page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+        self.page.get_by_test_id("login-submit").click()
+        expect(self.page.get_by_test_id("employee-name")).to_be_visible()
+        return self
+
+    def session(self, session_id: int) -> Any:
+        return self.page.locator(f'[data-testid="session"][data-session-id="{session_id}"]')
+
+    def confirm(self, session_id: int) -> None:
+        self.session(session_id).get_by_test_id("confirm").click()
+        expect(self.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
+
+    def start_call(self, session_id: int) -> None:
+        self.session(session_id).get_by_test_id("start-call").click()
+        expect(self.page.get_by_test_id("call-screen")).to_be_visible()
+
+    def api_session(self, session_id: int) -> dict[str, Any]:
+        """The session as the API reports it (with this employee's cookie)."""
+        response = self.page.context.request.get(f"/api/sessions/{session_id}")
+        assert response.ok, response.text()
+        return dict(response.json())
+
+    def wait_for_status(self, session_id: int, status: str) -> None:
+        eventually(
+            lambda: self.api_session(session_id)["status"] == status,
+            f"session {session_id} to become {status}",
+        )
+
+
+def accept_incoming(page: Page) -> None:
+    page.get_by_test_id("accept-call").click()
+    expect(page.get_by_test_id("call-screen")).to_be_visible()
+
+
+def wait_for_remote_frames(page: Page) -> None:
+    """The remote video decodes frames: requestVideoFrameCallback fired, videoWidth > 0."""
+    page.wait_for_function(REMOTE_FRAMES, polling=100, timeout=45_000)
+
+
+def employee_api(request: APIRequestContext, email: str = ADMIN_EMAIL) -> dict[str, str]:
+    """Log ``request`` in as an employee; the CSRF header for its unsafe requests."""
+    response = request.post("/api/auth/login", data={"email": email, "password": DEMO_PASSWORD})
+    assert response.ok, response.text()
+    return {"X-CSRF-Token": response.json()["csrf_token"]}

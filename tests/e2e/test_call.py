@@ -1,0 +1,158 @@
+"""Calls in two real browsers through the real orchestrator, Janus and coturn
+(docs/calls.md): a code user on a phone and an employee on a desktop."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import DEMO_DEVICE, Contexts, Stack
+from tests.e2e.pages import (
+    CodeUserPage,
+    EmployeePage,
+    accept_incoming,
+    employee_api,
+    wait_for_remote_frames,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.janus]
+
+
+def _reason() -> str:
+    return f"Spindel quietscht {uuid.uuid4().hex[:8]}"
+
+
+def _connect(contexts: Contexts, query: str = "") -> tuple[CodeUserPage, EmployeePage, int]:
+    """Request on the phone → the employee sees it live, confirms, STARTs → the phone
+    accepts → the employee switches the camera on → both decode the other's video."""
+    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE, query)
+    employee = EmployeePage(contexts.desktop()).login(query=query)
+    session_id = code_user.request(_reason())
+
+    expect(employee.session(session_id)).to_have_attribute("data-status", "REQUESTED")
+    employee.confirm(session_id)
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
+
+    employee.start_call(session_id)
+    incoming = code_user.page.get_by_test_id("incoming-call")
+    expect(incoming).to_be_visible()
+    accept_incoming(code_user.page)
+    # The employee's camera is off by default: audio only until switched on.
+    expect(employee.page.get_by_test_id("toggle-camera")).to_have_attribute("aria-pressed", "false")
+    employee.page.get_by_test_id("toggle-camera").click()
+    expect(employee.page.get_by_test_id("toggle-camera")).to_have_attribute("aria-pressed", "true")
+
+    wait_for_remote_frames(employee.page)
+    wait_for_remote_frames(code_user.page)
+    employee.wait_for_status(session_id, "RUNNING")
+    return code_user, employee, session_id
+
+
+def _hang_up(hanging: Page, other: Page, employee: EmployeePage, session_id: int) -> None:
+    hanging.get_by_test_id("hangup").click()
+    expect(hanging.get_by_test_id("call-screen")).to_have_count(0)
+    expect(other.get_by_test_id("call-screen")).to_have_count(0)
+    employee.wait_for_status(session_id, "DONE")
+
+
+def test_request_appears_for_the_employee_live(contexts: Contexts) -> None:
+    """The harness itself: a request made on the phone reaches the employee's page
+    over the WebSocket, with the status chip in the employee's language."""
+    employee = EmployeePage(contexts.desktop()).login()
+    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
+    reason = _reason()
+    session_id = code_user.request(reason)
+
+    row = employee.session(session_id)
+    expect(row).to_have_attribute("data-status", "REQUESTED")
+    expect(row.get_by_test_id("status-chip")).to_have_text("Angefragt")  # the admin speaks German
+    expect(row).to_contain_text(reason)
+    expect(code_user.session(session_id).get_by_test_id("status-chip")).to_have_text("Angefragt")
+
+
+def test_call_from_request_to_done(contexts: Contexts) -> None:
+    code_user, employee, session_id = _connect(contexts)
+    expect(employee.session(session_id).get_by_test_id("status-chip")).to_have_text("Läuft")
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "RUNNING")
+
+    _hang_up(code_user.page, employee.page, employee, session_id)
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "DONE")
+
+
+def test_reload_during_the_call_rejoins_and_stays_running(contexts: Contexts) -> None:
+    code_user, employee, session_id = _connect(contexts)
+
+    code_user.page.reload()
+    expect(code_user.page.get_by_test_id("call-screen")).to_be_visible()
+    wait_for_remote_frames(code_user.page)
+    # The employee's subscription follows the code user's new feed.
+    wait_for_remote_frames(employee.page)
+    assert employee.api_session(session_id)["status"] == "RUNNING"
+    history = [change["to_status"] for change in employee.api_session(session_id)["history"]]
+    assert history.count("RUNNING") == 1, history
+
+    _hang_up(employee.page, code_user.page, employee, session_id)
+
+
+def test_another_sessions_token_cannot_join(contexts: Contexts, stack: Stack) -> None:
+    """A code user holding a valid ticket for their own session B is refused by Janus
+    when the ticket is pointed at session A's room (with A's pin): the per-participant
+    token opens its own room only. The orchestrator refuses them A's call outright."""
+    # Session A: a call rings (its room exists on Janus with the employee in it).
+    code_user_a = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
+    session_a = code_user_a.request(_reason())
+    employee = EmployeePage(contexts.desktop()).login()
+    employee.confirm(session_a)
+    employee.start_call(session_a)
+    room_a = employee.page.context.request.get(f"/api/sessions/{session_a}/call").json()["ticket"]
+
+    # Session B, of another code user (a third browser), called by the employee through the API.
+    intruder = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
+    session_b = intruder.request(_reason())
+    api = contexts.browser.new_context(base_url=stack.base_url).request
+    csrf = employee_api(api)
+    assert api.post(f"/api/sessions/{session_b}/confirm", headers=csrf).ok
+    assert api.post(f"/api/sessions/{session_b}/call", headers=csrf).status == 201
+
+    # The orchestrator gives the intruder nothing for A.
+    foreign = intruder.page.context.request.get(
+        f"/api/code-user/sessions/{session_a}/call",
+        headers={"Authorization": f"Bearer {intruder.token()}"},
+    )
+    assert foreign.status in (403, 404), foreign.text()
+
+    # Their own ticket for B, pointed at A's room and pin: Janus must refuse the join.
+    def retarget(route) -> None:  # type: ignore[no-untyped-def]
+        response = route.fetch()
+        body = response.json()
+        assert body["ticket"]["room_id"] != room_a["room_id"]
+        body["ticket"]["room_id"] = room_a["room_id"]
+        body["ticket"]["pin"] = room_a["pin"]
+        route.fulfill(response=response, json=body)
+
+    intruder.page.route(f"**/api/code-user/sessions/{session_b}/call/accept", retarget)
+    expect(intruder.page.get_by_test_id("incoming-call")).to_be_visible()
+    accept_incoming(intruder.page)
+    error = intruder.page.get_by_test_id("call-error")
+    expect(error).to_have_attribute("data-code", "refused")
+    expect(error).to_have_attribute("data-detail", r"(?s).*\b433\b.*")
+    expect(intruder.page.get_by_test_id("call-screen")).to_have_attribute("data-phase", "ended")
+
+    # Nobody but the employee is in A's room.
+    displays = stack.room_displays(room_a["room_id"])
+    assert displays, "the employee should be in A's room"
+    assert all(display.startswith("employee:") for display in displays), displays
+
+    for session_id in (session_a, session_b):
+        api.post(f"/api/sessions/{session_id}/call/hangup", headers=csrf)
+    api.dispose()
+
+
+def test_relay_only_through_coturn(contexts: Contexts) -> None:
+    """Both browsers forced to TURN (iceTransportPolicy "relay") still talk."""
+    code_user, employee, session_id = _connect(contexts, query="?ice=relay")
+    for page in (code_user.page, employee.page):
+        expect(page.get_by_test_id("call-screen")).to_have_attribute("data-candidate-type", "relay")
+    _hang_up(employee.page, code_user.page, employee, session_id)
