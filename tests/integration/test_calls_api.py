@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import aiohttp
 import pytest
+from sqlalchemy import select
 
-from orchestrator.db.models import VideoSession
+from orchestrator.db.models import Participant, VideoSession
+from orchestrator.domain.types import ParticipantKind
 from orchestrator.janus.admin import VIDEOROOM_PLUGIN
 from orchestrator.janus.client import JanusClient
 from orchestrator.janus.videoroom import VideoRoom
@@ -235,3 +238,47 @@ async def test_janus_events_need_the_event_credentials(call_env: CallEnvFactory)
     good = {"Authorization": aiohttp.encode_basic_auth(*EVENT_AUTH)}
     accepted = await env.client.post("/janus/events", json=[], headers=good)
     assert accepted.status == 200
+
+
+async def next_event(socket: aiohttp.ClientWebSocketResponse, event_type: str) -> dict[str, Any]:
+    async with asyncio.timeout(20):
+        while True:
+            frame = await socket.receive_json()
+            if frame["type"] == "event" and frame["event"]["type"] == event_type:
+                event: dict[str, Any] = frame["event"]
+                return event
+
+
+async def test_both_sides_hear_the_call_on_their_websocket(call_env: CallEnvFactory) -> None:
+    env = await call_env()
+    code_user_ws = await env.client.ws_connect(f"/api/ws?token={env.code_user_token}")
+    employee_ws = await env.client.ws_connect("/api/ws")
+    call_id = (await started(env))["call"]["id"]
+
+    ringing = await next_event(code_user_ws, "call.ringing")
+    assert ringing["payload"]["data"] == {
+        "call_id": call_id,
+        "from": "employee",
+        "caller_name": "Employee",
+        "ring_timeout_seconds": 30,
+    }
+    assert ringing["payload"]["session"]["status"] == "CONFIRMED"
+    assert "responsible_ids" not in ringing["payload"]["session"]
+    await env.code_user("POST", "/accept")
+    accepted = await next_event(employee_ws, "call.accepted")
+    assert accepted["payload"]["data"]["call_id"] == call_id
+    await code_user_ws.close()
+    await employee_ws.close()
+
+
+async def test_employees_who_join_become_participants(call_env: CallEnvFactory) -> None:
+    env = await call_env()
+    await started(env)
+    async with env.uow.read() as db:
+        employees = await db.scalars(
+            select(Participant.employee_id).where(
+                Participant.session_id == env.session_id,
+                Participant.kind == ParticipantKind.EMPLOYEE,
+            )
+        )
+        assert list(employees) == [env.world.employee.employee_id]
