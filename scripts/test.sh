@@ -7,7 +7,9 @@ bash scripts/install.sh
 bash scripts/services.sh
 .venv/bin/ruff check .
 set +e
-.venv/bin/python -m pytest -p no:cacheprovider "$@"
+# Two workers (the machines have two cores); a file stays on one worker, so the
+# browser tests share one Janus and one server.
+.venv/bin/python -m pytest -p no:cacheprovider -n "${FERNBLICK_TEST_WORKERS:-2}" --dist loadfile "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then
