@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import update
 
 from orchestrator.actions.unit_of_work import UnitOfWork
+from orchestrator.db.models import Invite, LoginSession
 from tests.support.world import World, assert_problem, bearer, login, open_device, table_counts
 
 
@@ -217,3 +221,24 @@ async def test_request_flow_rules(client: TestClient, world: World, uow: UnitOfW
     refused = await client.post("/api/code-user/sessions", json=base, headers=bearer(token))
     problem = await assert_problem(refused, 403, "requests_disabled")
     assert "Call 0800 123" in problem["detail"]
+
+
+async def test_expired_login_is_not_a_login(client: TestClient, world: World, uow: UnitOfWork) -> None:
+    csrf = await login(client, "employee")
+    assert (await client.get("/api/auth/me")).status == 200
+    async with uow.transaction() as db:
+        await db.execute(update(LoginSession).values(expires_at=datetime.now(UTC) - timedelta(minutes=1)))
+    await assert_problem(await client.get("/api/auth/me"), 401, "not_authenticated")
+    await assert_problem(await client.post("/api/sessions", json={}, headers=csrf), 401)
+
+
+async def test_expired_invite_link(client: TestClient, world: World, uow: UnitOfWork) -> None:
+    csrf = await login(client, "employee")
+    created = await (await client.post("/api/sessions", json={}, headers=csrf)).json()
+    link = await (await client.post(f"/api/sessions/{created['id']}/invites", headers=csrf)).json()
+    async with uow.transaction() as db:
+        await db.execute(update(Invite).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    before = await table_counts(uow)
+    expired = await client.post("/api/code-user/invites/accept", json={"token": link["token"]})
+    await assert_problem(expired, 404, "invite_invalid")
+    assert await table_counts(uow) == before
