@@ -15,9 +15,19 @@ from typing import Any
 
 from aiohttp import web
 
+from notifier.service import Notifier
 from orchestrator.actions.call_flow import CallFlow
 from orchestrator.actions.unit_of_work import UnitOfWork
-from orchestrator.api import admin, auth, calls, code_users, devices, sessions, tickets
+from orchestrator.api import (
+    admin,
+    auth,
+    calls,
+    code_users,
+    devices,
+    notifications,
+    sessions,
+    tickets,
+)
 from orchestrator.api.calls import CALL_FLOW_KEY
 from orchestrator.api.keys import SETTINGS_KEY, UOW_KEY
 from orchestrator.api.openapi import build_openapi, render_docs
@@ -31,7 +41,12 @@ from orchestrator.janus.call_sweeper import CallSweeper
 from orchestrator.janus.events import INTAKE_KEY, JanusEventIntake, receive_events
 from orchestrator.janus.pool import JanusPool
 from orchestrator.janus.rooms import RoomService
-from orchestrator.realtime.fanout import EVENTS_CHANNEL, Fanout, create_fanout
+from orchestrator.realtime.fanout import (
+    EVENTS_CHANNEL,
+    NOTIFICATIONS_CHANNEL,
+    Fanout,
+    create_fanout,
+)
 from orchestrator.realtime.ws import LiveHub, require_actor
 from orchestrator.settings import Settings
 
@@ -44,7 +59,7 @@ HUB_KEY = web.AppKey("hub", LiveHub)
 OPENAPI_KEY = web.AppKey("openapi", dict)
 JANUS_POOL_KEY = web.AppKey("janus_pool", JanusPool)
 
-API_MODULES = (auth, sessions, code_users, devices, tickets, admin, calls)
+API_MODULES = (auth, sessions, code_users, devices, tickets, admin, calls, notifications)
 
 
 def all_routes() -> Api:
@@ -75,7 +90,9 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/ws", websocket)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/janus/events", receive_events)
-    app.cleanup_ctx.extend([database, message_bus, fanout_and_hub, outbox_relay, janus_calls])
+    app.cleanup_ctx.extend(
+        [database, message_bus, fanout_and_hub, embedded_notifier, outbox_relay, janus_calls]
+    )
     _add_web(app, settings.web_dist_dir)
     return app
 
@@ -109,12 +126,31 @@ async def fanout_and_hub(app: web.Application) -> AsyncIterator[None]:
     await fanout.start()
     hub = LiveHub(app[UOW_KEY], settings.ws_queue_size, settings.ws_heartbeat_seconds)
     subscription = await fanout.subscribe(EVENTS_CHANNEL, hub.on_message, hub.gap)
+    notices = await fanout.subscribe(NOTIFICATIONS_CHANNEL, hub.notify)
     app[FANOUT_KEY] = fanout
     app[HUB_KEY] = hub
     yield
     await hub.close_all()
+    await fanout.unsubscribe(notices)
     await fanout.unsubscribe(subscription)
     await fanout.close()
+
+
+async def embedded_notifier(app: web.Application) -> AsyncIterator[None]:
+    """The notifier inside this process, unless it runs on its own (``fernblick notifier``)."""
+    settings = app[SETTINGS_KEY]
+    if not settings.notifier_embedded:
+        yield
+        return
+    service = Notifier(
+        settings,
+        app[UOW_KEY].session_factory,
+        app[FANOUT_KEY],
+        is_online=app[HUB_KEY].has_employee,
+    )
+    await service.start(app[BUS_KEY])
+    yield
+    await service.stop()
 
 
 async def outbox_relay(app: web.Application) -> AsyncIterator[None]:

@@ -1,4 +1,5 @@
-"""The ``fernblick`` command: migrate, create-admin, create-device, seed-demo, serve."""
+"""The ``fernblick`` command: migrate, create-admin, create-device, seed-demo, serve,
+notifier, vapid-keys."""
 
 from __future__ import annotations
 
@@ -127,6 +128,21 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notifier(settings: Settings, _args: argparse.Namespace) -> int:
+    from notifier.standalone import main as run_notifier
+
+    return run_notifier(settings)
+
+
+def cmd_vapid_keys(_settings: Settings, _args: argparse.Namespace) -> int:
+    from notifier.channels.web_push import generate_vapid_keys
+
+    private, public = generate_vapid_keys()
+    print(f"FERNBLICK_VAPID_PRIVATE_KEY={private}")
+    print(f"FERNBLICK_VAPID_PUBLIC_KEY={public}")
+    return 0
+
+
 def _safe_url(url: str) -> str:
     head, _, tail = url.rpartition("@")
     return f"{head.split('://')[0]}://…@{tail}" if head else url
@@ -157,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-migrate", dest="migrate", action="store_false", help="skip migrations")
     serve.add_argument("--demo", action="store_true", help="seed demo data and print the logins")
     serve.set_defaults(run=cmd_serve)
+    commands.add_parser(
+        "notifier", help="run the notifier worker (consumes from FERNBLICK_BUS_URL)"
+    ).set_defaults(run=cmd_notifier)
+    commands.add_parser("vapid-keys", help="print a new Web Push (VAPID) key pair").set_defaults(
+        run=cmd_vapid_keys
+    )
     return parser
 
 

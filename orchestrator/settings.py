@@ -89,6 +89,21 @@ class Settings(BaseSettings):
     turn_secret: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-turn-secret")
     turn_ttl_seconds: int = 3600
 
+    notifier_embedded: bool = True
+    notify_max_attempts: int = 8
+    notify_retry_base_seconds: float = 2.0
+    notify_retry_max_seconds: float = 300.0
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_tls: Literal["auto", "starttls", "tls", "none"] = "auto"
+    smtp_from: str = "Fernblick <fernblick@localhost>"
+    smtp_timeout_seconds: float = 10.0
+    vapid_private_key: SecretStr = SecretStr("")
+    vapid_public_key: str = ""
+    vapid_subject: str = "mailto:admin@localhost"
+
     @model_validator(mode="after")
     def _refuse_sample_secrets_in_production(self) -> Settings:
         if self.env != "production":

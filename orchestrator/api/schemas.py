@@ -15,6 +15,8 @@ from orchestrator.domain.types import (
     ArtifactKind,
     ArtifactState,
     Language,
+    NotificationChannel,
+    NotificationState,
     RequestStep,
     Role,
     SessionStatus,
@@ -115,6 +117,19 @@ class RecipientOut(Out):
     received_at: datetime
 
 
+class NotificationOut(Out):
+    """One delivery of the notifier: who was told what, how, and how it went."""
+
+    employee: Ref
+    kind: str
+    channel: NotificationChannel
+    state: NotificationState
+    attempts: int
+    last_error: str
+    created_at: datetime
+    delivered_at: datetime | None
+
+
 class RequesterOut(Out):
     id: int
     name: str
@@ -143,6 +158,7 @@ class SessionDetails(SessionSummary):
     requester: RequesterOut | None
     created_by: Ref | None
     recipients: list[RecipientOut]
+    notifications: list[NotificationOut]
     tickets: list[TicketRef]
     history: list[StatusChangeOut]
     recording_consent: bool

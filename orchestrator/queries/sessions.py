@@ -49,6 +49,7 @@ from orchestrator.db.models import (
 from orchestrator.domain.errors import InvalidInput, NotFound
 from orchestrator.domain.session_state import allowed_triggers, manual_targets
 from orchestrator.domain.types import ActorKind, Visibility
+from orchestrator.queries.notifications import session_notifications
 
 _SORT_COLUMNS = {
     "created_at": VideoSession.created_at,
@@ -234,6 +235,7 @@ async def session_details(
         recipients=[
             RecipientOut(employee=Ref(id=i, name=n), received_at=at) for i, n, at in recipients
         ],
+        notifications=await session_notifications(db, session.id),
         tickets=[TicketRef(id=t.id, number=t.number, title=t.title) for t in tickets],
         history=await status_history(db, session.id),
         recording_consent=session.recording_consent,

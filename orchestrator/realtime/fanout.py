@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 EVENTS_CHANNEL = "events"
 """The channel of domain events (every instance subscribes to it)."""
+NOTIFICATIONS_CHANNEL = "notifications"
+"""The notifier's in-app messages, each for one employee (``LiveHub.notify`` routes them)."""
 
 MessageCallback = Callable[[str, dict[str, Any]], None]
 """Called with (channel, message) for each message on a subscribed channel."""

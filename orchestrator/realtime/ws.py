@@ -120,6 +120,19 @@ class LiveHub:
             if not client.offer({"type": "event", "seq": client.seq, "event": view}):
                 self._drop(client)
 
+    def notify(self, _channel: str, message: dict[str, Any]) -> None:
+        """Fan-out callback for the notifier's in-app messages: to the recipient only.
+
+        Sent outside the ``seq`` numbering: a notification is no part of the snapshot.
+        """
+        recipient = message.get("recipient_id")
+        frame = {"type": "notification", "notification": message.get("notification")}
+        for client in list(self.clients):
+            actor = client.actor
+            mine = isinstance(actor, EmployeeActor) and actor.employee_id == recipient
+            if mine and not client.offer(frame):
+                self._drop(client)
+
     def gap(self) -> None:
         """The fan-out may have lost messages: every client should re-fetch."""
         for client in list(self.clients):
@@ -199,6 +212,13 @@ class LiveHub:
                 break
         if not client.socket.closed:
             await client.socket.close(code=4000, message=b"resync")
+
+    def has_employee(self, employee_id: int) -> bool:
+        """Presence for the notifier: the employee has a page open here."""
+        return any(
+            isinstance(c.actor, EmployeeActor) and c.actor.employee_id == employee_id
+            for c in self.clients
+        )
 
     async def close_all(self) -> None:
         for client in list(self.clients):

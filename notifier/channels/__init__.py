@@ -1,0 +1,1 @@
+"""Delivery channels: in-app (WebSocket fan-out), e-mail (SMTP), Web Push (VAPID)."""
