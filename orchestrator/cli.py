@@ -117,6 +117,7 @@ def print_demo_logins(settings: Settings) -> None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from aiohttp import web
 
+    from orchestrator.access_log import AccessLogger
     from orchestrator.app import create_app
 
     if args.migrate:
@@ -124,7 +125,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.demo:
         _with_uow(settings, seed_demo)
         print_demo_logins(settings)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log_class=AccessLogger,
+    )
     return 0
 
 
