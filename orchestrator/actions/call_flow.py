@@ -18,7 +18,7 @@ from orchestrator.actions.calls import CallActor
 from orchestrator.actions.sessions import load_session_for
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.models import Call
-from orchestrator.domain.errors import FernblickError, NotFound
+from orchestrator.domain.errors import Conflict, FernblickError, NotFound
 from orchestrator.domain.session_state import CALLABLE
 from orchestrator.janus.errors import JanusRoomNotFound, JanusUnreachable
 from orchestrator.janus.rooms import JoinTicket, RoomInfo, RoomService
@@ -49,23 +49,37 @@ class CallFlow:
             plan = await calls.plan_start(db, actor, session_id)
         if plan.answer_call_id is not None:
             return await self.accept(actor, session_id, call_id=plan.answer_call_id)
-        room = plan.room or await self._open_room(session_id)
+        room, ticket = await self._admitted(actor, session_id, plan.room)
         try:
-            ticket = await self.rooms.admit(room, calls.key_of(actor))
-        except (JanusRoomNotFound, JanusUnreachable):
-            if plan.room is None:
+            async with self.uow.transaction() as db:
+                call = await calls.do_start_call(
+                    db, actor, session_id, room=room, ring_seconds=self.ring_seconds
+                )
+        except Conflict:
+            # Both sides pressed START at once and the other one won: accept its call.
+            async with self.uow.read() as db:
+                plan = await calls.plan_start(db, actor, session_id)
+            if plan.answer_call_id is None:
                 raise
+            return await self.accept(actor, session_id, call_id=plan.answer_call_id)
+        return CallTicket(call, ticket, created=True)
+
+    async def _admitted(
+        self, actor: CallActor, session_id: int, room: RoomInfo | None
+    ) -> tuple[RoomInfo, JoinTicket]:
+        """The session's room (opened on first START) and the caller's ticket for it."""
+        if room is None:
+            room = await self._open_room(session_id)
+            return room, await self.rooms.admit(room, calls.key_of(actor))
+        try:
+            return room, await self.rooms.admit(room, calls.key_of(actor))
+        except (JanusRoomNotFound, JanusUnreachable):
             # The room died with its node (restart, crash): no call runs in it, so
             # the session simply moves to a new room on a healthy node.
             async with self.uow.transaction() as db:
                 await calls.do_detach_room(db, session_id, room)
             room = await self._open_room(session_id)
-            ticket = await self.rooms.admit(room, calls.key_of(actor))
-        async with self.uow.transaction() as db:
-            call = await calls.do_start_call(
-                db, actor, session_id, room=room, ring_seconds=self.ring_seconds
-            )
-        return CallTicket(call, ticket, created=True)
+            return room, await self.rooms.admit(room, calls.key_of(actor))
 
     async def _open_room(self, session_id: int) -> RoomInfo:
         """A new room for the session; if another START stored one first, use that."""
@@ -91,12 +105,12 @@ class CallFlow:
         async with self.uow.read() as db:
             session = await calls.load_callable(db, actor, session_id)
             room = room_of(session)
-            ringing = await open_call(db, session_id)
-        if room is None or ringing is None:
+            ringing = await calls.ringing_call_for(db, actor, session, call_id)
+        if room is None:
             raise calls.not_ringing()
         ticket = await self.rooms.admit(room, calls.key_of(actor))
         async with self.uow.transaction() as db:
-            call = await calls.do_accept_call(db, actor, session_id, call_id=call_id or ringing.id)
+            call = await calls.do_accept_call(db, actor, session_id, call_id=ringing.id)
         return CallTicket(call, ticket)
 
     async def decline(self, actor: CallActor, session_id: int) -> Call:

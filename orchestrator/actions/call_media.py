@@ -125,6 +125,21 @@ async def do_leg_left(
     return [leg.call_id for leg in legs]
 
 
+async def _room_legs(db: AsyncSession, call: Call) -> list[CallLeg]:
+    """Live legs in the call's room, also those that joined during an earlier call of
+    the session (a caller who stayed in the room after a decline)."""
+    rows = await db.scalars(
+        select(CallLeg)
+        .join(Call, Call.id == CallLeg.call_id)
+        .where(
+            Call.room_id == call.room_id,
+            Call.janus_node == call.janus_node,
+            CallLeg.left_at.is_(None),
+        )
+    )
+    return list(rows)
+
+
 async def active_call_nodes(db: AsyncSession) -> list[tuple[int, str]]:
     """(call id, Janus node) of every active call, for the sweeper."""
     rows = await db.execute(select(Call.id, Call.janus_node).where(Call.state == CallState.ACTIVE))
@@ -143,11 +158,7 @@ async def do_evaluate_call(
     call = await db.get(Call, call_id, populate_existing=True)
     if call is None or call.state is not CallState.ACTIVE or call.answered_at is None:
         return
-    legs = list(
-        await db.scalars(
-            select(CallLeg).where(CallLeg.call_id == call.id, CallLeg.left_at.is_(None))
-        )
-    )
+    legs = await _room_legs(db, call)
     at = at or now()
     verdict = media_verdict(
         MediaPicture(

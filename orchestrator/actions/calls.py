@@ -211,9 +211,10 @@ async def do_start_call(
     return call
 
 
-async def _ringing_call_for(
+async def ringing_call_for(
     db: AsyncSession, actor: CallActor, session: VideoSession, call_id: int | None
 ) -> Call:
+    """The call ringing for ``actor`` (started by the other side), else ``not_ringing``."""
     call = await open_call(db, session.id)
     if (
         call is None
@@ -234,7 +235,7 @@ async def do_accept_call(
 ) -> Call:
     """Accept the call the other side started; the caller gets ``call.accepted``."""
     session = await load_callable(db, actor, session_id)
-    call = await _ringing_call_for(db, actor, session, call_id)
+    call = await ringing_call_for(db, actor, session, call_id)
     call.state = CallState.ACTIVE
     call.answered_at = now()
     await record_participant(db, actor, session.id)
@@ -246,7 +247,7 @@ async def do_accept_call(
 async def do_decline_call(db: AsyncSession, actor: CallActor, session_id: int) -> Call:
     """Decline the ringing call; the caller gets ``call.declined``."""
     session = await load_session_for(db, actor, session_id)
-    call = await _ringing_call_for(db, actor, session, None)
+    call = await ringing_call_for(db, actor, session, None)
     close_call(call, CallEndReason.DECLINED, now())
     await db.flush()
     await stage_call_event(

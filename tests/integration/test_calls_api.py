@@ -10,14 +10,16 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
+from orchestrator.app import create_app
 from orchestrator.db.models import Participant, VideoSession
 from orchestrator.domain.types import ParticipantKind
 from orchestrator.janus.admin import VIDEOROOM_PLUGIN
 from orchestrator.janus.client import JanusClient
 from orchestrator.janus.videoroom import VideoRoom
+from orchestrator.settings import JanusNode, Settings
+from tests.conftest import free_port
 from tests.support.calls import (
     EVENT_AUTH,
-    AppClient,
     CallEnv,
     CallEnvFactory,
     call_env_fixture,  # noqa: F401
@@ -26,6 +28,7 @@ from tests.support.calls import (
 from tests.support.events import wait_until
 from tests.support.janus_server import (
     TEST_SECRETS,
+    JanusFactory,
     RunningJanus,
     janus_factory_fixture,  # noqa: F401
 )
@@ -224,7 +227,17 @@ async def test_a_finished_session_loses_its_room(call_env: CallEnvFactory) -> No
     await wait_until(destroyed, "the room destroyed", within=20)
 
 
-async def test_calls_answer_503_without_a_healthy_janus(client: AppClient, world: World) -> None:
+async def test_calls_answer_503_without_a_healthy_janus(
+    aiohttp_client: Any, settings: Settings, world: World
+) -> None:
+    port = free_port()  # nothing listens there
+    down = JanusNode(
+        name="janus-down",
+        url=f"http://127.0.0.1:{port}/janus",
+        admin_url=f"http://127.0.0.1:{port}/admin",
+        public_url=f"ws://127.0.0.1:{port}/",
+    )
+    client = await aiohttp_client(create_app(settings.model_copy(update={"janus_nodes": [down]})))
     csrf, _token, session_id = await confirmed_session(client, world)
     response = await client.post(f"/api/sessions/{session_id}/call", headers=csrf)
     await assert_problem(response, 503, "service_unavailable")
@@ -282,3 +295,35 @@ async def test_employees_who_join_become_participants(call_env: CallEnvFactory) 
             )
         )
         assert list(employees) == [env.world.employee.employee_id]
+
+
+async def test_both_sides_pressing_start_at_once_make_one_call(call_env: CallEnvFactory) -> None:
+    env = await call_env()
+    responses = await asyncio.gather(env.employee("POST"), env.code_user("POST"))
+    assert sorted(r.status for r in responses) == [200, 201]
+    bodies = [await r.json() for r in responses]
+    assert bodies[0]["call"]["id"] == bodies[1]["call"]["id"]
+    assert {b["call"]["state"] for b in bodies} <= {"ringing", "active"}
+    current = await (await env.employee("GET")).json()
+    assert current["call"]["state"] == "active"
+
+
+async def test_a_restarted_node_lost_the_room_so_start_opens_a_new_one(
+    call_env: CallEnvFactory, janus_factory: JanusFactory
+) -> None:
+    env = await call_env()
+    first = await started(env)
+    await env.code_user("POST", "/decline")
+    janus_factory.restart(env.nodes[0])  # a fresh Janus: no rooms, no tokens
+
+    async def start_again() -> bool:
+        response = await env.employee("POST")
+        if response.status == 503:  # the pool has not seen the node come back yet
+            return False
+        assert response.status == 201, await response.text()
+        second = await response.json()
+        assert second["ticket"]["room_id"] != first["ticket"]["room_id"]
+        assert await room_exists(env.nodes[0], second["ticket"]["room_id"], env.http)
+        return True
+
+    await wait_until(start_again, "a START on the restarted node", within=20)
