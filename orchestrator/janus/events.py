@@ -24,6 +24,7 @@ import binascii
 import hmac
 import json
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -73,6 +74,67 @@ def parse_batch(body: Any) -> list[JanusEvent]:
     return events
 
 
+@dataclass(frozen=True)
+class LegJoined:
+    handle_id: int
+    janus_session_id: int
+    room_id: str
+    token: str
+
+
+@dataclass(frozen=True)
+class LegMedia:
+    handle_id: int
+    mid: str
+    receiving: bool
+
+
+@dataclass(frozen=True)
+class LegLeft:
+    handle_id: int | None = None
+    janus_session_id: int | None = None
+
+
+LegUpdate = LegJoined | LegMedia | LegLeft
+
+
+def leg_update(event: JanusEvent) -> LegUpdate | None:
+    """What ``event`` says about a call leg (the table in the module docstring), if anything.
+
+    Pure, so that a batch of statistics opens no transaction at all.
+    """
+    body = event.event
+    if event.type == PLUGIN_EVENT and body.get("plugin") == VIDEOROOM_PLUGIN:
+        data = body.get("data") or {}
+        room, token = data.get("room"), data.get("token")
+        if (
+            data.get("event") == "joined"
+            and event.handle_id
+            and event.session_id
+            and isinstance(room, str)
+            and isinstance(token, str)
+        ):
+            return LegJoined(event.handle_id, event.session_id, room, token)
+        return None
+    if event.type == MEDIA_EVENT and event.subtype == MEDIA_STATE and event.handle_id:
+        receiving = body.get("receiving")
+        if isinstance(receiving, bool):
+            return LegMedia(event.handle_id, str(body.get("mid") or body.get("media")), receiving)
+        return None
+    hung_up = (
+        event.type == WEBRTC_EVENT
+        and event.subtype == WEBRTC_PEER_CONNECTION_STATE
+        and body.get("connection") == "hangup"
+    )
+    detached = event.type == HANDLE_EVENT and body.get("name") == "detached"
+    if (hung_up or detached) and event.handle_id:
+        return LegLeft(handle_id=event.handle_id)
+    gone = event.type == SESSION_EVENT and body.get("name") in ("destroyed", "timeout")
+    if gone and event.session_id:
+        return LegLeft(janus_session_id=event.session_id)
+    return None
+
+
 class JanusEventIntake:
     """Applies Janus events to calls; shared by the HTTP intake and other transports."""
 
@@ -84,11 +146,19 @@ class JanusEventIntake:
 
     async def handle(self, events: list[JanusEvent]) -> set[int]:
         """Record ``events`` in one transaction, then evaluate the calls they touched."""
+        updates = [
+            (event.emitter, update)
+            for event in events
+            if event.emitter is not None
+            and event.emitter in self.nodes
+            and (update := leg_update(event)) is not None
+        ]
+        if not updates:
+            return set()
         touched: set[int] = set()
         async with self.uow.transaction() as db:
-            for event in events:
-                if event.emitter in self.nodes:
-                    touched.update(await self._apply(db, event.emitter, event))
+            for node, update in updates:
+                touched.update(await _apply(db, node, update))
         for call_id in sorted(touched):
             try:
                 async with self.uow.transaction() as db:
@@ -100,48 +170,26 @@ class JanusEventIntake:
                 log.info("call %s not evaluated now: %s", call_id, error.detail)
         return touched
 
-    async def _apply(self, db: AsyncSession, node: str, event: JanusEvent) -> list[int]:
-        body = event.event
-        if event.type == PLUGIN_EVENT and body.get("plugin") == VIDEOROOM_PLUGIN:
-            data = body.get("data") or {}
-            if (
-                data.get("event") == "joined"
-                and event.handle_id is not None
-                and event.session_id is not None
-                and isinstance(data.get("room"), str)
-                and isinstance(data.get("token"), str)
-            ):
-                call_id = await call_media.do_leg_joined(
-                    db,
-                    node=node,
-                    janus_session_id=event.session_id,
-                    handle_id=event.handle_id,
-                    room_id=data["room"],
-                    token=data["token"],
-                )
-                return [] if call_id is None else [call_id]
-            return []
-        if event.type == MEDIA_EVENT and event.subtype == MEDIA_STATE and event.handle_id:
-            if isinstance(body.get("receiving"), bool):
-                mid = str(body.get("mid") or body.get("media") or "")
-                return await call_media.do_leg_media(
-                    db, node=node, handle_id=event.handle_id, mid=mid, receiving=body["receiving"]
-                )
-            return []
-        if (
-            event.type == WEBRTC_EVENT
-            and event.subtype == WEBRTC_PEER_CONNECTION_STATE
-            and body.get("connection") == "hangup"
-            and event.handle_id
-        ) or (event.type == HANDLE_EVENT and body.get("name") == "detached" and event.handle_id):
-            return await call_media.do_leg_left(db, node=node, handle_id=event.handle_id)
-        if (
-            event.type == SESSION_EVENT
-            and body.get("name") in ("destroyed", "timeout")
-            and event.session_id
-        ):
-            return await call_media.do_leg_left(db, node=node, janus_session_id=event.session_id)
-        return []
+
+async def _apply(db: AsyncSession, node: str, update: LegUpdate) -> list[int]:
+    """Record one leg update; the ids of the calls it concerns."""
+    if isinstance(update, LegJoined):
+        call_id = await call_media.do_leg_joined(
+            db,
+            node=node,
+            janus_session_id=update.janus_session_id,
+            handle_id=update.handle_id,
+            room_id=update.room_id,
+            token=update.token,
+        )
+        return [] if call_id is None else [call_id]
+    if isinstance(update, LegMedia):
+        return await call_media.do_leg_media(
+            db, node=node, handle_id=update.handle_id, mid=update.mid, receiving=update.receiving
+        )
+    return await call_media.do_leg_left(
+        db, node=node, handle_id=update.handle_id, janus_session_id=update.janus_session_id
+    )
 
 
 def check_basic_auth(request: web.Request, settings: Settings) -> None:
