@@ -51,16 +51,18 @@ class CallSweeper:
         self.grace = timedelta(seconds=settings.call_grace_seconds)
         self.interval = sweep_interval(settings)
         self._task: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="call-sweeper")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._closing):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._closing = None
 
     async def _run(self) -> None:
         while True:
@@ -73,9 +75,14 @@ class CallSweeper:
             await asyncio.sleep(self.interval)
 
     async def sweep_once(self) -> None:
+        """One pass; room destruction (Janus I/O) runs beside it, so a slow node
+        never holds up the timers."""
         await self._ring_timeouts()
         await self._evaluate_active_calls()
-        await self._close_retired_rooms()
+        if self._closing is None or self._closing.done():
+            self._closing = asyncio.create_task(
+                self._close_retired_rooms(), name="call-sweeper-rooms"
+            )
 
     async def _ring_timeouts(self) -> None:
         async with self.uow.read() as db:
@@ -104,32 +111,42 @@ class CallSweeper:
             return False
 
     async def _close_retired_rooms(self) -> None:
-        async with self.uow.read() as db:
-            retired = [
-                (
-                    row.id,
-                    RoomInfo(
-                        node=row.janus_node,
-                        room_id=row.room_id,
-                        secret=row.room_secret,
-                        pin=row.room_pin,
-                    ),
-                )
-                for row in await call_records.retired_rooms(db)
-            ]
-        for retired_id, room in retired:
+        """Destroy retired rooms; errors are logged here (this runs as its own task)."""
+        try:
+            async with self.uow.read() as db:
+                retired = [
+                    (
+                        row.id,
+                        RoomInfo(
+                            node=row.janus_node,
+                            room_id=row.room_id,
+                            secret=row.room_secret,
+                            pin=row.room_pin,
+                        ),
+                    )
+                    for row in await call_records.retired_rooms(db)
+                ]
+            for retired_id, room in retired:
+                await self._close_room(retired_id, room)
+        except FernblickError as error:
+            log.warning("destroying retired rooms deferred: %s", error.detail)
+        except Exception:
+            log.exception("destroying retired rooms failed")
+
+    async def _close_room(self, retired_id: int, room: RoomInfo) -> None:
+        failure = None if self._healthy(room.node) else f"Janus node {room.node} is not healthy"
+        if failure is None:
             try:
                 await self.rooms.close_room(room)
             except FernblickError as error:
-                async with self.uow.transaction() as db:
-                    gave_up = await call_records.do_room_close_failed(db, retired_id, str(error))
-                if gave_up:
-                    log.warning(
-                        "gave up destroying room %s on %s: %s", room.room_id, room.node, error
-                    )
-                continue
-            async with self.uow.transaction() as db:
+                failure = str(error)
+        async with self.uow.transaction() as db:
+            if failure is None:
                 await call_records.do_room_closed(db, retired_id)
+                return
+            gave_up = await call_records.do_room_close_failed(db, retired_id, failure)
+        if gave_up:
+            log.warning("gave up destroying room %s on %s: %s", room.room_id, room.node, failure)
 
     @staticmethod
     async def _quietly(step: Callable[..., Awaitable[None]], *args: object) -> None:
