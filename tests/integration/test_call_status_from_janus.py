@@ -13,14 +13,18 @@ from typing import Any
 
 import aio_pika
 import pytest
+from sqlalchemy import func, select
 
+from orchestrator.db.models import RetiredRoom
 from orchestrator.janus.amqp_events import queue_name
+from orchestrator.janus.errors import JanusError
 from tests.support.calls import (
     AMQP_URL,
     CallEnv,
     CallEnvFactory,
     call_env_fixture,  # noqa: F401
 )
+from tests.support.events import wait_until
 from tests.support.janus_server import janus_factory_fixture  # noqa: F401
 
 pytestmark = pytest.mark.janus
@@ -120,11 +124,40 @@ async def test_a_killed_janus_node_ends_the_call_and_the_next_start_uses_another
     ended = (await env.events())[-1]
     assert ended["type"] == "call.ended" and ended["data"]["reason"] == "janus_failed"
 
+    async def room_given_up() -> bool:  # its node is dead, so it cannot be destroyed
+        async with env.uow.read() as db:
+            return not await db.scalar(select(func.count()).select_from(RetiredRoom))
+
+    await wait_until(room_given_up, "the dead node's room given up")
     reopened = await env.client.post(f"/api/sessions/{env.session_id}/reopen", headers=env.csrf)
     assert reopened.status == 200, await reopened.text()
     restarted = await env.employee("POST")
     assert restarted.status == 201, await restarted.text()
     assert (await restarted.json())["ticket"]["janus_url"] == env.node("janus-2").public_url
+
+
+async def test_cancelling_a_running_session_ends_the_call_and_closes_the_room(
+    call_env: CallEnvFactory,
+) -> None:
+    env = await call_env()
+    employee, _code_user = await running_call(env)
+    cancelled = await env.client.post(
+        f"/api/sessions/{env.session_id}/cancel", json={"reason": "wrong device"}, headers=env.csrf
+    )
+    assert cancelled.status == 200, await cancelled.text()
+    ended = [e for e in await env.events() if e["type"] == "call.ended"]
+    assert [e["data"]["reason"] for e in ended] == ["cancelled"]
+    assert ended[0]["data"]["duration_seconds"] > 0
+
+    async def shut_out() -> bool:  # the room is destroyed and its tokens revoked
+        try:
+            await employee.session.keepalive()
+        except JanusError:
+            return True
+        return False
+
+    await wait_until(shut_out, "the participants shut out")
+    assert await env.status() == "CANCELLED"
 
 
 @pytest.mark.rabbitmq
