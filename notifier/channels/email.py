@@ -64,7 +64,9 @@ class EmailChannel:
             raise DeliveryFailed(f"recipient refused: {error}", permanent=permanent) from error
         except aiosmtplib.SMTPResponseException as error:
             permanent = error.code in _PERMANENT_RECIPIENT_CODES
-            raise DeliveryFailed(f"SMTP {error.code}: {error.message}", permanent=permanent) from error
+            raise DeliveryFailed(
+                f"SMTP {error.code}: {error.message}", permanent=permanent
+            ) from error
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
             raise DeliveryFailed(f"SMTP server unreachable: {error!r}") from error
 

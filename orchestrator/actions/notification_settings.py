@@ -39,11 +39,11 @@ async def do_add_push_subscription(
     """Store a browser's subscription; the same endpoint again updates its keys."""
     row = await db.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
     if row is not None and row.employee_id != actor.employee_id:
-        raise Conflict(
-            "this push endpoint belongs to another employee", code="push_endpoint_taken"
-        )
+        raise Conflict("this push endpoint belongs to another employee", code="push_endpoint_taken")
     if row is None:
-        row = PushSubscription(employee_id=actor.employee_id, endpoint=endpoint, created_at=utcnow())
+        row = PushSubscription(
+            employee_id=actor.employee_id, endpoint=endpoint, created_at=utcnow()
+        )
         db.add(row)
     row.p256dh, row.auth = p256dh, auth
     await db.flush()
