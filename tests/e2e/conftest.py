@@ -12,8 +12,10 @@ import asyncio
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,13 +26,13 @@ import aiohttp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
+from janus_config.start import stop_janus
 from orchestrator.janus.admin import VIDEOROOM_PLUGIN
 from orchestrator.janus.client import JanusClient
 from orchestrator.janus.videoroom import VideoRoom
-from tests.support.coturn_server import CoturnServer
-from tests.support.coturn_server import coturn_server_fixture as coturn_server_fixture
+from tests.support.coturn_server import TURNSERVER_BINARY, CoturnServer, render_turnserver_conf
 from tests.support.janus_server import TEST_SECRETS, RunningJanus, start_test_janus
-from tests.support.ports import free_tcp_ports
+from tests.support.ports import free_tcp_ports, free_udp_and_tcp_port
 from tests.support.servers import orchestrator_process, wait_until_healthy
 
 T = TypeVar("T")
@@ -117,9 +119,76 @@ def web_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def host_ipv4() -> str:
+    """This machine's first non-loopback IPv4 address (the one Janus gathers ICE on)."""
+    output = subprocess.run(
+        ["ip", "-4", "-o", "addr", "show", "scope", "global"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for line in output.splitlines():
+        fields = line.split()
+        if "inet" in fields:
+            return fields[fields.index("inet") + 1].split("/")[0]
+    raise RuntimeError("no non-loopback IPv4 address: Janus could not gather ICE candidates")
+
+
+@pytest.fixture(scope="session")
+def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoturnServer]:
+    """coturn on this machine's own address (traffic stays on the host).
+
+    Not on 127.0.0.1: Janus refuses loopback remote candidates ("Failed to add some
+    remote candidates"), so a relay address on loopback can never pair with it.
+    """
+    workdir = tmp_path_factory.mktemp("coturn")
+    address = host_ipv4()
+    port = free_udp_and_tcp_port()
+    relay_base = 20000 + (port % 20000)
+    conf = render_turnserver_conf(
+        workdir / "turnserver.conf",
+        secret="e2e-turn-secret",
+        port=port,
+        listening_ip=address,
+        min_port=relay_base,
+        max_port=relay_base + 99,
+    )
+    with (workdir / "turnserver.log").open("ab") as log:
+        process = subprocess.Popen(
+            [TURNSERVER_BINARY, "-c", str(conf)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = CoturnServer(address, port, "e2e-turn-secret", "fernblick.test", process)
+    try:
+        _wait_for_tcp(address, port, process)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def _wait_for_tcp(host: str, port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"turnserver exited with status {process.returncode}")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"turnserver did not listen on {host}:{port}")
+
+
 @pytest.fixture(scope="session")
 def stack(
-    tmp_path_factory: pytest.TempPathFactory, web_dist: Path, coturn_server: CoturnServer
+    tmp_path_factory: pytest.TempPathFactory, web_dist: Path, coturn: CoturnServer
 ) -> Iterator[Stack]:
     """Janus (events to the orchestrator), then a seeded ``fernblick serve``."""
     workdir = tmp_path_factory.mktemp("e2e")
@@ -144,8 +213,8 @@ def stack(
         "FERNBLICK_JANUS_VIDEOROOM_ADMIN_KEY": TEST_SECRETS.videoroom_admin_key,
         "FERNBLICK_JANUS_EVENT_USER": EVENT_AUTH[0],
         "FERNBLICK_JANUS_EVENT_PASSWORD": EVENT_AUTH[1],
-        "FERNBLICK_TURN_URLS": json.dumps([coturn_server.turn_url]),
-        "FERNBLICK_TURN_SECRET": coturn_server.secret,
+        "FERNBLICK_TURN_URLS": json.dumps([coturn.turn_url]),
+        "FERNBLICK_TURN_SECRET": coturn.secret,
     }
     full_env = {**os.environ, **env}
     try:
@@ -154,14 +223,9 @@ def stack(
         log_path = workdir / "orchestrator.log"
         with orchestrator_process(port, env, log_path) as base_url:
             run_async(lambda: wait_until_healthy(base_url))
-            yield Stack(base_url, janus, coturn_server, log_path)
+            yield Stack(base_url, janus, coturn, log_path)
     finally:
-        janus.process.terminate()
-        try:
-            janus.process.wait(10)
-        except subprocess.TimeoutExpired:
-            janus.process.kill()
-            janus.process.wait()
+        stop_janus(janus.process)
 
 
 @pytest.fixture(scope="session")

@@ -12,18 +12,29 @@ from playwright.sync_api import APIRequestContext, Page, expect
 DEMO_PASSWORD = "fernblick-demo"
 ADMIN_EMAIL = "admin@demo.fernblick.test"
 
-# Installs a requestVideoFrameCallback loop on the remote video once and reports
-# whether a frame was presented with a real size.
+# Counts the frames the remote video presents (requestVideoFrameCallback), afresh for
+# each remote video track object; true once a frame of a track other than the one
+# marked stale (by ``mark_remote_track_stale``, before a rejoin) had a real size.
 REMOTE_FRAMES = """() => {
   const video = document.querySelector('[data-testid="remote-video"]');
-  if (!video || !video.srcObject) return false;
-  if (video.__frameWatch !== video.srcObject) {
-    video.__frameWatch = video.srcObject;
+  const track = video && video.srcObject && video.srcObject.getVideoTracks()[0];
+  if (!track || track === video.__staleTrack) return false;
+  if (video.__watchedTrack !== track) {
+    video.__watchedTrack = track;
     video.__frames = 0;
-    const tick = () => video.requestVideoFrameCallback(() => { video.__frames += 1; tick(); });
-    tick();
+    if (!video.__watching) {
+      video.__watching = true;
+      const tick = () => video.requestVideoFrameCallback(() => { video.__frames += 1; tick(); });
+      tick();
+    }
+    return false;
   }
   return video.__frames > 0 && video.videoWidth > 0;
+}"""
+
+MARK_STALE = """() => {
+  const video = document.querySelector('[data-testid="remote-video"]');
+  video.__staleTrack = video.srcObject.getVideoTracks()[0];
 }"""
 
 
@@ -113,6 +124,11 @@ def accept_incoming(page: Page) -> None:
 def wait_for_remote_frames(page: Page) -> None:
     """The remote video decodes frames: requestVideoFrameCallback fired, videoWidth > 0."""
     page.wait_for_function(REMOTE_FRAMES, polling=100, timeout=45_000)
+
+
+def mark_remote_track_stale(page: Page) -> None:
+    """From now on only frames of another remote video track count (after a rejoin)."""
+    page.evaluate(MARK_STALE)
 
 
 def employee_api(request: APIRequestContext, email: str = ADMIN_EMAIL) -> dict[str, str]:

@@ -36,6 +36,7 @@ export const de: Messages = {
   "incoming.from": "{name} ruft an",
   "incoming.accept": "Annehmen",
   "incoming.decline": "Ablehnen",
+  "call.title": "Videoanruf",
   "call.connecting": "Verbinde…",
   "call.waiting": "Warte auf die Gegenseite…",
   "call.connected": "Verbunden",

@@ -34,6 +34,7 @@ export const en = {
   "incoming.from": "{name} is calling",
   "incoming.accept": "Accept",
   "incoming.decline": "Decline",
+  "call.title": "Video call",
   "call.connecting": "Connecting…",
   "call.waiting": "Waiting for the other side…",
   "call.connected": "Connected",

@@ -157,6 +157,9 @@ export class VideoCall {
   private subscriber: JanusJS.PluginHandle | null = null;
   private remoteFeed: string | null = null;
   private subscribedMids = new Set<string>();
+  /** The remote feed's streams as last announced (a subscription catches up to them). */
+  private remoteMids: string[] = [];
+  private remoteFeedId: number | string | null = null;
   private audioTrack: MediaStreamTrack | null = null;
   private videoTrack: MediaStreamTrack | null = null;
   private videoPublished = false;
@@ -578,18 +581,30 @@ export class VideoCall {
     if (this.remoteFeed !== feed) {
       this.dropRemote();
       this.remoteFeed = feed;
+      this.remoteFeedId = other.id;
+      this.remoteMids = mids;
       this.attachSubscriber(janus, other.id, current);
       return;
     }
-    const fresh = mids.filter((mid) => !this.subscribedMids.has(mid));
-    if (fresh.length > 0 && this.subscriber) {
-      for (const mid of fresh) {
-        this.subscribedMids.add(mid);
-      }
-      this.subscriber.send({
-        message: { request: "update", subscribe: fresh.map((mid) => ({ feed: other.id, mid })) },
-      });
+    this.remoteMids = mids;
+    this.catchUpSubscription();
+  }
+
+  /** Subscribe to streams the other side added since we subscribed (camera switched on). */
+  private catchUpSubscription(): void {
+    const subscriber = this.subscriber;
+    const feed = this.remoteFeedId;
+    if (!subscriber || feed === null) {
+      return;
     }
+    const fresh = this.remoteMids.filter((mid) => !this.subscribedMids.has(mid));
+    if (fresh.length === 0) {
+      return;
+    }
+    for (const mid of fresh) {
+      this.subscribedMids.add(mid);
+    }
+    subscriber.send({ message: { request: "update", subscribe: fresh.map((mid) => ({ feed, mid })) } });
   }
 
   private attachSubscriber(janus: JanusJS.Janus, feed: number | string, current: () => boolean): void {
@@ -637,6 +652,9 @@ export class VideoCall {
             this.subscribedMids.add(stream.feed_mid);
           }
         }
+        if (message.videoroom === "attached" || message.videoroom === "updated") {
+          this.catchUpSubscription();
+        }
         if (jsep && this.subscriber) {
           const subscriber = this.subscriber;
           subscriber.createAnswer({
@@ -680,6 +698,8 @@ export class VideoCall {
     this.subscriber?.detach();
     this.subscriber = null;
     this.remoteFeed = null;
+    this.remoteFeedId = null;
+    this.remoteMids = [];
     this.subscribedMids = new Set();
     for (const track of this.remote.getTracks()) {
       this.remote.removeTrack(track);

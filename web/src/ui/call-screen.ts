@@ -76,7 +76,7 @@ export class CallScreen {
 
     this.root = h(
       "section",
-      { class: "call-screen", "data-testid": "call-screen", "data-phase": "connecting", "aria-label": t("incoming.title") },
+      { class: "call-screen", "data-testid": "call-screen", "data-phase": "connecting", "aria-label": t("call.title") },
       this.remoteVideo,
       this.localVideo,
       this.status,
@@ -174,14 +174,22 @@ export class CallScreen {
     this.root.dataset.phase = phase;
     this.status.textContent = t(PHASE_TEXT[phase]);
     if (phase === "connected") {
-      void this.call.candidateType().then((type) => {
-        if (type) {
-          this.root.dataset.candidateType = type;
-          if (type === "relay") {
-            this.status.textContent = `${t("call.connected")} · ${t("call.relay")}`;
-          }
+      void this.showRoute();
+    }
+  }
+
+  /** Say whether media goes through a TURN relay (the pair is chosen shortly after connecting). */
+  private async showRoute(): Promise<void> {
+    for (let attempt = 0; attempt < 20 && this.root.dataset.phase === "connected"; attempt += 1) {
+      const type = await this.call.candidateType();
+      if (type) {
+        this.root.dataset.candidateType = type;
+        if (type === "relay") {
+          this.status.textContent = `${t("call.connected")} · ${t("call.relay")}`;
         }
-      });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
 
