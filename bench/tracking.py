@@ -3,6 +3,7 @@
     .venv/bin/python bench/tracking.py                      # public and depth splits
     .venv/bin/python bench/tracking.py --split depth
     .venv/bin/python bench/tracking.py --baseline HybridLKORB --baseline ORBHomography
+    .venv/bin/python bench/tracking.py --fps                # speed at 640x480 and 1280x720
 
 Calls `../shared/bench/tracking/score.py` (relative to the repository root) once per split,
 single-threaded (`--threads 1`), with the repository root on PYTHONPATH so the scorer can
@@ -13,13 +14,19 @@ full per-sequence results.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench" / "tracking"
+# the benchmark README's speed protocol: the first 100 frames of `medium` seed 3 at both sizes
+FPS_SPLIT = {"name": "fps", "sequences": [
+    {"profile": "medium", "seed": 3, "size": "640x480", "overrides": {"n_frames": 100}},
+    {"profile": "medium", "seed": 3, "size": "1280x720", "overrides": {"n_frames": 100}}]}
 
 
 def main() -> int:
@@ -29,6 +36,8 @@ def main() -> int:
     ap.add_argument("--baseline", action="append", default=[],
                     help="also score this class of the benchmark's baselines.py")
     ap.add_argument("--json", type=Path, help="directory for the scorer's JSON results")
+    ap.add_argument("--fps", action="store_true",
+                    help="run the speed protocol (100 frames at 640x480 and 1280x720) instead")
     args = ap.parse_args()
     score = BENCH / "score.py"
     if not score.is_file():
@@ -39,8 +48,13 @@ def main() -> int:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
     trackers = ["tracker.bench:Tracker"] + [f"baselines:{b}" for b in args.baseline]
     rc = 0
-    for split in args.split or ["public", "depth"]:
-        cmd = [sys.executable, str(score), "--split", split, "--threads", "1"]
+    splits = ["fps"] if args.fps else (args.split or ["public", "depth"])
+    tmp = tempfile.TemporaryDirectory()
+    fps_file = Path(tmp.name) / "fps.json"
+    fps_file.write_text(json.dumps(FPS_SPLIT))
+    for split in splits:
+        which = ["--split-file", str(fps_file)] if split == "fps" else ["--split", split]
+        cmd = [sys.executable, str(score), *which, "--threads", "1"]
         for t in trackers:
             cmd += ["--tracker", t]
         if args.json:
@@ -48,6 +62,7 @@ def main() -> int:
             cmd += ["--json", str(args.json / f"tracking-{split}.json")]
         print(f"== split {split}: {' '.join(cmd[1:])}", flush=True)
         rc |= subprocess.call(cmd, cwd=ROOT, env=env)
+    tmp.cleanup()
     return rc
 
 

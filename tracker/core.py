@@ -60,9 +60,11 @@ class Params:
     evidence_every: int = 2        # frames between surface-membership votes
     switch_margin_px: float = 0.7
     reacq_every: int = 3
+    reacq_drift_px: float = 1.0    # prediction uncertainty above which a lost point is searched
     share_corrections: bool = True
     retry_frames: int = 30         # lost this long, a point no longer tries other surfaces
     mate_fit_min: int = 6          # confirmed points of a surface that pin its lost points
+    flat_support_px: float = 40.0  # untextured point: radius of the features that vouch for it
     flat_std_ratio: float = 2.5    # untextured point: hidden if its window gets this textured
     surfaces: SurfaceParams = field(default_factory=SurfaceParams)
     reacq: ReacqParams = field(default_factory=ReacqParams)
@@ -261,7 +263,7 @@ class PointTracker:
                                    float(good), self.surf[k], fitted, pred,
                                    None if m is None else m.xy))
             if not good and tp.textured and self.miss[k] < p.retry_frames:
-                alt = self._other_surfaces(frame, k, full, p.ncc_ok)
+                alt = self._other_surfaces(frame, k, full, p.ncc_reacq)
                 if alt is not None:
                     m, _, h_pred, pred, sid = alt
                     good = True
@@ -283,7 +285,7 @@ class PointTracker:
                 self.pos[k] = pred
                 self.meas[k] = None
                 self.ok[k] = bool(inside(pred[None], self.shape)[0]) and self._flat_visible(
-                    frame, k, pred)
+                    frame, k, pred) and self._own_surface_around(k, pred)
                 self.miss[k] = 0 if self.ok[k] else self.miss[k] + 1
             else:
                 self.pos[k] = pred
@@ -379,6 +381,15 @@ class PointTracker:
         cur = cv2.getRectSubPix(frame, (n, n), (float(xy[0]), float(xy[1])))
         return float(cur.std()) <= self.p.flat_std_ratio * tp.std + 5.0
 
+    def _own_surface_around(self, k: int, xy: np.ndarray) -> bool:
+        """For a point that cannot be matched: do the features around it move with it?
+
+        Where another surface's features dominate, a nearer object has slid over the point.
+        """
+        sup = self.surf_set.support_near(xy * self.s, self.p.flat_support_px * self.u * self.s)
+        total = sum(sup.values())
+        return total < 3 or sup.get(self.surf[k], 0) >= 0.5 * total
+
     def _surface_near(self, xy: np.ndarray) -> int | None:
         sup = self.surf_set.support_near(xy * self.s, self.p.support_px * self.u * self.s)
         if not sup:
@@ -417,9 +428,11 @@ class PointTracker:
         for k in range(len(self.p0)):
             if self.ok[k]:
                 continue
-            # lost in view, or lost for long (the prediction itself may be off the image)
-            if self.surf[k] is None or inside(self.pos[k:k + 1], self.shape)[0] or (
-                    rare and self.miss[k] > self.p.reacq_every):
+            # an occluded point whose surface is tracked needs no search: the template finds it
+            # at its prediction when it shows again; search when the prediction is unsure
+            if self.surf[k] is not None and self.drift[k] < self.p.reacq_drift_px * self.u:
+                continue
+            if self.surf[k] is None or inside(self.pos[k:k + 1], self.shape)[0] or rare:
                 want.append(k)
         if not want or self.t % self.p.reacq_every:
             return

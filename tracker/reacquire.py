@@ -18,15 +18,17 @@ import numpy as np
 class ReacqParams:
     """Knobs of the re-acquisition layer, in working-image pixels."""
 
-    n_ref: int = 1000         # ORB keypoints in the first frame
-    n_cur: int = 800         # ORB keypoints per searched frame
+    n_ref: int = 1500         # ORB keypoints in the first frame
+    n_cur: int = 1000        # ORB keypoints per searched frame
     radius: float = 70.0      # neighbourhood of a point
     max_radius: float = 160.0  # grown up to this while the neighbourhood is too sparse
     min_kp: int = 20          # keypoints wanted in a neighbourhood
-    levels: int = 5           # ORB pyramid (scale factor 1.2): covers zoom 0.5-2
+    levels: int = 8           # ORB pyramid (scale factor 1.2)
+    blur: float = 1.0         # Gaussian sigma before ORB: noise makes FAST corners unstable
     ratio: float = 0.8        # Lowe ratio test
     ransac_px: float = 3.0
     min_inliers: int = 8
+    dominant_min: int = 25      # inliers of the dominant fit that make it a fallback
     model_radius: float = 160.0 # a global model's inliers this near a point vote for it
 
 
@@ -39,7 +41,7 @@ class Reacquirer:
         self.orb_ref = cv2.ORB_create(nfeatures=self.p.n_ref, fastThreshold=10,
                                       nlevels=self.p.levels)
         self.orb = cv2.ORB_create(nfeatures=self.p.n_cur, fastThreshold=10, nlevels=self.p.levels)
-        kp, des = self.orb_ref.detectAndCompute(img, None)
+        kp, des = self.orb_ref.detectAndCompute(self._smooth(img), None)
         self.xy0 = np.float32([k.pt for k in kp]).reshape(-1, 2)
         self.des0 = des if des is not None else np.zeros((0, 32), np.uint8)
         self.pts0 = np.asarray(points, np.float32).reshape(-1, 2)
@@ -54,6 +56,9 @@ class Reacquirer:
             self.sets.append(idx)
         self.matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
 
+    def _smooth(self, img: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(img, (0, 0), self.p.blur) if self.p.blur > 0 else img
+
     def find(self, img: np.ndarray, which: list[int]) -> dict[int, tuple[np.ndarray, int]]:
         """First-frame-to-now homographies (working pixels) for the points in `which`.
 
@@ -65,7 +70,7 @@ class Reacquirer:
         p = self.p
         if not which or len(self.des0) < p.min_inliers:
             return {}
-        kp, des = self.orb.detectAndCompute(img, None)
+        kp, des = self.orb.detectAndCompute(self._smooth(img), None)
         if des is None or len(kp) < p.min_inliers:
             return {}
         xy = np.float32([k.pt for k in kp])
@@ -94,6 +99,9 @@ class Reacquirer:
                 near = int((np.linalg.norm(src_in - self.pts0[k], axis=1) < p.model_radius).sum())
                 if near >= p.min_inliers and (best is None or near > best[1]):
                     best = (h, near)
+            if best is None and models and len(models[0][1]) >= p.dominant_min:
+                # a flat scene is one plane: the dominant fit holds for every point on it
+                best = (models[0][0], len(models[0][1]))
             if best is not None:
                 out[k] = best
         return out

@@ -36,7 +36,9 @@ class SurfaceParams:
     new_surface_min: int = 14    # inliers needed to found a new surface
     label_radius: float = 40.0   # new features take the label of a labelled neighbour
     blur_rel: float = 0.1        # thresholds grow by this fraction of the image motion
-    merge_frames: int = 8        # surfaces that move alike this long become one
+    merge_steps: int = 4         # surfaces that move alike over this many windows become one
+    window: int = 6              # frames between segmentations on accumulated motion
+    window_px: float = 2.0       # residual over a window that separates two surfaces
 
 
 class SurfaceSet:
@@ -46,6 +48,10 @@ class SurfaceSet:
         self.p = params or SurfaceParams()
         self.pts = self._detect(img, np.zeros((0, 2), np.float32))
         self.labels = np.zeros(len(self.pts), np.int32)
+        # positions at the start of the current window: parallax between surfaces is often
+        # well under a pixel per frame, but it adds up over a few frames
+        self.anchor = self.pts.copy()
+        self.since_anchor = 0
         self.next_id = 1
         self.motion: dict[int, np.ndarray] = {0: np.eye(3)}  # last frame-to-frame model
         self.since_detect = 0
@@ -87,6 +93,7 @@ class SurfaceSet:
         """
         p = self.p
         src, dst, lab = self.pts[good], new_pts[good], self.labels[good]
+        anchor = self.anchor[good]
         # LK errors grow with motion blur: loosen the thresholds with the image motion
         move = float(np.median(np.linalg.norm(dst - src, axis=1))) if len(src) else 0.0
         self.thr = max(p.assign_px, p.blur_rel * move)
@@ -98,14 +105,18 @@ class SurfaceSet:
             m = lab == s
             if m.sum() < p.min_fit:
                 continue
-            h, _ = cv2.findHomography(src[m], dst[m], cv2.RANSAC, self.rthr, maxIters=200,
+            h, _ = cv2.findHomography(src[m], dst[m], cv2.USAC_FAST, self.rthr, maxIters=200,
                                       confidence=0.995)
             if sane(h):
                 models[int(s)] = h
-        lab = self._relabel(src, dst, lab, models)
+        lab = self._relabel(src, dst, lab, models, 2.0 * self.thr)
         lab = self._found_surfaces(src, dst, lab, models)
-        lab = self._merge(src, dst, lab, models)
-        self.pts, self.labels = dst.astype(np.float32), lab
+        self.since_anchor += 1
+        if self.since_anchor >= p.window:
+            lab = self._segment_window(anchor, dst, lab, models)
+            anchor = dst.copy()
+            self.since_anchor = 0
+        self.pts, self.labels, self.anchor = dst.astype(np.float32), lab, anchor
         self.motion = {s: h for s, h in models.items() if (lab == s).any()}
         self.since_detect += 1
         if (len(self.pts) < p.redetect_below * p.max_features
@@ -114,7 +125,7 @@ class SurfaceSet:
         return models
 
     def _relabel(self, src: np.ndarray, dst: np.ndarray, lab: np.ndarray,
-                 models: dict[int, np.ndarray]) -> np.ndarray:
+                 models: dict[int, np.ndarray], thr: float) -> np.ndarray:
         """Keep a feature's label while its surface explains it, else move or unlabel it."""
         lab = lab.copy()
         if not models or not len(src):
@@ -129,8 +140,8 @@ class SurfaceSet:
         best_res = res[np.arange(len(src)), best]
         # a surface without a model in this frame keeps its features (it may be refitted)
         unfit = (lab != UNLABELLED) & ~np.isin(lab, ids)
-        keep = (own < self.thr) | unfit
-        move = ~keep & (best_res < self.thr)
+        keep = (own < thr) | unfit
+        move = ~keep & (best_res < thr)
         lab[move] = ids[best[move]]
         lab[~keep & ~move] = UNLABELLED
         return lab
@@ -143,7 +154,7 @@ class SurfaceSet:
             free = np.flatnonzero(lab == UNLABELLED)
             if len(free) < p.new_surface_min:
                 break
-            h, inl = cv2.findHomography(src[free], dst[free], cv2.RANSAC, self.rthr,
+            h, inl = cv2.findHomography(src[free], dst[free], cv2.USAC_FAST, self.rthr,
                                         maxIters=300, confidence=0.995)
             if h is None or not sane(h):
                 break
@@ -161,10 +172,44 @@ class SurfaceSet:
             models[sid] = h
         return lab
 
+    def _segment_window(self, a: np.ndarray, b: np.ndarray, lab: np.ndarray,
+                        models: dict[int, np.ndarray]) -> np.ndarray:
+        """Re-split the features by their motion over the whole window (anchor -> now)."""
+        p = self.p
+        ok = np.all(np.isfinite(a), axis=1)
+        if ok.sum() < p.min_surface:
+            return lab
+        idx = np.flatnonzero(ok)
+        src, dst, sub = a[idx], b[idx], lab[idx].copy()
+        wmodels: dict[int, np.ndarray] = {}
+        for sid in np.unique(sub):
+            m = sub == sid
+            if sid == UNLABELLED or m.sum() < p.min_fit:
+                continue
+            h, _ = cv2.findHomography(src[m], dst[m], cv2.USAC_FAST, p.window_px, maxIters=300,
+                                      confidence=0.995)
+            if h is not None and np.all(np.isfinite(h)):
+                wmodels[int(sid)] = h
+        saved, saved_r = self.thr, self.rthr
+        self.thr = self.rthr = max(p.window_px, saved)
+        sub = self._relabel(src, dst, sub, wmodels, self.thr)
+        before = set(wmodels)
+        sub = self._found_surfaces(src, dst, sub, wmodels)
+        for sid in set(wmodels) - before:  # new surface: its frame motion is unknown yet
+            models.pop(sid, None)
+        sub = self._merge(src, dst, sub, wmodels)
+        self.thr, self.rthr = saved, saved_r
+        for sid in list(models):
+            if sid not in wmodels and sid in self.merged:
+                models.pop(sid)
+        lab = lab.copy()
+        lab[idx] = sub
+        return lab
+
     def _closest(self, models: dict[int, np.ndarray], src: np.ndarray,
                  dst: np.ndarray) -> int | None:
-        """An existing surface whose model explains these matches within 2x the threshold."""
-        best, best_e = None, 2.0 * self.thr
+        """An existing surface whose model explains these matches within the threshold."""
+        best, best_e = None, self.thr
         for sid, h in models.items():
             e = float(np.median(np.linalg.norm(apply_h(h, src) - dst, axis=1)))
             if e < best_e:
@@ -189,7 +234,7 @@ class SurfaceSet:
                     self.alike[key] = self.alike.get(key, 0) + 1
                 else:
                     self.alike[key] = 0
-                if self.alike[key] >= self.p.merge_frames:
+                if self.alike[key] >= self.p.merge_steps:
                     lab[lab == b] = a
                     del models[b]
                     self.merged[b] = a
@@ -218,6 +263,7 @@ class SurfaceSet:
             lab[near] = self.labels[known][j[near]]
         self.pts = np.concatenate([self.pts, new.astype(np.float32)], 0)
         self.labels = np.concatenate([self.labels, lab])
+        self.anchor = np.concatenate([self.anchor, np.full((len(new), 2), np.nan, np.float32)])
 
     def support_near(self, xy: np.ndarray, radius: float) -> dict[int, int]:
         """Count the labelled features of each surface within `radius` of `xy`."""
