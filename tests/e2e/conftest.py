@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -66,21 +67,20 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"}
 
 @dataclass(frozen=True)
 class Stack:
-    """The running servers: the orchestrator's URL, Janus and coturn."""
+    """The running servers: the orchestrator's URL, the Janus nodes and coturn."""
 
     base_url: str
-    janus: RunningJanus
+    nodes: list[RunningJanus]
     coturn: CoturnServer
     log_path: Path
 
     def room_displays(self, room_id: str) -> list[str]:
         """The displays of a room's participants, asked of Janus as the orchestrator would."""
+        janus = self.nodes[0]
 
         async def ask() -> list[str]:
             async with aiohttp.ClientSession() as http:
-                client = JanusClient(
-                    self.janus.url, http=http, api_secret=self.janus.secrets.api_secret
-                )
+                client = JanusClient(janus.url, http=http, api_secret=janus.secrets.api_secret)
                 session = await client.create_session()
                 try:
                     room = VideoRoom(await session.attach(VIDEOROOM_PLUGIN))
@@ -186,46 +186,66 @@ def _wait_for_tcp(host: str, port: int, process: subprocess.Popen[bytes]) -> Non
     raise RuntimeError(f"turnserver did not listen on {host}:{port}")
 
 
-@pytest.fixture(scope="session")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, web_dist: Path, coturn: CoturnServer
+@contextmanager
+def running_stack(
+    workdir: Path,
+    web_dist: Path,
+    coturn: CoturnServer,
+    *,
+    nodes: int = 1,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Stack]:
-    """Janus (events to the orchestrator), then a seeded ``fernblick serve``."""
-    workdir = tmp_path_factory.mktemp("e2e")
+    """``nodes`` Janus servers (events to the orchestrator), then a seeded ``fernblick serve``."""
     (port,) = free_tcp_ports(1)
-    janus = start_test_janus(
-        workdir / "janus",
-        "janus-e2e",
-        session_timeout=30,
-        event_url=f"http://127.0.0.1:{port}/janus/events",
-        event_auth=EVENT_AUTH,
-    )
-    env = {
-        "FERNBLICK_ENV": "test",
-        "FERNBLICK_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'fernblick.sqlite3'}",
-        "FERNBLICK_STORAGE_DIR": str(workdir / "storage"),
-        "FERNBLICK_WEB_DIST_DIR": str(web_dist),
-        "FERNBLICK_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "FERNBLICK_OUTBOX_POLL_SECONDS": "0.05",
-        "FERNBLICK_JANUS_NODES": json.dumps([janus.node.model_dump()]),
-        "FERNBLICK_JANUS_API_SECRET": TEST_SECRETS.api_secret,
-        "FERNBLICK_JANUS_ADMIN_SECRET": TEST_SECRETS.admin_secret,
-        "FERNBLICK_JANUS_VIDEOROOM_ADMIN_KEY": TEST_SECRETS.videoroom_admin_key,
-        "FERNBLICK_JANUS_EVENT_USER": EVENT_AUTH[0],
-        "FERNBLICK_JANUS_EVENT_PASSWORD": EVENT_AUTH[1],
-        "FERNBLICK_TURN_URLS": json.dumps([coturn.turn_url]),
-        "FERNBLICK_TURN_SECRET": coturn.secret,
-    }
-    full_env = {**os.environ, **env}
+    janus_nodes: list[RunningJanus] = []
     try:
+        for n in range(nodes):
+            (workdir / f"janus-{n + 1}").mkdir(parents=True, exist_ok=True)
+            janus_nodes.append(
+                start_test_janus(
+                    workdir / f"janus-{n + 1}",
+                    f"janus-e2e-{n + 1}",
+                    session_timeout=30,
+                    event_url=f"http://127.0.0.1:{port}/janus/events",
+                    event_auth=EVENT_AUTH,
+                )
+            )
+        env = {
+            "FERNBLICK_ENV": "test",
+            "FERNBLICK_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'fernblick.sqlite3'}",
+            "FERNBLICK_STORAGE_DIR": str(workdir / "storage"),
+            "FERNBLICK_WEB_DIST_DIR": str(web_dist),
+            "FERNBLICK_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "FERNBLICK_OUTBOX_POLL_SECONDS": "0.05",
+            "FERNBLICK_JANUS_NODES": json.dumps([node.node.model_dump() for node in janus_nodes]),
+            "FERNBLICK_JANUS_API_SECRET": TEST_SECRETS.api_secret,
+            "FERNBLICK_JANUS_ADMIN_SECRET": TEST_SECRETS.admin_secret,
+            "FERNBLICK_JANUS_VIDEOROOM_ADMIN_KEY": TEST_SECRETS.videoroom_admin_key,
+            "FERNBLICK_JANUS_EVENT_USER": EVENT_AUTH[0],
+            "FERNBLICK_JANUS_EVENT_PASSWORD": EVENT_AUTH[1],
+            "FERNBLICK_TURN_URLS": json.dumps([coturn.turn_url]),
+            "FERNBLICK_TURN_SECRET": coturn.secret,
+            **(extra_env or {}),
+        }
+        full_env = {**os.environ, **env}
         for command in ("migrate", "seed-demo"):
             _run([sys.executable, "-m", "orchestrator.cli", command], cwd=ROOT, env=full_env)
         log_path = workdir / "orchestrator.log"
         with orchestrator_process(port, env, log_path) as base_url:
             run_async(lambda: wait_until_healthy(base_url))
-            yield Stack(base_url, janus, coturn, log_path)
+            yield Stack(base_url, janus_nodes, coturn, log_path)
     finally:
-        stop_janus(janus.process)
+        for node in janus_nodes:
+            stop_janus(node.process)
+
+
+@pytest.fixture(scope="session")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, web_dist: Path, coturn: CoturnServer
+) -> Iterator[Stack]:
+    """The stack most tests share: one Janus node."""
+    with running_stack(tmp_path_factory.mktemp("e2e"), web_dist, coturn) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -271,6 +291,7 @@ class Contexts:
 
 @pytest.fixture
 def contexts(stack: Stack, browser: Browser) -> Iterator[Contexts]:
+    """Browser contexts on the shared stack, closed when the test ends."""
     opened = Contexts(browser, stack.base_url)
     try:
         yield opened

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import DEMO_DEVICE, Contexts, Stack
+from tests.e2e.conftest import DEMO_DEVICE, Contexts, Stack, running_stack
 from tests.e2e.pages import (
     CodeUserPage,
     EmployeePage,
@@ -18,6 +19,7 @@ from tests.e2e.pages import (
     mark_remote_track_stale,
     wait_for_remote_frames,
 )
+from tests.support.coturn_server import CoturnServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 
@@ -159,3 +161,45 @@ def test_relay_only_through_coturn(contexts: Contexts) -> None:
     for page in (code_user.page, employee.page):
         expect(page.get_by_test_id("call-screen")).to_have_attribute("data-candidate-type", "relay")
     _hang_up(employee.page, code_user.page, employee, session_id)
+
+
+def test_janus_killed_mid_call_ends_it_and_the_next_call_uses_a_healthy_node(
+    browser: Browser, web_dist: Path, coturn: CoturnServer, tmp_path: Path
+) -> None:
+    """Two Janus nodes; the one holding the call dies: both browsers see the call end,
+    the session ends DONE after the grace period, and after a reopen the next START
+    lands on the node that is still alive."""
+    fast = {"FERNBLICK_CALL_GRACE_SECONDS": "5", "FERNBLICK_JANUS_HEALTH_INTERVAL_SECONDS": "1"}
+    with running_stack(tmp_path, web_dist, coturn, nodes=2, extra_env=fast) as stack:
+        contexts = Contexts(browser, stack.base_url)
+        try:
+            code_user, employee, session_id = _connect(contexts)
+            request = employee.page.context.request
+            ticket = request.get(f"/api/sessions/{session_id}/call").json()["ticket"]
+            (doomed,) = [node for node in stack.nodes if node.public_url == ticket["janus_url"]]
+            doomed.kill()
+
+            for page in (code_user.page, employee.page):
+                expect(page.get_by_test_id("call-screen")).to_have_count(0, timeout=60_000)
+            employee.wait_for_status(session_id, "DONE")
+
+            csrf = {"X-CSRF-Token": request.get("/api/auth/me").json()["csrf_token"]}
+            version = employee.api_session(session_id)["version"]
+            reopened = request.post(
+                f"/api/sessions/{session_id}/reopen",
+                headers={**csrf, "If-Match": f'"{version}"'},
+            )
+            assert reopened.ok, reopened.text()
+            expect(employee.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
+
+            employee.start_call(session_id)
+            accept_incoming(code_user.page)
+            employee.page.get_by_test_id("toggle-camera").click()
+            wait_for_remote_frames(employee.page)
+            wait_for_remote_frames(code_user.page)
+            again = request.get(f"/api/sessions/{session_id}/call").json()["ticket"]
+            assert again["janus_url"] != doomed.public_url
+            employee.wait_for_status(session_id, "RUNNING")
+            _hang_up(employee.page, code_user.page, employee, session_id)
+        finally:
+            contexts.close_all()
