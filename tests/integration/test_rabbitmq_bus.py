@@ -11,8 +11,6 @@ Each test module runs in a virtual host of its own (deleted afterwards), so clos
 from __future__ import annotations
 
 import asyncio
-import re
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -34,38 +32,15 @@ from tests.support.events import (
     wait_until,
     write_events,
 )
+from tests.support.rabbitmq import close_all_connections, temporary_vhost
 
 pytestmark = pytest.mark.rabbitmq
 
 
-def rabbitmqctl(*args: str) -> str:
-    done = subprocess.run(
-        ["rabbitmqctl", *args], capture_output=True, text=True, timeout=60, check=True
-    )
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
 def vhost() -> Iterator[str]:
-    name = f"fernblick-test-{uuid.uuid4().hex[:8]}"
-    rabbitmqctl("add_vhost", name)
-    try:
-        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    with temporary_vhost() as name:
         yield name
-    finally:
-        rabbitmqctl("delete_vhost", name)
-
-
-async def close_all_connections(vhost: str) -> int:
-    """Have the broker close every connection of ``vhost``; return how many it closed."""
-    process = await asyncio.create_subprocess_exec(
-        "rabbitmqctl", "close_all_connections", "-p", vhost, "test",
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, stderr.decode()
-    closed = re.search(r"Closed (\d+) connections", stdout.decode())
-    return int(closed.group(1)) if closed else 0
 
 
 @dataclass

@@ -1,0 +1,135 @@
+"""Fault: RabbitMQ closes every connection during a burst of 500 requests.
+
+The production shape: the orchestrator (outbox relay) publishes to RabbitMQ, and the
+notifier runs on its own (``notifier.standalone.run``, what ``fernblick notifier``
+runs) consuming from it and mailing a real SMTP server. The broker drops all
+connections of the test's virtual host twice mid-burst; afterwards every responsible
+employee has exactly one e-mail per request, and the delivery log agrees.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from notifier.standalone import run as run_notifier
+from orchestrator.actions.auth import do_open_device
+from orchestrator.actions.sessions import do_request_session
+from orchestrator.actions.unit_of_work import UnitOfWork
+from orchestrator.api.keys import UOW_KEY
+from orchestrator.app import create_app
+from orchestrator.db.models import ConsumedEvent, Notification, SessionRecipient
+from orchestrator.domain.types import NotificationState
+from orchestrator.settings import Settings
+from tests.support.events import outbox_unpublished, wait_until
+from tests.support.ports import free_tcp_ports
+from tests.support.rabbitmq import BROKER, close_all_connections, temporary_vhost
+from tests.support.smtp_server import SmtpServer
+from tests.support.world import EMAILS, World
+
+pytestmark = pytest.mark.rabbitmq
+
+REQUESTS = 500
+RESPONSIBLE = (EMAILS["moderator"], EMAILS["employee"])
+
+
+@pytest.fixture
+def vhost() -> Iterator[str]:
+    with temporary_vhost() as name:
+        yield name
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer(free_tcp_ports(1)[0])
+    server.start()
+    yield server
+    server.stop()
+
+
+async def count(uow: UnitOfWork, query: Any) -> int:
+    async with uow.read() as db:
+        return int(await db.scalar(query) or 0)
+
+
+async def test_500_requests_through_broker_disconnects_notify_everyone_exactly_once(
+    aiohttp_client: Any, settings: Settings, world: World, vhost: str, smtp: SmtpServer
+) -> None:
+    common: dict[str, Any] = {
+        "bus_url": f"{BROKER}/{vhost}",
+        "amqp_exchange": f"test.events.{uuid.uuid4().hex[:8]}",
+        "notifier_embedded": False,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp.port,
+        "smtp_tls": "none",
+        "notify_retry_base_seconds": 0.05,
+        "notify_retry_max_seconds": 0.5,
+    }
+    orchestrator = settings.model_copy(update={**common, "instance_name": "test-orchestrator"})
+    notifier = settings.model_copy(update={**common, "instance_name": "test-notifier"})
+    client = await aiohttp_client(create_app(orchestrator))
+    uow: UnitOfWork = client.app[UOW_KEY]
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_notifier(notifier, stop))
+    async with uow.transaction() as db:
+        code_user = (await do_open_device(db, world.device_code, None)).actor
+
+    handled = select(func.count()).where(ConsumedEvent.consumer == "notifier")
+    closed: list[int] = []
+
+    async def burst() -> None:
+        for n in range(REQUESTS):
+            async with uow.transaction() as db:
+                await do_request_session(
+                    db, code_user, device_id=world.device_id, reason=f"fault {n}", contact="x"
+                )
+
+    async def close_connections_at(consumed: int) -> None:
+        async def reached() -> bool:
+            return await count(uow, handled) >= consumed
+
+        await wait_until(reached, f"{consumed} consumed requests", within=120)
+        closed.append(await close_all_connections(vhost))
+
+    try:
+        async with asyncio.timeout(300):
+            await asyncio.gather(burst(), close_connections_at(150), close_connections_at(350))
+
+            async def everything_settled() -> bool:
+                pending = select(func.count()).where(
+                    Notification.state == NotificationState.PENDING
+                )
+                return (
+                    await count(uow, handled) == REQUESTS
+                    and await count(uow, pending) == 0
+                    and await outbox_unpublished(uow.session_factory) == 0
+                )
+
+            await wait_until(everything_settled, "every request notified", within=240)
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, 60)
+
+    assert all(n >= 2 for n in closed), closed  # the relay's and the notifier's connections
+    sent = Counter(
+        (mail.message["X-Fernblick-Session"], rcpt)
+        for mail in smtp.mails
+        for rcpt in mail.recipients
+    )
+    sessions = {session for session, _ in sent}
+    assert len(sessions) == REQUESTS
+    assert set(sent.values()) == {1}, [key for key, n in sent.items() if n > 1][:10]
+    assert {rcpt for _, rcpt in sent} == set(RESPONSIBLE)
+    assert len(smtp.mails) == REQUESTS * len(RESPONSIBLE)
+
+    delivered = select(func.count()).where(Notification.state == NotificationState.DELIVERED)
+    assert await count(uow, select(func.count()).select_from(Notification)) == len(smtp.mails)
+    assert await count(uow, delivered) == len(smtp.mails)
+    recipients = select(func.count()).select_from(SessionRecipient)
+    assert await count(uow, recipients) == REQUESTS * len(RESPONSIBLE)

@@ -1,0 +1,47 @@
+"""The real RabbitMQ broker on 127.0.0.1:5672: private virtual hosts and forced disconnects.
+
+A test that closes "all connections" does so in a virtual host of its own, so it
+never hits a colleague's test run on the same broker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+BROKER = "amqp://guest:guest@127.0.0.1:5672"
+
+
+def rabbitmqctl(*args: str) -> str:
+    done = subprocess.run(
+        ["rabbitmqctl", *args], capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout
+
+
+@contextmanager
+def temporary_vhost() -> Iterator[str]:
+    """A fresh virtual host that guest may use; deleted (with its queues) afterwards."""
+    name = f"fernblick-test-{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", name)
+    try:
+        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+        yield name
+    finally:
+        rabbitmqctl("delete_vhost", name)
+
+
+async def close_all_connections(vhost: str) -> int:
+    """Have the broker close every connection of ``vhost``; return how many it closed."""
+    process = await asyncio.create_subprocess_exec(
+        "rabbitmqctl", "close_all_connections", "-p", vhost, "test",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    closed = re.search(r"Closed (\d+) connections", stdout.decode())
+    return int(closed.group(1)) if closed else 0
