@@ -24,7 +24,7 @@ import numpy as np
 from tracker.geometry import apply_h, inside, scale_h, translate
 from tracker.reacquire import ReacqParams, Reacquirer
 from tracker.surfaces import SurfaceParams, SurfaceSet
-from tracker.template import Match, PointTemplate, line_kernel
+from tracker.template import Match, PointTemplate, aperture_blend, line_kernel
 
 
 @dataclass
@@ -46,12 +46,14 @@ class Params:
     gate_rel: float = 0.1          # ...plus this fraction of its image motion
     gate_coast_px: float = 6.0     # ...plus this while its surface could not be fitted
     lk_agree_px: float = 1.5       # ...unless the point's own LK motion lands there too
+    aperture_ratio: float = 0.3    # peak curvature ratio below which an axis is not corrected
     ambiguity: float = 0.03        # a jump is refused if another peak scores this close
     search_max_px: int = 24
     loc_strong: float = 0.9       # small-patch score that confirms a point at its prediction
     loc_min: float = 0.5           # localisation score below which nothing is accepted
     ncc_ok: float = 0.6            # verification score that confirms a tracked point
     ncc_reacq: float = 0.7         # ...needed to take a point back after loss
+    blur_try_below: float = 0.8    # ...when the sharp template scores below this
     blur_min_px: float = 4.0       # motion above which a blurred template is also tried
     blur_scale: float = 0.75       # motion-blur length assumed, as a fraction of the motion
     coast_frames: int = 3          # frames a surface may be extrapolated without a fit
@@ -193,7 +195,7 @@ class PointTracker:
             if best is None or m.score > best.score:
                 best = m
         ker = None
-        if best is not None and best.score < 0.85 and \
+        if best is not None and best.score < self.p.blur_try_below and \
                 np.hypot(*motion) > self.p.blur_min_px * self.u:
             ker = line_kernel(motion, self.p.blur_scale)
             if ker is not None:
@@ -243,6 +245,8 @@ class PointTracker:
                        lk_pts: np.ndarray, lk_good: np.ndarray) -> None:
         p = self.p
         corr: dict[int, np.ndarray] = {}
+        # the dominant surface's prediction is trusted along edges (see aperture_blend)
+        largest = self.surf_set.largest()
         for k in range(len(self.p0)):
             g, fitted = self._motion_for(k, full)
             h_pred = g @ self.H[k]
@@ -270,6 +274,9 @@ class PointTracker:
                     self.surf[k] = sid
                     self.score[k] = {}
             if good and m is not None:
+                if p.aperture_ratio > 0 and self.miss[k] == 0 and fitted and \
+                        self.surf[k] == largest:
+                    m.xy = aperture_blend(pred, m.xy, m.curv, p.aperture_ratio)
                 self.drift[k] = 0.0
                 corr[k] = m.xy - pred
                 h_pred = translate(*(m.xy - pred)) @ h_pred

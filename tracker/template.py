@@ -27,6 +27,7 @@ class Match:
     xy: np.ndarray   # refined position (full-size pixels)
     score: float     # peak NCC in [-1, 1]; -1 when the search was impossible
     second: float    # best NCC away from the peak (ambiguity of repetitive texture)
+    curv: np.ndarray | None = None  # 2x2 curvature of the NCC peak (how well it pins each axis)
 
 
 def _subpix(r: np.ndarray, x: int, y: int) -> tuple[float, float]:
@@ -43,6 +44,33 @@ def _subpix(r: np.ndarray, x: int, y: int) -> tuple[float, float]:
         if den < 0:
             dy = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
     return dx, dy
+
+
+def _curvature(r: np.ndarray, x: int, y: int) -> np.ndarray | None:
+    """Negative Hessian of the correlation map at the peak (None at the map's border)."""
+    if not (0 < x < r.shape[1] - 1 and 0 < y < r.shape[0] - 1):
+        return None
+    dxx = r[y, x - 1] - 2 * r[y, x] + r[y, x + 1]
+    dyy = r[y - 1, x] - 2 * r[y, x] + r[y + 1, x]
+    dxy = (r[y + 1, x + 1] - r[y + 1, x - 1] - r[y - 1, x + 1] + r[y - 1, x - 1]) / 4
+    return -np.array([[dxx, dxy], [dxy, dyy]], np.float64)
+
+
+def aperture_blend(pred: np.ndarray, meas: np.ndarray, curv: np.ndarray | None,
+                   ratio: float) -> np.ndarray:
+    """Take the measured correction only along the directions the match pins down.
+
+    On an edge the correlation peak is a ridge: along it the match slides freely and the
+    surface's prediction is the better guess (the aperture problem).
+    """
+    if curv is None:
+        return meas
+    w, v = np.linalg.eigh(curv)
+    if w[-1] <= 0:
+        return meas
+    gain = np.clip(w / (ratio * w[-1]), 0.0, 1.0)
+    d = v.T @ (meas - pred)
+    return pred + v @ (gain * d)
 
 
 class PointTemplate:
@@ -131,9 +159,10 @@ class PointTemplate:
             x, y = int(xs[j]), int(ys[j])
             best = float(r[y, x])
         dx, dy = _subpix(r, x, y)
+        curv = _curvature(r, x, y)
         r[max(0, y - 4):y + 5, max(0, x - 4):x + 5] = -1.0
         second = float(r.max())
-        return Match(np.array([x0 + x + hh + dx, y0 + y + hh + dy]), float(best), second)
+        return Match(np.array([x0 + x + hh + dx, y0 + y + hh + dy]), float(best), second, curv)
 
 
 def line_kernel(d: np.ndarray, length_scale: float) -> np.ndarray | None:
@@ -144,7 +173,8 @@ def line_kernel(d: np.ndarray, length_scale: float) -> np.ndarray | None:
     k = int(np.ceil(ln)) | 1
     ker = np.zeros((k, k), np.float32)
     c = (k - 1) / 2
-    u = d / (np.hypot(d[0], d[1]) + 1e-9)
-    for t in np.linspace(-ln / 2, ln / 2, 2 * k + 1):
-        ker[round(c + t * u[1]), round(c + t * u[0])] += 1.0
+    u = d / (np.hypot(d[0], d[1]) + 1e-9) * (ln / 2)
+    p1 = (round(c - u[0]), round(c - u[1]))
+    p2 = (round(c + u[0]), round(c + u[1]))
+    cv2.line(ker, p1, p2, 1.0, 1, cv2.LINE_AA)
     return ker / ker.sum()
