@@ -83,3 +83,21 @@ def test_every_template_renders_with_the_deep_link(kind: str, language: Language
     assert message.url in message.body and "#7" in message.subject
     assert "$" not in message.subject + message.body
     assert ("Hallo Kim" if language is Language.DE else "Hello Kim") in message.body
+
+
+def test_the_vapid_keys_command_prints_a_pair_that_signs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from py_vapid import Vapid
+
+    from orchestrator.cli import main
+    from tests.support.push_service import b64decode
+
+    assert main(["vapid-keys"]) == 0
+    printed = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
+    vapid = Vapid.from_string(private_key=printed["FERNBLICK_VAPID_PRIVATE_KEY"])
+    public = vapid.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    assert public == b64decode(printed["FERNBLICK_VAPID_PUBLIC_KEY"]) and len(public) == 65
