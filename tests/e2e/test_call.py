@@ -101,6 +101,24 @@ def test_reload_during_the_call_rejoins_and_stays_running(contexts: Contexts) ->
     _hang_up(employee.page, code_user.page, employee, session_id)
 
 
+def test_a_phone_that_reloads_while_ringing_still_gets_the_call(contexts: Contexts) -> None:
+    """The ring is not lost to a reload: the page catches up from the API and the
+    call connects as usual."""
+    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
+    employee = EmployeePage(contexts.desktop()).login()
+    session_id = code_user.request(_reason())
+    employee.confirm(session_id)
+    employee.start_call(session_id)
+    expect(code_user.page.get_by_test_id("incoming-call")).to_be_visible()
+
+    code_user.page.reload()
+    expect(code_user.page.get_by_test_id("incoming-call")).to_be_visible()
+    accept_incoming(code_user.page)
+    wait_for_remote_frames(employee.page)
+    employee.wait_for_status(session_id, "RUNNING")
+    _hang_up(code_user.page, employee.page, employee, session_id)
+
+
 def test_another_sessions_token_cannot_join(contexts: Contexts, stack: Stack) -> None:
     """A code user holding a valid ticket for their own session B is refused by Janus
     when the ticket is pointed at session A's room (with A's pin): the per-participant

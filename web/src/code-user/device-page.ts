@@ -51,6 +51,9 @@ export async function devicePage(root: HTMLElement, code: string): Promise<void>
   const live = new LiveSessions({
     token: api.token(),
     render,
+    onSnapshot: (rows) => {
+      void calls.checkRinging(rows.filter((row) => isCallable(row.status)).map((row) => row.id));
+    },
     onEvent: (event) => {
       calls.onEvent(event);
     },

@@ -73,6 +73,28 @@ export class CallController {
     sessionStorage.removeItem(ACTIVE_CALL_KEY);
   }
 
+  /**
+   * Catch up with a call that rang while this page was not listening (opened or
+   * reloaded during the ring, or offline for a moment): show it as incoming.
+   */
+  async checkRinging(sessionIds: number[]): Promise<void> {
+    for (const sessionId of sessionIds) {
+      if (!this.idle()) {
+        return;
+      }
+      const current = await this.options.calls.current(sessionId).catch(() => null);
+      const call = current?.call;
+      if (call && call.state === "ringing" && call.started_by !== this.options.side && this.idle()) {
+        this.ring(sessionId, call.id, call.caller_name);
+        return;
+      }
+    }
+  }
+
+  private idle(): boolean {
+    return this.sessionId === null && this.incoming === null;
+  }
+
   /** START: call the other side (or accept their ringing call, the server decides). */
   async start(sessionId: number): Promise<void> {
     if (this.sessionId !== null) {

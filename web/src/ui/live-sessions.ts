@@ -10,6 +10,8 @@ export interface LiveSessionsOptions {
   /** The code user's token; null for employees (cookie). */
   token: string | null;
   render: (rows: SessionRow[]) => void;
+  /** After a snapshot (first connect, reconnect, resync): events may have been missed. */
+  onSnapshot?: (rows: SessionRow[]) => void;
   /** After the rows took the event in; `unknown` when it named a session not yet listed. */
   onEvent: (event: LiveEvent, unknown: boolean) => void;
 }
@@ -32,6 +34,7 @@ export class LiveSessions {
       onSnapshot: (sessions) => {
         this.rows = rowsFromSnapshot(sessions);
         options.render(this.rows);
+        options.onSnapshot?.(this.rows);
       },
       onEvent: (event) => {
         const applied = applyEvent(this.rows, event);
