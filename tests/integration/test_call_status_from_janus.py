@@ -84,7 +84,7 @@ async def test_hang_up_button_ends_a_running_call(call_env: CallEnvFactory) -> N
 async def test_a_reload_within_the_grace_period_keeps_the_session_running(
     call_env: CallEnvFactory,
 ) -> None:
-    env = await call_env(grace=6.0)
+    env = await call_env(grace=10.0)
     _employee, code_user = await running_call(env)
 
     await code_user.leave()  # the phone reloads the page ...

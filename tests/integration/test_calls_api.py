@@ -266,6 +266,8 @@ async def test_both_sides_hear_the_call_on_their_websocket(call_env: CallEnvFact
     env = await call_env()
     code_user_ws = await env.client.ws_connect(f"/api/ws?token={env.code_user_token}")
     employee_ws = await env.client.ws_connect("/api/ws")
+    for socket in (code_user_ws, employee_ws):  # the snapshot says we are registered
+        assert (await socket.receive_json(timeout=20))["type"] == "snapshot"
     call_id = (await started(env))["call"]["id"]
 
     ringing = await next_event(code_user_ws, "call.ringing")
