@@ -55,14 +55,14 @@ CHROMIUM_ARGS = [
     "--disable-domain-reliability",
     "--disable-sync",
 ]
-PHONE = {
+PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 3,
     "is_mobile": True,
     "has_touch": True,
     "locale": "de-DE",
 }
-DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"}
+DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"}
 
 
 @dataclass(frozen=True)
@@ -272,8 +272,8 @@ class Contexts:
         self.base_url = base_url
         self.opened: list[BrowserContext] = []
 
-    def _new(self, options: dict[str, object]) -> BrowserContext:
-        context = self.browser.new_context(base_url=self.base_url, **options)  # type: ignore[arg-type]
+    def _new(self, options: dict[str, Any]) -> BrowserContext:
+        context = self.browser.new_context(base_url=self.base_url, **options)
         context.set_default_timeout(30_000)
         self.opened.append(context)
         return context
