@@ -104,6 +104,19 @@ async def responsible_ids(db: AsyncSession, session_id: int) -> list[int]:
     return list(rows)
 
 
+async def code_user_ids(db: AsyncSession, session: VideoSession) -> list[int]:
+    """The requester and every code user admitted through an invite."""
+    rows = await db.scalars(
+        select(Participant.code_user_id).where(
+            Participant.session_id == session.id, Participant.code_user_id.is_not(None)
+        )
+    )
+    ids = {i for i in rows if i is not None}
+    if session.requester_id is not None:
+        ids.add(session.requester_id)
+    return sorted(ids)
+
+
 def _check_version(session: VideoSession, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != session.version:
         raise VersionConflict(
@@ -126,6 +139,7 @@ async def session_ref(db: AsyncSession, session: VideoSession) -> SessionRef:
         device_id=session.device_id,
         requester_id=session.requester_id,
         responsible_ids=await responsible_ids(db, session.id),
+        code_user_ids=await code_user_ids(db, session),
         version=session.version,
     )
 

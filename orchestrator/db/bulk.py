@@ -157,6 +157,7 @@ async def bulk_request_sessions(
                     device_id=request.device_id,
                     requester_id=request.requester_id,
                     responsible_ids=sorted(responsible.get(request.device_id, [])),
+                    code_user_ids=[request.requester_id],
                     version=1,
                 ),
                 actor=Actor(kind=ActorKind.CODE_USER, id=request.requester_id),

@@ -58,6 +58,9 @@ class SessionRef(BaseModel):
     device_id: int | None
     requester_id: int | None
     responsible_ids: list[int]
+    code_user_ids: list[int] = Field(
+        default_factory=list, description="Code users of the session (requester, invitees)."
+    )
     version: int
 
 

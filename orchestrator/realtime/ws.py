@@ -52,7 +52,8 @@ def audience_view(event: Event, actor: EmployeeActor | CodeUserActor) -> dict[st
         return None
     if isinstance(actor, EmployeeActor):
         return event.model_dump(mode="json")
-    if ref.requester_id != actor.code_user_id or ref.visibility is not Visibility.PUBLIC:
+    own = actor.code_user_id in ref.code_user_ids or ref.requester_id == actor.code_user_id
+    if not own or ref.visibility is not Visibility.PUBLIC:
         return None
     payload: dict[str, Any] = {
         "session": {

@@ -83,3 +83,19 @@ async def test_foreign_organisation_hears_nothing(client: TestClient, world: Wor
     await foreign_ws.send_json({"type": "ping"})
     assert (await next_frame(foreign_ws))["type"] == "pong"
     await foreign_ws.close()
+
+
+async def test_invited_code_user_hears_their_session(client: TestClient, world: World) -> None:
+    csrf = await login(client, "employee")
+    created = await (await client.post("/api/sessions", json={"title": "invited"}, headers=csrf)).json()
+    link = await (await client.post(f"/api/sessions/{created['id']}/invites", headers=csrf)).json()
+    accepted = await (
+        await client.post("/api/code-user/invites/accept", json={"token": link["token"]})
+    ).json()
+    invitee_ws = await client.ws_connect(f"/api/ws?token={accepted['token']}")
+    snapshot = await next_frame(invitee_ws, "snapshot")
+    assert [s["id"] for s in snapshot["data"]["sessions"]] == [created["id"]]
+    await client.post(f"/api/sessions/{created['id']}/cancel", json={}, headers=csrf)
+    event = await next_frame(invitee_ws, "event")
+    assert event["event"]["payload"]["session"]["status"] == "CANCELLED"
+    await invitee_ws.close()

@@ -53,6 +53,7 @@ export interface SessionRef {
   device_id: number | null;
   requester_id: number | null;
   responsible_ids: number[];
+  code_user_ids: number[];
   version: number;
 }
 
