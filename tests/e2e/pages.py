@@ -126,6 +126,13 @@ def wait_for_remote_frames(page: Page) -> None:
     page.wait_for_function(REMOTE_FRAMES, polling=100, timeout=45_000)
 
 
+def reset_remote_frames(page: Page) -> None:
+    """Count the remote video's frames from zero again (same track)."""
+    page.evaluate(
+        "() => { document.querySelector('[data-testid=\"remote-video\"]').__frames = 0; }"
+    )
+
+
 def mark_remote_track_stale(page: Page) -> None:
     """From now on only frames of another remote video track count (after a rejoin)."""
     page.evaluate(MARK_STALE)

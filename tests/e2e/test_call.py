@@ -17,11 +17,24 @@ from tests.e2e.pages import (
     accept_incoming,
     employee_api,
     mark_remote_track_stale,
+    reset_remote_frames,
     wait_for_remote_frames,
 )
 from tests.support.coturn_server import CoturnServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
+
+# What the system does to a backgrounded phone's camera: the track ends.
+LOSE_CAMERA = """() => {
+  const video = document.querySelector('[data-testid="local-video"]');
+  window.__lostTrack = video.srcObject.getVideoTracks()[0];
+  window.__lostTrack.stop();
+}"""
+CAMERA_BACK = """() => {
+  const video = document.querySelector('[data-testid="local-video"]');
+  const track = video.srcObject && video.srcObject.getVideoTracks()[0];
+  return Boolean(track && track !== window.__lostTrack && track.readyState === "live");
+}"""
 
 
 def _reason() -> str:
@@ -99,6 +112,24 @@ def test_reload_during_the_call_rejoins_and_stays_running(contexts: Contexts) ->
     assert history.count("RUNNING") == 1, history
 
     _hang_up(employee.page, code_user.page, employee, session_id)
+
+
+def test_a_phone_that_loses_its_camera_gets_it_back_when_visible_again(
+    contexts: Contexts,
+) -> None:
+    """A phone that switched apps or locked its screen finds its camera track ended;
+    when the page is visible again the call screen acquires a new one and the other
+    side sees video again, in the same call."""
+    code_user, employee, session_id = _connect(contexts)
+    page = code_user.page
+    page.evaluate(LOSE_CAMERA)
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    page.wait_for_function(CAMERA_BACK)
+
+    reset_remote_frames(employee.page)
+    wait_for_remote_frames(employee.page)
+    assert employee.api_session(session_id)["status"] == "RUNNING"
+    _hang_up(page, employee.page, employee, session_id)
 
 
 def test_a_phone_that_reloads_while_ringing_still_gets_the_call(contexts: Contexts) -> None:
