@@ -144,6 +144,7 @@ async def add_subscription(call: Call[PushSubscriptionIn, Empty]) -> PushSubscri
     "/api/me/push-subscriptions/{subscription_id:\\d+}",
     summary="Unregister a browser from Web Push",
     tag=TAG,
+    status=204,
 )
 async def remove_subscription(call: Call[Empty, Empty]) -> None:
     async with call.uow.transaction() as db:
