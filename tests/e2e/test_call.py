@@ -98,6 +98,25 @@ def test_call_from_request_to_done(contexts: Contexts) -> None:
     expect(code_user.session(session_id)).to_have_attribute("data-status", "DONE")
 
 
+def test_the_code_user_can_start_and_the_employee_accepts(contexts: Contexts) -> None:
+    """START works from the phone too: the employee's page rings and accepts."""
+    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
+    employee = EmployeePage(contexts.desktop()).login(email="employee@demo.fernblick.test")
+    session_id = code_user.request(_reason())
+    employee.confirm(session_id)
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
+
+    code_user.session(session_id).get_by_test_id("start-call").click()
+    expect(code_user.page.get_by_test_id("call-screen")).to_be_visible()
+    incoming = employee.page.get_by_test_id("incoming-call")
+    expect(incoming).to_contain_text("Incoming video call")  # this employee reads English
+    accept_incoming(employee.page)
+    wait_for_remote_frames(employee.page)
+    employee.wait_for_status(session_id, "RUNNING")
+    expect(employee.session(session_id).get_by_test_id("status-chip")).to_have_text("Running")
+    _hang_up(employee.page, code_user.page, employee, session_id)
+
+
 def test_reload_during_the_call_rejoins_and_stays_running(contexts: Contexts) -> None:
     code_user, employee, session_id = _connect(contexts)
 
