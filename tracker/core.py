@@ -61,6 +61,7 @@ class Params:
     evidence_decay: float = 0.7
     evidence_every: int = 2        # frames between surface-membership votes
     switch_margin_px: float = 0.7
+    border_px: float = 1.0         # a point this close to the image edge may be just outside
     reacq_every: int = 3
     reacq_drift_px: float = 1.0    # prediction uncertainty above which a lost point is searched
     share_corrections: bool = True
@@ -92,6 +93,7 @@ class PointTracker:
         self.tmpl = [PointTemplate(first, q, halves, p.tmpl_min_std, p.verify_factor)
                      for q in self.p0]
         self.radius = max(3, round(p.search_px * self.u))
+        self.border = p.border_px * self.u
         self.H = [np.eye(3) for _ in range(n)]
         self.pos = self.p0.copy()
         self.ok = np.ones(n, bool)
@@ -287,12 +289,12 @@ class PointTracker:
                 self.miss[k] = 0
                 if self.surf[k] is None:
                     self.surf[k] = self._surface_near(m.xy)
-                self.ok[k] = bool(inside(m.xy[None], self.shape)[0])
+                self.ok[k] = bool(inside(m.xy[None], self.shape, self.border)[0])
             elif not tp.textured and self.surf[k] is not None and fitted:
                 self.pos[k] = pred
                 self.meas[k] = None
-                self.ok[k] = bool(inside(pred[None], self.shape)[0]) and self._flat_visible(
-                    frame, k, pred) and self._own_surface_around(k, pred)
+                self.ok[k] = bool(inside(pred[None], self.shape, self.border)[0]) and \
+                    self._flat_visible(frame, k, pred) and self._own_surface_around(k, pred)
                 self.miss[k] = 0 if self.ok[k] else self.miss[k] + 1
             else:
                 self.pos[k] = pred
