@@ -85,7 +85,11 @@ class Dispatcher:
             ids = await claim_due(
                 db, list(self.channels), limit=BATCH, lease_seconds=self.lease_seconds
             )
-        await asyncio.gather(*(self._deliver(i) for i in ids))
+        outcomes = await asyncio.gather(*(self._deliver(i) for i in ids), return_exceptions=True)
+        for notification_id, outcome in zip(ids, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                # The database failed around the send: the claim expires and it is retried.
+                log.error("notification %s not settled: %r", notification_id, outcome)
         return len(ids)
 
     async def _deliver(self, notification_id: int) -> None:
