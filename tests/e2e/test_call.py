@@ -117,6 +117,22 @@ def test_the_code_user_can_start_and_the_employee_accepts(contexts: Contexts) ->
     _hang_up(employee.page, code_user.page, employee, session_id)
 
 
+def test_a_declined_call_closes_the_callers_screen(contexts: Contexts) -> None:
+    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
+    employee = EmployeePage(contexts.desktop()).login()
+    session_id = code_user.request(_reason())
+    employee.confirm(session_id)
+    employee.start_call(session_id)
+
+    code_user.page.get_by_test_id("decline-call").click()
+    expect(code_user.page.get_by_test_id("incoming-call")).to_have_count(0)
+    expect(employee.page.get_by_test_id("call-screen")).to_have_count(0)
+    expect(employee.page.get_by_test_id("call-ended-toast")).to_have_text(
+        "Der Anruf wurde abgelehnt."
+    )
+    assert employee.api_session(session_id)["status"] == "CONFIRMED"
+
+
 def test_reload_during_the_call_rejoins_and_stays_running(contexts: Contexts) -> None:
     code_user, employee, session_id = _connect(contexts)
 
