@@ -9,6 +9,7 @@ import { setLanguage, t } from "../i18n";
 import { CallController, errorText } from "../ui/call-controller";
 import { clear, h, toast } from "../ui/dom";
 import { LiveSessions } from "../ui/live-sessions";
+import { askForNotifications, showNotification } from "../ui/notify";
 import { sessionList } from "../ui/session-list";
 
 export async function employeePage(root: HTMLElement): Promise<void> {
@@ -122,7 +123,9 @@ function signedIn(root: HTMLElement, api: EmployeeApi, me: MeOut): void {
       }
       calls.onEvent(event);
     },
+    onNotification: showNotification,
   });
+  document.addEventListener("click", askForNotifications, { once: true });
   logout.addEventListener("click", () => {
     live.stop();
     void api.logout().finally(() => {

@@ -13,6 +13,9 @@ describe("parseFrame", () => {
     });
     expect(parseFrame(JSON.stringify({ type: "resync", seq: 4 }))).toEqual({ type: "resync", seq: 4 });
     expect(parseFrame(JSON.stringify({ type: "error", code: "x", detail: "y", status: 400 }))).toMatchObject({ code: "x" });
+    const notification = { id: 5, kind: "session.requested", session_id: 3, title: "T", body: "B", url: "http://h/app/sessions/3" };
+    expect(parseFrame(JSON.stringify({ type: "notification", notification }))).toEqual({ type: "notification", notification });
+    expect(parseFrame(JSON.stringify({ type: "notification", notification: { ...notification, url: 1 } }))).toBeNull();
   });
 
   it("rejects unknown types, bad JSON and malformed events", () => {

@@ -136,7 +136,35 @@ export interface PongFrame {
   type: "pong";
 }
 
-export type ServerFrame = SnapshotFrame | EventFrame | ResyncFrame | ErrorFrame | PongFrame;
+/** One in-app message of the notifier for this employee (notifier/channels/in_app.py). */
+export interface InAppNotification {
+  id: number;
+  kind: string;
+  session_id: number | null;
+  title: string;
+  body: string;
+  /** The deep link to the session in the back office. */
+  url: string;
+}
+
+/** Sent outside the `seq` numbering: a notification is no part of the snapshot. */
+export interface NotificationFrame {
+  type: "notification";
+  notification: InAppNotification;
+}
+
+export type ServerFrame = SnapshotFrame | EventFrame | ResyncFrame | ErrorFrame | PongFrame | NotificationFrame;
+
+function isInAppNotification(value: unknown): value is InAppNotification {
+  return (
+    isRecord(value) &&
+    typeof value.id === "number" &&
+    typeof value.kind === "string" &&
+    typeof value.title === "string" &&
+    typeof value.body === "string" &&
+    typeof value.url === "string"
+  );
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -198,6 +226,8 @@ export function parseFrame(raw: string): ServerFrame | null {
       };
     case "pong":
       return { type: "pong" };
+    case "notification":
+      return isInAppNotification(value.notification) ? { type: "notification", notification: value.notification } : null;
     default:
       return null;
   }

@@ -130,6 +130,35 @@ describe("LiveSocket", () => {
     expect(h.current().sent).toEqual([{ type: "snapshot" }]);
   });
 
+  it("hands notifications on at any time, outside the numbering", () => {
+    const sockets: FakeSocket[] = [];
+    const notifications: unknown[] = [];
+    const live = new LiveSocket({
+      url: "ws://h/api/ws",
+      open: (url) => {
+        const socket = new FakeSocket(url);
+        sockets.push(socket);
+        return socket;
+      },
+      onSnapshot: () => undefined,
+      onEvent: () => undefined,
+      onNotification: (n) => notifications.push(n),
+      timers: new FakeTimers(),
+    });
+    live.start();
+    const socket = sockets[0];
+    if (!socket) {
+      throw new Error("no socket");
+    }
+    const note = { id: 1, kind: "session.requested", session_id: 3, title: "New request", body: "b", url: "http://h/app/sessions/3" };
+    socket.frame({ type: "notification", notification: note });
+    socket.frame({ type: "snapshot", seq: 0, data: { sessions: [] } });
+    socket.frame({ type: "notification", notification: { ...note, id: 2 } });
+    socket.frame({ type: "notification", notification: { id: "bad" } });
+    expect(notifications).toEqual([note, { ...note, id: 2 }]);
+    expect(socket.sent).toEqual([]);
+  });
+
   it("ignores frames it does not understand", () => {
     const h = harness();
     h.current().frame({ type: "snapshot", seq: 0, data: { sessions: [] } });

@@ -7,7 +7,7 @@
  * reopened with exponential backoff, which also yields a fresh snapshot.
  */
 
-import { parseFrame, type LiveEvent } from "./events";
+import { parseFrame, type InAppNotification, type LiveEvent } from "./events";
 
 export type SocketStatus = "connecting" | "live" | "offline";
 
@@ -31,6 +31,8 @@ export interface LiveSocketOptions {
   open: (url: string) => SocketLike;
   onSnapshot: (sessions: unknown[]) => void;
   onEvent: (event: LiveEvent) => void;
+  /** The notifier's in-app messages for this employee (any time, no sequence). */
+  onNotification?: (notification: InAppNotification) => void;
   onStatus?: (status: SocketStatus) => void;
   timers?: Timers;
   initialBackoffMs?: number;
@@ -156,6 +158,9 @@ export class LiveSocket {
         return;
       case "resync":
         this.resync();
+        return;
+      case "notification":
+        this.options.onNotification?.(frame.notification);
         return;
       case "error":
       case "pong":

@@ -1,6 +1,6 @@
 /** A page's live session list: the /api/ws snapshot and events, and an offline banner. */
 
-import type { LiveEvent } from "../lib/events";
+import type { InAppNotification, LiveEvent } from "../lib/events";
 import { applyEvent, rowsFromSnapshot, upsertRow, type SessionRow } from "../lib/sessions";
 import { LiveSocket, socketUrl } from "../lib/socket";
 import { t } from "../i18n";
@@ -14,6 +14,8 @@ export interface LiveSessionsOptions {
   onSnapshot?: (rows: SessionRow[]) => void;
   /** After the rows took the event in; `unknown` when it named a session not yet listed. */
   onEvent: (event: LiveEvent, unknown: boolean) => void;
+  /** The notifier's in-app messages (employees only). */
+  onNotification?: (notification: InAppNotification) => void;
 }
 
 export class LiveSessions {
@@ -41,6 +43,9 @@ export class LiveSessions {
         this.rows = applied.rows;
         options.render(this.rows);
         options.onEvent(event, applied.unknown);
+      },
+      onNotification: (notification) => {
+        options.onNotification?.(notification);
       },
     });
   }
