@@ -12,30 +12,13 @@ import Janus, { type JanusJS } from "janus-gateway";
 import adapter from "webrtc-adapter";
 
 import type { JoinTicket } from "./api";
-import { CallError, mediaError } from "./call-errors";
+import { CallError } from "./call-errors";
+import { isGone, LocalMedia, type CameraState, type FacingMode, type MediaDevicesLike } from "./local-media";
 
 export { CallError, mediaError, type CallErrorCode } from "./call-errors";
+export type { CameraState, FacingMode, MediaDevicesLike, ZoomRange } from "./local-media";
 
 export type CallPhase = "connecting" | "waiting" | "connected" | "reconnecting" | "ended";
-
-export type FacingMode = "user" | "environment";
-
-export interface ZoomRange {
-  min: number;
-  max: number;
-  step: number;
-  value: number;
-}
-
-export interface CameraState {
-  microphoneOn: boolean;
-  cameraOn: boolean;
-  facingMode: FacingMode;
-  /** null when the camera has no torch (or the browser cannot tell). */
-  torch: boolean | null;
-  zoom: ZoomRange | null;
-  canSwitch: boolean;
-}
 
 export interface CallListener {
   phase(phase: CallPhase): void;
@@ -43,12 +26,6 @@ export interface CallListener {
   remoteStream(stream: MediaStream | null): void;
   camera(state: CameraState): void;
   error(error: CallError): void;
-}
-
-/** The browser's media devices (navigator.mediaDevices), passed in by the page. */
-export interface MediaDevicesLike {
-  getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream>;
-  enumerateDevices(): Promise<MediaDeviceInfo[]>;
 }
 
 export interface CallOptions {
@@ -67,17 +44,6 @@ export interface CallOptions {
 }
 
 const PLUGIN = "janus.plugin.videoroom";
-
-/** Capabilities the TypeScript DOM types do not list yet (image capture spec). */
-interface ExtendedCapabilities extends MediaTrackCapabilities {
-  torch?: boolean;
-  zoom?: { min: number; max: number; step?: number };
-}
-
-interface ExtendedSettings extends MediaTrackSettings {
-  torch?: boolean;
-  zoom?: number;
-}
 
 interface PublisherInfo {
   id: number | string;
@@ -120,14 +86,9 @@ export class VideoCall {
   /** The remote feed's streams as last announced (a subscription catches up to them). */
   private remoteMids: string[] = [];
   private remoteFeedId: number | string | null = null;
-  private audioTrack: MediaStreamTrack | null = null;
-  private videoTrack: MediaStreamTrack | null = null;
+  private readonly local: LocalMedia;
   private videoPublished = false;
   private readonly remote = new MediaStream();
-  private microphoneOn = true;
-  private cameraOn: boolean;
-  private facingMode: FacingMode;
-  private canSwitch = false;
   private currentPhase: CallPhase = "connecting";
   private closed = false;
   private generation = 0;
@@ -137,8 +98,9 @@ export class VideoCall {
   constructor(options: CallOptions) {
     this.options = options;
     this.ticket = options.ticket;
-    this.cameraOn = options.cameraOn;
-    this.facingMode = options.facingMode;
+    this.local = new LocalMedia(options.media, options.cameraOn, options.facingMode, (error) => {
+      options.listener.error(error);
+    });
   }
 
   get phase(): CallPhase {
@@ -153,9 +115,13 @@ export class VideoCall {
       this.fail(new CallError("webrtc_unsupported", "this browser cannot make video calls", true));
       return;
     }
-    if (!(await this.acquireMedia())) {
+    const failure = await this.local.acquire();
+    if (failure) {
+      this.fail(failure);
       return;
     }
+    this.emitLocal();
+    this.emitCamera();
     this.connect();
   }
 
@@ -170,76 +136,55 @@ export class VideoCall {
       clearTimeout(this.restartTimer);
     }
     this.teardownJanus();
-    this.audioTrack?.stop();
-    this.videoTrack?.stop();
-    this.audioTrack = null;
-    this.videoTrack = null;
+    this.local.stop();
     this.options.listener.localStream(null);
     this.options.listener.remoteStream(null);
     this.setPhase("ended");
   }
 
   setMicrophone(on: boolean): void {
-    this.microphoneOn = on;
-    if (this.audioTrack) {
-      this.audioTrack.enabled = on;
-    }
+    this.local.setMicrophone(on);
     this.emitCamera();
   }
 
   /** Switch the camera on (publishing video the first time) or off. */
   async setCamera(on: boolean): Promise<void> {
-    this.cameraOn = on;
-    if (!on) {
-      if (this.videoTrack) {
-        this.videoTrack.enabled = false;
+    this.local.cameraOn = on;
+    const current = this.local.video;
+    if (on && (!current || current.readyState === "ended")) {
+      const track = await this.local.captureVideo();
+      if (track) {
+        await this.useVideoTrack(track);
+      } else {
+        this.local.cameraOn = false;
       }
-      this.emitCamera();
-      return;
     }
-    if (!this.videoTrack || this.videoTrack.readyState === "ended") {
-      const track = await this.captureVideo();
-      if (!track) {
-        this.cameraOn = false;
-        this.emitCamera();
-        return;
-      }
-      await this.useVideoTrack(track);
-    }
-    if (this.videoTrack) {
-      this.videoTrack.enabled = true;
+    if (this.local.video) {
+      this.local.video.enabled = this.local.cameraOn;
     }
     this.emitCamera();
   }
 
   /** Front ↔ back camera (phones). */
   async switchCamera(): Promise<void> {
-    this.facingMode = this.facingMode === "user" ? "environment" : "user";
-    if (!this.cameraOn) {
-      this.emitCamera();
-      return;
-    }
-    this.videoTrack?.stop();
-    const track = await this.captureVideo();
-    if (track) {
-      await this.useVideoTrack(track);
+    this.local.facingMode = this.local.facingMode === "user" ? "environment" : "user";
+    if (this.local.cameraOn) {
+      this.local.video?.stop();
+      const track = await this.local.captureVideo();
+      if (track) {
+        await this.useVideoTrack(track);
+      }
     }
     this.emitCamera();
   }
 
   async setTorch(on: boolean): Promise<void> {
-    if (!this.videoTrack) {
-      return;
-    }
-    await this.videoTrack.applyConstraints({ advanced: [{ torch: on } as MediaTrackConstraintSet] });
+    await this.local.setTorch(on);
     this.emitCamera();
   }
 
   async setZoom(value: number): Promise<void> {
-    if (!this.videoTrack) {
-      return;
-    }
-    await this.videoTrack.applyConstraints({ advanced: [{ zoom: value } as MediaTrackConstraintSet] });
+    await this.local.setZoom(value);
     this.emitCamera();
   }
 
@@ -251,22 +196,17 @@ export class VideoCall {
     if (this.closed) {
       return;
     }
-    if (this.audioTrack && (this.audioTrack.readyState === "ended" || this.audioTrack.muted)) {
-      try {
-        const stream = await this.options.media.getUserMedia({ audio: true });
-        const track = stream.getAudioTracks()[0];
-        if (track) {
-          track.enabled = this.microphoneOn;
-          await this.replace("audio", track);
-          this.audioTrack.stop();
-          this.audioTrack = track;
-        }
-      } catch (error) {
-        this.options.listener.error(mediaError(error, false));
+    const oldAudio = this.local.audio;
+    if (isGone(oldAudio)) {
+      const track = await this.local.captureAudio();
+      if (track) {
+        await this.replace("audio", track);
+        oldAudio?.stop();
+        this.local.audio = track;
       }
     }
-    if (this.cameraOn && this.videoTrack && (this.videoTrack.readyState === "ended" || this.videoTrack.muted)) {
-      const track = await this.captureVideo();
+    if (this.local.cameraOn && isGone(this.local.video)) {
+      const track = await this.local.captureVideo();
       if (track) {
         await this.useVideoTrack(track);
       }
@@ -297,44 +237,10 @@ export class VideoCall {
 
   // --- media -------------------------------------------------------------------------
 
-  private async acquireMedia(): Promise<boolean> {
-    try {
-      const stream = await this.options.media.getUserMedia({ audio: true });
-      this.audioTrack = stream.getAudioTracks()[0] ?? null;
-    } catch (error) {
-      this.fail(mediaError(error, false));
-      return false;
-    }
-    const devices = await this.options.media.enumerateDevices();
-    this.canSwitch = devices.filter((device) => device.kind === "videoinput").length > 1;
-    if (this.cameraOn) {
-      this.videoTrack = await this.captureVideo();
-      this.cameraOn = this.videoTrack !== null;
-    }
-    this.emitLocal();
-    this.emitCamera();
-    return true;
-  }
-
-  private async captureVideo(): Promise<MediaStreamTrack | null> {
-    const video: MediaTrackConstraints = {
-      facingMode: { ideal: this.facingMode },
-      width: { ideal: 1280 },
-      height: { ideal: 720 },
-    };
-    try {
-      const stream = await this.options.media.getUserMedia({ video });
-      return stream.getVideoTracks()[0] ?? null;
-    } catch (error) {
-      this.options.listener.error(mediaError(error, true));
-      return null;
-    }
-  }
-
   /** Publish `track` as our video: replace the sent one, or add video by renegotiating. */
   private async useVideoTrack(track: MediaStreamTrack): Promise<void> {
-    const old = this.videoTrack;
-    this.videoTrack = track;
+    const old = this.local.video;
+    this.local.video = track;
     track.addEventListener("ended", () => {
       this.emitCamera();
     });
@@ -370,39 +276,11 @@ export class VideoCall {
   }
 
   private emitLocal(): void {
-    const tracks = [this.audioTrack, this.videoTrack].filter(
-      (track): track is MediaStreamTrack => track !== null && track.readyState === "live",
-    );
-    this.options.listener.localStream(tracks.length > 0 ? new MediaStream(tracks) : null);
+    this.options.listener.localStream(this.local.stream());
   }
 
   private emitCamera(): void {
-    let torch: boolean | null = null;
-    let zoom: ZoomRange | null = null;
-    const track = this.videoTrack;
-    if (track && track.readyState === "live" && typeof track.getCapabilities === "function") {
-      const caps = track.getCapabilities() as ExtendedCapabilities;
-      const settings: ExtendedSettings = track.getSettings();
-      if (caps.torch === true) {
-        torch = settings.torch === true;
-      }
-      if (caps.zoom && caps.zoom.max > caps.zoom.min) {
-        zoom = {
-          min: caps.zoom.min,
-          max: caps.zoom.max,
-          step: caps.zoom.step ?? 0.1,
-          value: settings.zoom ?? caps.zoom.min,
-        };
-      }
-    }
-    this.options.listener.camera({
-      microphoneOn: this.microphoneOn,
-      cameraOn: this.cameraOn,
-      facingMode: this.facingMode,
-      torch,
-      zoom,
-      canSwitch: this.canSwitch,
-    });
+    this.options.listener.camera(this.local.state());
   }
 
   // --- Janus ---------------------------------------------------------------------------
@@ -504,12 +382,13 @@ export class VideoCall {
     }
     const tracks: JanusJS.TrackOption[] = [];
     const firstOffer = !(publisher.webrtcStuff.pc as RTCPeerConnection | null | undefined);
-    if (firstOffer && this.audioTrack) {
-      tracks.push({ type: "audio", capture: this.audioTrack, recv: false, dontStop: true });
+    const { audio, video } = this.local;
+    if (firstOffer && audio) {
+      tracks.push({ type: "audio", capture: audio, recv: false, dontStop: true });
     }
-    const withVideo = this.videoTrack !== null && !this.videoPublished;
-    if (withVideo && this.videoTrack) {
-      tracks.push({ type: "video", capture: this.videoTrack, recv: false, add: !firstOffer, dontStop: true });
+    const withVideo = video !== null && !this.videoPublished;
+    if (withVideo) {
+      tracks.push({ type: "video", capture: video, recv: false, add: !firstOffer, dontStop: true });
     }
     if (tracks.length === 0) {
       return;
