@@ -149,6 +149,19 @@ def test_reload_during_the_call_rejoins_and_stays_running(contexts: Contexts) ->
     _hang_up(employee.page, code_user.page, employee, session_id)
 
 
+def test_an_employee_reload_during_the_call_rejoins(contexts: Contexts) -> None:
+    """The employee's side rejoins too (audio only again: the camera starts off)."""
+    code_user, employee, session_id = _connect(contexts)
+
+    employee.page.reload()
+    expect(employee.page.get_by_test_id("call-screen")).to_be_visible()
+    expect(employee.page.get_by_test_id("call-screen")).to_have_attribute("data-phase", "connected")
+    wait_for_remote_frames(employee.page)
+    assert employee.api_session(session_id)["status"] == "RUNNING"
+
+    _hang_up(code_user.page, employee.page, employee, session_id)
+
+
 def test_a_phone_that_loses_its_camera_gets_it_back_when_visible_again(
     contexts: Contexts,
 ) -> None:
