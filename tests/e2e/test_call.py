@@ -8,9 +8,17 @@ import uuid
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Playwright, expect
 
-from tests.e2e.conftest import DEMO_DEVICE, Contexts, Stack, running_stack
+from tests.e2e.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEMO_DEVICE,
+    PHONE,
+    Contexts,
+    Stack,
+    running_stack,
+)
 from tests.e2e.pages import (
     CodeUserPage,
     EmployeePage,
@@ -196,6 +204,36 @@ def test_a_phone_that_reloads_while_ringing_still_gets_the_call(contexts: Contex
     wait_for_remote_frames(employee.page)
     employee.wait_for_status(session_id, "RUNNING")
     _hang_up(code_user.page, employee.page, employee, session_id)
+
+
+def test_a_phone_that_denies_camera_and_microphone_is_told_what_to_do(
+    contexts: Contexts, playwright: Playwright, stack: Stack
+) -> None:
+    """Without the fake permission prompt, headless Chromium denies media access, as a
+    person tapping "Block" would: the call screen says how to allow it."""
+    denying = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[arg for arg in CHROMIUM_ARGS if arg != "--use-fake-ui-for-media-stream"],
+    )
+    try:
+        phone = denying.new_context(base_url=stack.base_url, **PHONE).new_page()
+        code_user = CodeUserPage(phone).open(DEMO_DEVICE)
+        employee = EmployeePage(contexts.desktop()).login()
+        session_id = code_user.request(_reason())
+        employee.confirm(session_id)
+        employee.start_call(session_id)
+        accept_incoming(phone)
+        error = phone.get_by_test_id("call-error")
+        expect(error).to_have_attribute("data-code", "permission_denied")
+        expect(error).to_contain_text("Website-Einstellungen")
+
+        phone.get_by_test_id("hangup").click()
+        expect(phone.get_by_test_id("call-screen")).to_have_count(0)
+        expect(employee.page.get_by_test_id("call-screen")).to_have_count(0)
+        # No media ever flowed: the session is still waiting for its call.
+        assert employee.api_session(session_id)["status"] == "CONFIRMED"
+    finally:
+        denying.close()
 
 
 def test_another_sessions_token_cannot_join(contexts: Contexts, stack: Stack) -> None:
