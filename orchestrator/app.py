@@ -25,6 +25,7 @@ from orchestrator.api import (
     code_users,
     devices,
     notifications,
+    recordings,
     sessions,
     tickets,
 )
@@ -32,6 +33,7 @@ from orchestrator.api.calls import CALL_FLOW_KEY
 from orchestrator.api.keys import SETTINGS_KEY, UOW_KEY
 from orchestrator.api.openapi import build_openapi, render_docs
 from orchestrator.api.problems import problem_middleware
+from orchestrator.api.recordings import STORAGE_KEY
 from orchestrator.api.routing import Api
 from orchestrator.db.engine import create_engine, create_session_factory
 from orchestrator.events.bus import MessageBus, create_bus
@@ -49,6 +51,9 @@ from orchestrator.realtime.fanout import (
 )
 from orchestrator.realtime.ws import LiveHub, require_actor
 from orchestrator.settings import Settings
+from recorder.storage import create_storage
+from recorder.uploads import UploadWorker
+from recorder.worker import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +63,19 @@ RELAY_KEY = web.AppKey("relay", OutboxRelay)
 HUB_KEY = web.AppKey("hub", LiveHub)
 OPENAPI_KEY = web.AppKey("openapi", dict)
 JANUS_POOL_KEY = web.AppKey("janus_pool", JanusPool)
+RECORDER_KEY = web.AppKey("recorder", Recorder)
 
-API_MODULES = (auth, sessions, code_users, devices, tickets, admin, calls, notifications)
+API_MODULES = (
+    auth,
+    sessions,
+    code_users,
+    devices,
+    tickets,
+    admin,
+    calls,
+    notifications,
+    recordings,
+)
 
 
 def all_routes() -> Api:
@@ -91,7 +107,15 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/janus/events", receive_events)
     app.cleanup_ctx.extend(
-        [database, message_bus, fanout_and_hub, embedded_notifier, outbox_relay, janus_calls]
+        [
+            database,
+            message_bus,
+            fanout_and_hub,
+            embedded_notifier,
+            outbox_relay,
+            janus_calls,
+            recording,
+        ]
     )
     _add_web(app, settings.web_dist_dir)
     return app
@@ -192,6 +216,19 @@ async def janus_calls(app: web.Application) -> AsyncIterator[None]:
         if from_amqp is not None:
             await from_amqp.stop()
         await sweeper.stop()
+
+
+async def recording(app: web.Application) -> AsyncIterator[None]:
+    """Storage, the recorder and the upload worker, in this process (decision 0008)."""
+    settings = app[SETTINGS_KEY]
+    storage = create_storage(settings)
+    app[STORAGE_KEY] = storage
+    recorder = Recorder(app[UOW_KEY], app[JANUS_POOL_KEY], settings)
+    app[RECORDER_KEY] = recorder
+    await recorder.attach(app[BUS_KEY])
+    await UploadWorker(app[UOW_KEY], storage, settings).attach(app[BUS_KEY])
+    yield
+    await recorder.close()
 
 
 async def openapi_json(request: web.Request) -> web.Response:

@@ -84,6 +84,27 @@ class Settings(BaseSettings):
     call_ring_seconds: float = 45.0
     call_grace_seconds: float = 20.0
 
+    recorder_rtp_host: str = "127.0.0.1"
+    recorder_port_min: int = 40000
+    recorder_port_max: int = 49999
+    recorder_segment_seconds: float = 2.0
+    recorder_stop_timeout_seconds: float = 10.0
+    recorder_finalize_timeout_seconds: float = 120.0
+    recorder_keep_segments: bool = False
+    ffmpeg_path: str = "ffmpeg"
+    ffprobe_path: str = "ffprobe"
+    upload_max_attempts: int = Field(default=5, ge=1, le=9)
+    upload_retry_base_seconds: float = 2.0
+    upload_retry_max_seconds: float = 120.0
+    storage_backend: Literal["local", "s3"] = "local"
+    storage_timeout_seconds: float = 30.0
+    playback_url_seconds: int = 300
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_bucket: str = "fernblick"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr = SecretStr("")
+
     stun_urls: list[str] = Field(default_factory=list)
     turn_urls: list[str] = Field(default_factory=list)
     turn_secret: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-turn-secret")

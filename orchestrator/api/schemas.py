@@ -143,7 +143,16 @@ class ArtifactOut(Out):
     size_bytes: int
     duration_ms: int | None
     state: ArtifactState
+    upload_attempts: int = Field(default=0, description="Failed upload attempts so far.")
     created_at: datetime
+
+
+class RecordingOut(Out):
+    """The call's running recording: the red dot on both screens while it exists."""
+
+    id: int
+    started_at: datetime
+    started_by_id: int | None
 
 
 class RatingOut(Out):
@@ -164,6 +173,7 @@ class SessionDetails(SessionSummary):
     recording_consent: bool
     recording_consent_at: datetime | None
     artifacts: list[ArtifactOut]
+    recording: RecordingOut | None = None
     rating: RatingOut | None
     allowed_actions: list[Trigger]
     manual_targets: list[SessionStatus]
@@ -276,6 +286,7 @@ class CodeUserSession(Out):
     version: int
     rating: RatingOut | None
     artifacts: list[ArtifactOut]
+    recording: RecordingOut | None = None
 
 
 class RateIn(In):

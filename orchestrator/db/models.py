@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from orchestrator.domain.calls import CallEndReason, CallState
+from orchestrator.domain.recording import RecordingState, RecordingStopReason
 from orchestrator.domain.types import (
     ActorKind,
     ArtifactKind,
@@ -392,6 +393,10 @@ class Artifact(Base):
         _enum(ArtifactState, "artifact_state"), default=ArtifactState.PENDING
     )
     created_at: Mapped[datetime] = mapped_column()
+    upload_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    """Failed upload attempts of the current job (``recorder/uploads.py``)."""
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    stored_at: Mapped[datetime | None] = mapped_column()
 
 
 class Rating(Base):
@@ -573,3 +578,28 @@ class RetiredRoom(Base):
     retired_at: Mapped[datetime] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Recording(Base):
+    """One recording of a call, from the employee's start to its stop (``recorder/``)."""
+
+    __tablename__ = "recordings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("video_sessions.id", ondelete="CASCADE"), index=True
+    )
+    # Equal to session_id while recording, NULL afterwards: one running recording per
+    # session on every database (the trick of ``Call.open_session_id``).
+    open_session_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"))
+    state: Mapped[RecordingState] = mapped_column(_enum(RecordingState, "recording_state"))
+    started_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employees.id", ondelete="SET NULL")
+    )
+    started_at: Mapped[datetime] = mapped_column()
+    stopped_at: Mapped[datetime | None] = mapped_column()
+    stop_reason: Mapped[RecordingStopReason | None] = mapped_column(
+        _enum(RecordingStopReason, "recording_stop_reason")
+    )
+    artifact_id: Mapped[int | None] = mapped_column(ForeignKey("artifacts.id", ondelete="SET NULL"))

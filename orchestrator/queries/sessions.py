@@ -23,6 +23,7 @@ from orchestrator.api.schemas import (
     CodeUserSession,
     RatingOut,
     RecipientOut,
+    RecordingOut,
     Ref,
     RequesterOut,
     SessionDetails,
@@ -39,6 +40,7 @@ from orchestrator.db.models import (
     Employee,
     Participant,
     Rating,
+    Recording,
     SessionRecipient,
     SessionResponsible,
     SessionTicket,
@@ -189,6 +191,16 @@ async def _artifacts(db: AsyncSession, session_id: int) -> list[ArtifactOut]:
     return [ArtifactOut.model_validate(a) for a in rows]
 
 
+async def _recording(db: AsyncSession, session_id: int) -> RecordingOut | None:
+    """The running recording (the red dot), read fresh: the recorder changes it."""
+    running = await db.scalar(
+        select(Recording)
+        .where(Recording.open_session_id == session_id)
+        .execution_options(populate_existing=True)
+    )
+    return RecordingOut.model_validate(running) if running is not None else None
+
+
 async def _rating(db: AsyncSession, session_id: int) -> RatingOut | None:
     rating = await db.scalar(select(Rating).where(Rating.session_id == session_id).limit(1))
     return RatingOut.model_validate(rating) if rating else None
@@ -241,6 +253,7 @@ async def session_details(
         recording_consent=session.recording_consent,
         recording_consent_at=session.recording_consent_at,
         artifacts=await _artifacts(db, session.id),
+        recording=await _recording(db, session.id),
         rating=await _rating(db, session.id),
         allowed_actions=allowed_triggers(session.status, ActorKind.EMPLOYEE),
         manual_targets=manual_targets(session.status),
@@ -286,6 +299,7 @@ async def code_user_session(
         version=session.version,
         rating=await _rating(db, session.id),
         artifacts=await _artifacts(db, session.id),
+        recording=await _recording(db, session.id),
     )
 
 

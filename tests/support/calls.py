@@ -110,8 +110,9 @@ class CallEnv:
     def node(self, name: str) -> RunningJanus:
         return next(node for node in self.nodes if node.name == name)
 
-    async def join(self, ticket: dict[str, Any]) -> Joined:
-        """Join the room with a ticket like a browser: token only, then publish video."""
+    async def join(self, ticket: dict[str, Any], *, audio: bool = False) -> Joined:
+        """Join the room with a ticket like a browser: token only, then publish video
+        (and audio, when asked)."""
         node = next(n for n in self.nodes if n.public_url == ticket["janus_url"])
         client = JanusClient(node.url, http=self.http, node_name=node.name, token=ticket["token"])
         session = await client.create_session()
@@ -122,6 +123,7 @@ class CallEnv:
             pin=ticket["pin"],
             token=ticket["token"],
             display=ticket["display"],
+            audio=audio,
         )
         joined = Joined(session, publisher)
         self.joined.append(joined)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc import AudioStreamTrack, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 
 from orchestrator.janus.client import JanusHandle
 
@@ -34,6 +34,7 @@ async def publish_test_pattern(
     token: str | None = None,
     display: str = "synthetic",
     within_seconds: float = 20.0,
+    audio: bool = False,
 ) -> SyntheticPublisher:
     """Join ``room`` as publisher on ``handle`` and publish video until WebRTC is up."""
     join: dict[str, str] = {"request": "join", "ptype": "publisher", "room": room}
@@ -44,6 +45,8 @@ async def publish_test_pattern(
         join["token"] = token
     joined = await handle.message(join)
     peer_connection = RTCPeerConnection()
+    if audio:  # silence, as opus; the recorder tests want both kinds of track
+        peer_connection.addTrack(AudioStreamTrack())
     peer_connection.addTrack(VideoStreamTrack())
     await peer_connection.setLocalDescription(await peer_connection.createOffer())
     local = peer_connection.localDescription
