@@ -1,8 +1,8 @@
 """Point tracker: local surface motion + first-frame template refinement + re-acquisition.
 
 Per frame:
-1. Corner features and the query points are tracked together by pyramidal LK (forward-backward
-   check), starting from the motion of their surface.
+1. Corner features and the query points are tracked together by one pyramidal LK call,
+   starting from the motion of their surface.
 2. Features are grouped into surfaces, each with its own frame-to-frame homography
    (`surfaces.py`): the background and every object at another depth or moving on its own.
 3. Each query point carries its own first-frame-to-now homography, advanced by the motion
@@ -10,8 +10,9 @@ Per frame:
    searched for around the prediction (`template.py`). A good match corrects the position
    (no drift) and is evidence for which surface the point belongs to; no match means the
    point is hidden or lost, and it is reported so.
-4. Points lost while they should be visible, or whose surface vanished, are searched for
-   by ORB matching against their first-frame neighbourhood (`reacquire.py`).
+4. Lost points are pinned by the confirmed points of their surface; those whose prediction
+   became unsure are searched for by ORB matching against the first frame
+   (`reacquire.py`).
 """
 
 from __future__ import annotations
@@ -49,12 +50,12 @@ class Params:
     aperture_ratio: float = 0.3    # peak curvature ratio below which an axis is not corrected
     ambiguity: float = 0.03        # a jump is refused if another peak scores this close
     search_max_px: int = 24
-    loc_strong: float = 0.9       # small-patch score that confirms a point at its prediction
+    loc_strong: float = 0.9        # small-patch score that confirms a point at its prediction
     loc_min: float = 0.5           # localisation score below which nothing is accepted
     ncc_ok: float = 0.6            # verification score that confirms a tracked point
     ncc_reacq: float = 0.7         # ...needed to take a point back after loss
+    blur_min_px: float = 4.0       # motion above which a blurred template is also tried...
     blur_try_below: float = 0.8    # ...when the sharp template scores below this
-    blur_min_px: float = 4.0       # motion above which a blurred template is also tried
     blur_scale: float = 0.75       # motion-blur length assumed, as a fraction of the motion
     coast_frames: int = 3          # frames a surface may be extrapolated without a fit
     support_px: float = 60.0       # radius of the features that vote for a point's surface
