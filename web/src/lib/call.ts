@@ -13,6 +13,7 @@ import adapter from "webrtc-adapter";
 
 import type { JoinTicket } from "./api";
 import { CallError } from "./call-errors";
+import { selectedCandidateType } from "./ice-route";
 import { isGone, LocalMedia, type CameraState, type FacingMode, type MediaDevicesLike } from "./local-media";
 
 export { CallError, mediaError, type CallErrorCode } from "./call-errors";
@@ -220,19 +221,7 @@ export class VideoCall {
     if (!pc) {
       return null;
     }
-    const stats = await pc.getStats();
-    let pairId: string | null = null;
-    for (const report of stats.values() as IterableIterator<{ type: string; selectedCandidatePairId?: string }>) {
-      if (report.type === "transport" && report.selectedCandidatePairId) {
-        pairId = report.selectedCandidatePairId;
-      }
-    }
-    if (pairId === null) {
-      return null;
-    }
-    const pair = stats.get(pairId) as { localCandidateId?: string } | undefined;
-    const local = pair?.localCandidateId ? (stats.get(pair.localCandidateId) as { candidateType?: string }) : undefined;
-    return local?.candidateType ?? null;
+    return selectedCandidateType(await pc.getStats());
   }
 
   // --- media -------------------------------------------------------------------------
