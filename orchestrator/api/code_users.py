@@ -19,6 +19,7 @@ from orchestrator.api.schemas import (
     RequestFlow,
     RequestSessionIn,
 )
+from orchestrator.db.models import Device
 from orchestrator.domain.org_settings import OrganisationSettings
 from orchestrator.domain.types import RequestPolicy
 from orchestrator.queries.sessions import code_user_session, code_user_sessions
@@ -165,8 +166,14 @@ async def rate(call: Call[RateIn, Empty]) -> CodeUserSession:
 async def accept_invite(call: Call[AcceptInviteIn, Empty]) -> AcceptedInviteOut:
     async with call.uow.transaction() as db:
         accepted = await do_accept_invite(db, call.body.token, call.identity.code_user)
+        org = await load_organisation(db, accepted.session.organisation_id)
+        device = (
+            await db.get(Device, accepted.session.device_id) if accepted.session.device_id else None
+        )
         return AcceptedInviteOut(
             session=await code_user_session(db, accepted.actor, accepted.session),
             code_user_id=accepted.actor.code_user_id,
+            organisation_name=org.name,
+            device_code=device.code if device else None,
             token=accepted.new_token,
         )

@@ -302,6 +302,10 @@ class AcceptedInviteOut(Out):
     session: CodeUserSession
     code_user_id: int
     token: str | None
+    organisation_name: str
+    device_code: str | None = Field(
+        description="The device page to continue on (/d/<code>); null for sessions without a device."
+    )
 
 
 # --- devices, tickets, organisation -----------------------------------------------------------

@@ -13,6 +13,12 @@ async function route(root: HTMLElement): Promise<void> {
     await devicePage(root, decodeURIComponent(device[1]));
     return;
   }
+  const invite = /^\/i\/([^/]+)\/?$/.exec(path);
+  if (invite?.[1]) {
+    const { invitePage } = await import("./code-user/invite-page");
+    await invitePage(root, decodeURIComponent(invite[1]));
+    return;
+  }
   if (path === "/app" || path.startsWith("/app/") || path === "/m" || path.startsWith("/m/")) {
     const { employeePage } = await import("./employee/employee-page");
     await employeePage(root);

@@ -5,12 +5,11 @@
  */
 
 import { ApiError, CodeUserApi, type OpenedDevice, type RequestSessionIn } from "../lib/api";
-import { isCallable, rowFromSummary, type SessionRow } from "../lib/sessions";
+import { rowFromSummary, type SessionRow } from "../lib/sessions";
 import { language, t } from "../i18n";
-import { CallController, errorText } from "../ui/call-controller";
-import { clear, h, toast } from "../ui/dom";
-import { LiveSessions } from "../ui/live-sessions";
-import { sessionList } from "../ui/session-list";
+import { errorText } from "../ui/call-controller";
+import { h, toast } from "../ui/dom";
+import { ownSessions } from "./own-sessions";
 
 export async function devicePage(root: HTMLElement, code: string): Promise<void> {
   const api = new CodeUserApi(localStorage, (input, init) => fetch(input, init));
@@ -25,39 +24,7 @@ export async function devicePage(root: HTMLElement, code: string): Promise<void>
     return;
   }
 
-  const listBox = h("div", {});
-  const calls = new CallController({ calls: api.calls, side: "code_user", cameraOn: true, facingMode: "environment", mount: document.body });
-
-  const render = (rows: SessionRow[]) => {
-    clear(listBox);
-    listBox.append(
-      sessionList(
-        rows,
-        (row) =>
-          isCallable(row.status)
-            ? [
-                h(
-                  "button",
-                  { type: "button", class: "primary", "data-testid": "start-call", onclick: () => void calls.start(row.id) },
-                  row.status === "RUNNING" ? t("sessions.rejoin") : t("sessions.start"),
-                ),
-              ]
-            : [],
-        t("sessions.none"),
-      ),
-    );
-  };
-
-  const live = new LiveSessions({
-    token: api.token(),
-    render,
-    onSnapshot: (rows) => {
-      void calls.checkRinging(rows.filter((row) => isCallable(row.status)).map((row) => row.id));
-    },
-    onEvent: (event) => {
-      calls.onEvent(event);
-    },
-  });
+  const own = ownSessions(api);
   const device = opened.device;
   const main = h(
     "main",
@@ -68,17 +35,15 @@ export async function devicePage(root: HTMLElement, code: string): Promise<void>
       device.picture_url ? h("img", { src: device.picture_url, alt: "", class: "device-picture" }) : null,
       h("div", {}, h("h1", { "data-testid": "device-name" }, device.name), h("p", { class: "muted" }, [device.location, opened.organisation_name].filter(Boolean).join(" · "))),
     ),
-    live.offline,
+    own.offline,
     !hadToken && opened.token ? h("p", { class: "notice small" }, t("device.newIdentity")) : null,
     requestSection(opened, api, (row) => {
-      live.put(row);
+      own.put(row);
     }),
-    h("section", {}, h("h2", {}, t("sessions.own")), listBox),
+    own.element,
   );
   root.replaceChildren(main);
-  render([]);
-  live.start();
-  await calls.resume();
+  await own.start();
 }
 
 function requestSection(opened: OpenedDevice, api: CodeUserApi, added: (row: SessionRow) => void): HTMLElement {

@@ -20,6 +20,8 @@ export const de: Messages = {
   "request.sent": "Ihre Anfrage wurde gesendet. Sie werden hier angerufen, sobald jemand frei ist.",
   "request.notAllowed": "Hier können keine Videositzungen angefragt werden. {hint}",
   "sessions.own": "Ihre Videositzungen",
+  "invite.loading": "Ihre Einladung wird geöffnet …",
+  "invite.invalid": "Dieser Einladungslink ist unbekannt, abgelaufen oder wurde bereits von jemand anderem verwendet. Bitte fordern Sie einen neuen Link an.",
   "sessions.none": "Noch keine Videositzungen.",
   "sessions.title": "Videositzungen",
   "sessions.number": "Nr. {number}",

@@ -18,6 +18,8 @@ export const en = {
   "request.sent": "Your request has been sent. You will be called here as soon as someone is free.",
   "request.notAllowed": "Video sessions cannot be requested here. {hint}",
   "sessions.own": "Your video sessions",
+  "invite.loading": "Opening your invitation…",
+  "invite.invalid": "This invitation link is unknown, has expired or was already used by someone else. Please ask for a new link.",
   "sessions.none": "No video sessions yet.",
   "sessions.title": "Video sessions",
   "sessions.number": "No. {number}",

@@ -380,4 +380,23 @@ export class CodeUserApi {
   sessions(): Promise<CodeUserSession[]> {
     return this.http.request("GET", "/api/code-user/sessions");
   }
+
+  /** Open an invite link: joins its session (keeps the new token when one is issued). */
+  async acceptInvite(inviteToken: string): Promise<AcceptedInvite> {
+    const accepted = await this.http.request<AcceptedInvite>("POST", "/api/code-user/invites/accept", {
+      body: { token: inviteToken },
+    });
+    if (accepted.token) {
+      this.store.setItem(CODE_USER_TOKEN_KEY, accepted.token);
+    }
+    return accepted;
+  }
+}
+
+export interface AcceptedInvite {
+  session: CodeUserSession;
+  code_user_id: number;
+  token: string | null;
+  organisation_name: string;
+  device_code: string | null;
 }
