@@ -48,8 +48,8 @@ class UploadWorker:
     def spool(self) -> Path:
         return self.settings.storage_dir / "spool"
 
-    async def attach(self, bus: MessageBus) -> None:
-        await bus.consume(UPLOAD_QUEUE, ["artifact.upload"], self.consume)
+    async def attach(self, bus: MessageBus, queue: str = UPLOAD_QUEUE) -> None:
+        await bus.consume(queue, ["artifact.upload"], self.consume)
 
     async def consume(self, event: Event) -> None:
         """Handle one job; raising asks the bus for a redelivery (or the dead letters)."""

@@ -7,15 +7,72 @@ the job and show in the back office while the job is still being retried.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.actions.actors import AnyActor, EmployeeActor, SystemActor
-from orchestrator.actions.recordings import stage_artifact_event
-from orchestrator.actions.sessions import load_session_for, now
+from orchestrator.actions.sessions import load_session_for, now, stage_event
 from orchestrator.db.models import Artifact, VideoSession
 from orchestrator.domain.errors import Conflict, NotFound
-from orchestrator.domain.types import ArtifactState, Role
+from orchestrator.domain.types import ArtifactKind, ArtifactState, Role
+
+
+async def stage_artifact_event(
+    db: AsyncSession,
+    event_type: Literal["artifact.upload", "artifact.stored"],
+    artifact: Artifact,
+    actor: AnyActor,
+) -> None:
+    """``artifact.upload`` (the job) / ``artifact.stored``: ``payload.data`` names the artifact."""
+    session = await load_session_for(db, SystemActor(), artifact.session_id)
+    await stage_event(
+        db,
+        event_type,
+        session,
+        actor,
+        data={
+            "artifact_id": artifact.id,
+            "kind": artifact.kind.value,
+            "storage_key": artifact.storage_key,
+            "state": artifact.state.value,
+        },
+    )
+
+
+async def do_add_artifact(
+    db: AsyncSession,
+    session_id: int,
+    *,
+    kind: ArtifactKind,
+    storage_key: str,
+    content_type: str,
+    size_bytes: int,
+    duration_ms: int | None = None,
+    checksum: str = "",
+) -> Artifact:
+    """A file is waiting in the spool under ``storage_key``: its artifact and upload job.
+
+    Used by the recorder for recordings and meant for screenshots alike.
+    """
+    artifact = Artifact(
+        session_id=session_id,
+        kind=kind,
+        storage_key=storage_key,
+        content_type=content_type,
+        size_bytes=size_bytes,
+        duration_ms=duration_ms,
+        checksum=checksum,
+        state=ArtifactState.PENDING,
+        created_at=now(),
+        upload_attempts=0,
+        last_error="",
+    )
+    db.add(artifact)
+    await db.flush()
+    await stage_artifact_event(db, "artifact.upload", artifact, SystemActor())
+    return artifact
 
 
 async def load_artifact(db: AsyncSession, artifact_id: int) -> Artifact:
@@ -38,11 +95,15 @@ async def load_artifact_for(
 
 
 async def do_upload_started(db: AsyncSession, artifact_id: int) -> Artifact | None:
-    """Mark an attempt as running; None when the artifact is already stored (a duplicate)."""
+    """Mark an attempt as running; None when the artifact is already stored (a duplicate).
+
+    A FAILED artifact stays FAILED: its job has used up its attempts.
+    """
     artifact = await load_artifact(db, artifact_id)
     if artifact.state is ArtifactState.STORED:
         return None
-    artifact.state = ArtifactState.UPLOADING
+    if artifact.state is not ArtifactState.FAILED:
+        artifact.state = ArtifactState.UPLOADING
     return artifact
 
 

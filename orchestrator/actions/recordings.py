@@ -8,12 +8,11 @@ runs ffmpeg.
 
 from __future__ import annotations
 
-from typing import Literal
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.actions.actors import AnyActor, CodeUserActor, EmployeeActor, SystemActor
+from orchestrator.actions.actors import CodeUserActor, EmployeeActor, SystemActor
+from orchestrator.actions.artifacts import do_add_artifact
 from orchestrator.actions.call_records import open_call
 from orchestrator.actions.organisation import load_organisation
 from orchestrator.actions.sessions import load_session_for, now, stage_event
@@ -22,7 +21,7 @@ from orchestrator.domain.calls import CallState
 from orchestrator.domain.errors import Conflict, NotFound, PermissionDenied
 from orchestrator.domain.org_settings import OrganisationSettings
 from orchestrator.domain.recording import RecordingState, RecordingStopReason, refusal
-from orchestrator.domain.types import ArtifactKind, ArtifactState
+from orchestrator.domain.types import ArtifactKind
 
 
 async def _recording_allowed(db: AsyncSession, organisation_id: int) -> bool:
@@ -151,43 +150,15 @@ async def do_recording_finalized(
         existing = await db.get(Artifact, recording.artifact_id)
         if existing is not None:
             return existing
-    artifact = Artifact(
-        session_id=recording.session_id,
+    artifact = await do_add_artifact(
+        db,
+        recording.session_id,
         kind=ArtifactKind.RECORDING,
         storage_key=recording_key(recording.session_id, recording.id),
         content_type="video/x-matroska",
         size_bytes=size_bytes,
         duration_ms=duration_ms,
         checksum=checksum,
-        state=ArtifactState.PENDING,
-        created_at=now(),
-        upload_attempts=0,
-        last_error="",
     )
-    db.add(artifact)
-    await db.flush()
     recording.artifact_id = artifact.id
-    await stage_artifact_event(db, "artifact.upload", artifact, SystemActor())
     return artifact
-
-
-async def stage_artifact_event(
-    db: AsyncSession,
-    event_type: Literal["artifact.upload", "artifact.stored"],
-    artifact: Artifact,
-    actor: AnyActor,
-) -> None:
-    """``artifact.upload`` / ``artifact.stored``: ``payload.data`` names the artifact."""
-    session = await load_session_for(db, SystemActor(), artifact.session_id)
-    await stage_event(
-        db,
-        event_type,
-        session,
-        actor,
-        data={
-            "artifact_id": artifact.id,
-            "kind": artifact.kind.value,
-            "storage_key": artifact.storage_key,
-            "state": artifact.state.value,
-        },
-    )

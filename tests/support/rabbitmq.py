@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import aio_pika
+
 BROKER = "amqp://guest:guest@127.0.0.1:5672"
 
 
@@ -45,3 +47,15 @@ async def close_all_connections(vhost: str) -> int:
     assert process.returncode == 0, stderr.decode()
     closed = re.search(r"Closed (\d+) connections", stdout.decode())
     return int(closed.group(1)) if closed else 0
+
+
+async def take_dead_letters(url: str, queue: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    """Take everything from ``<queue>.dead`` (the bus's dead-letter queue of ``queue``)."""
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        dead = await channel.declare_queue(f"{queue}.dead", passive=True)
+        messages = []
+        while (message := await dead.get(no_ack=True, fail=False)) is not None:
+            messages.append(message)
+        return messages
