@@ -7,13 +7,22 @@ bash scripts/install.sh
 bash scripts/services.sh
 .venv/bin/ruff check .
 set +e
-# Two workers (the machines have two cores); a file stays on one worker, so the
-# browser tests share one Janus and one server.
-.venv/bin/python -m pytest -p no:cacheprovider -n "${FERNBLICK_TEST_WORKERS:-2}" --dist loadfile "$@"
-status=$?
+# Two workers (the machines have two cores), a file per worker. The browser tests run
+# in a pytest of their own: Playwright's sync API keeps an event loop running in the
+# worker, which the other tests' fixtures must not share.
+.venv/bin/python -m pytest -p no:cacheprovider -n "${FERNBLICK_TEST_WORKERS:-2}" --dist loadfile \
+  -m "not e2e" "$@"
+core=$?
+.venv/bin/python -m pytest -p no:cacheprovider -n "${FERNBLICK_TEST_WORKERS:-2}" --dist loadfile \
+  -m "e2e" "$@"
+browser=$?
 set -e
-if [ "$status" -eq 5 ]; then
-  echo "pytest collected no tests: that is a failure here" >&2
+for status in "$core" "$browser"; do
+  if [ "$status" -eq 5 ]; then
+    echo "pytest collected no tests: that is a failure here" >&2
+    exit 1
+  fi
+done
+if [ "$core" -ne 0 ] || [ "$browser" -ne 0 ]; then
   exit 1
 fi
-exit "$status"

@@ -82,14 +82,31 @@ class Client:
     queue: asyncio.Queue[dict[str, Any] | None]
     seq: int = 0
     recent: list[str] = field(default_factory=list)
+    #: While a snapshot is being read, frames wait here, so that the snapshot is
+    #: always sent before anything that happened while it was read.
+    held: list[dict[str, Any]] | None = field(default_factory=list)
 
     def offer(self, frame: dict[str, Any]) -> bool:
         """Queue a frame for the writer; False when the client cannot keep up."""
+        if self.held is not None:
+            if len(self.held) >= self.queue.maxsize:
+                return False
+            self.held.append(frame)
+            return True
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
             return False
         return True
+
+    def hold(self) -> None:
+        if self.held is None:
+            self.held = []
+
+    def release_with(self, snapshot: dict[str, Any]) -> bool:
+        """Send ``snapshot``, then the frames held while it was read."""
+        held, self.held = self.held or [], None
+        return all(self.offer(frame) for frame in [snapshot, *held])
 
 
 class LiveHub:
@@ -147,7 +164,22 @@ class LiveHub:
         with contextlib.suppress(asyncio.QueueFull):
             client.queue.put_nowait(None)
 
+    async def send_snapshot(self, client: Client) -> None:
+        """Hold live frames, read the snapshot, send it, then what was held.
+
+        The snapshot carries the ``seq`` of the last frame before it was read; frames
+        numbered after it may repeat what the snapshot shows, which is harmless.
+        """
+        client.hold()
+        try:
+            snapshot = await self.snapshot(client)
+        except FernblickError as error:
+            snapshot = error_frame(error)
+        if not client.release_with(snapshot):
+            self._drop(client)
+
     async def snapshot(self, client: Client) -> dict[str, Any]:
+        seq = client.seq
         async with self.uow.read() as db:
             if isinstance(client.actor, EmployeeActor):
                 page = await list_sessions(
@@ -157,7 +189,7 @@ class LiveHub:
             else:
                 own = await code_user_sessions(db, client.actor)
                 data = {"sessions": [s.model_dump(mode="json") for s in own]}
-        return {"type": "snapshot", "seq": client.seq, "data": data}
+        return {"type": "snapshot", "seq": seq, "data": data}
 
     async def serve(
         self, request: web.Request, actor: EmployeeActor | CodeUserActor
@@ -170,7 +202,7 @@ class LiveHub:
         self.clients.add(client)
         writer = asyncio.create_task(self._write(client))
         try:
-            client.offer(await self.snapshot(client))
+            await self.send_snapshot(client)
             async for message in socket:
                 if message.type is not WSMsgType.TEXT:
                     continue
@@ -191,10 +223,7 @@ class LiveHub:
             return
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "snapshot":
-            try:
-                client.offer(await self.snapshot(client))
-            except FernblickError as error:
-                client.offer(error_frame(error))
+            await self.send_snapshot(client)
         elif kind == "ping":
             client.offer({"type": "pong"})
         else:
