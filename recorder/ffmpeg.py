@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import logging
+import signal
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +29,7 @@ import ffmpeg
 log = logging.getLogger(__name__)
 
 SEGMENT_PATTERN = "seg-%05d.mkv"
+PR_SET_PDEATHSIG = 1
 PROBE_SECONDS = 2
 """How long ffmpeg may look at the streams before it writes (``analyzeduration``); a stop
 within this time waits for the first segment, or the recording would be empty."""
@@ -111,12 +115,14 @@ class SegmentWriter:
 
     async def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.process = await asyncio.create_subprocess_exec(
-            *self.args,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=(self.directory / "ffmpeg.log").open("ab"),
-        )
+        with (self.directory / "ffmpeg.log").open("ab") as log_file:
+            self.process = await asyncio.create_subprocess_exec(
+                *self.args,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=log_file,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+            )
 
     @property
     def pid(self) -> int | None:
@@ -171,6 +177,13 @@ class SegmentWriter:
 
     def segments(self) -> list[Path]:
         return sorted(self.directory.glob("seg-*.mkv"))
+
+
+def _die_with_parent() -> None:
+    """In the child: SIGKILL when the orchestrator dies, so no ffmpeg records on, orphaned;
+    the next start finalizes what it wrote (``Recorder.recover``)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _bound_udp_ports() -> set[str]:

@@ -29,6 +29,7 @@ from orchestrator.db.models import CallLeg, Recording, VideoSession
 from orchestrator.domain.recording import RecordingState, RecordingStopReason
 from orchestrator.events.bus import MessageBus
 from orchestrator.events.schemas import Event
+from orchestrator.janus.errors import JanusError
 from orchestrator.janus.pool import JanusPool
 from orchestrator.settings import Settings
 from recorder.ffmpeg import (
@@ -49,6 +50,9 @@ from recorder.forward import (
 from recorder.storage import sha256_of
 
 log = logging.getLogger(__name__)
+
+OWNER_FILE = "instance"
+"""Names the orchestrator instance that records into a directory (see ``recover``)."""
 
 
 @dataclass
@@ -86,6 +90,9 @@ class Recorder:
     def spool(self) -> Path:
         return self.settings.storage_dir / "spool"
 
+    def _directory(self, recording_id: int) -> Path:
+        return self.settings.storage_dir / "recordings" / str(recording_id)
+
     async def attach(self, bus: MessageBus) -> None:
         """Starts on a queue shared by all orchestrators; stops on one of this instance."""
         await bus.consume("recorder.start", ["recording.start"], self.on_event)
@@ -94,6 +101,7 @@ class Recorder:
             ["recording.stop", "call.ended"],
             self.on_event,
         )
+        await self.recover()
 
     async def on_event(self, event: Event) -> None:
         data = event.payload.data
@@ -150,8 +158,9 @@ class Recorder:
             len(streams), self.settings.recorder_port_min, self.settings.recorder_port_max
         )
         planned = plan(streams, ports)
-        directory = self.settings.storage_dir / "recordings" / str(recording_id)
+        directory = self._directory(recording_id)
         directory.mkdir(parents=True, exist_ok=True)
+        (directory / OWNER_FILE).write_text(self.settings.instance_name)
         sdp = directory / "input.sdp"
         sdp.write_text(render_sdp([p.sdp() for p in planned], self.settings.recorder_rtp_host))
         writer = SegmentWriter(
@@ -264,6 +273,62 @@ class Recorder:
             wall,
         )
         return Finalized(active.recording_id, target, wall, duration)
+
+    async def recover(self) -> list[int]:
+        """Finalize recordings that this instance left running when it died (kill -9).
+
+        Their ffmpeg died with the process (``PR_SET_PDEATHSIG``) and their segments
+        are on disk; each such recording is stopped as ``recorder_failed``, its stale
+        forwards are stopped and its segments are joined and uploaded. The ids.
+        """
+        async with self.uow.read() as db:
+            rows = await db.scalars(
+                select(Recording).where(Recording.state == RecordingState.RECORDING)
+            )
+            candidates = [(r.id, r.session_id) for r in rows if r.id not in self.active]
+        recovered = []
+        for recording_id, session_id in candidates:
+            owner = self._directory(recording_id) / OWNER_FILE
+            if not owner.is_file() or owner.read_text() != self.settings.instance_name:
+                continue
+            await self._stop_stale_forwards(session_id)
+            async with self.uow.transaction() as db:
+                await do_stop_recording(
+                    db, SystemActor(), session_id, RecordingStopReason.RECORDER_FAILED
+                )
+            directory = self._directory(recording_id)
+            orphan = ActiveRecording(
+                recording_id, session_id, directory, SegmentWriter([], directory)
+            )
+            async with self._lock:
+                finalized = await self._finalize(orphan, wall=0.0)
+            if finalized is not None:
+                self.finished[recording_id] = finalized
+                recovered.append(recording_id)
+        return recovered
+
+    async def _stop_stale_forwards(self, session_id: int) -> None:
+        """Forwards of a dead recorder still send to our port range: stop them."""
+        async with self.uow.read() as db:
+            session = await db.get(VideoSession, session_id)
+        if session is None or not (session.janus_node and session.room_id and session.room_secret):
+            return
+        try:
+            videoroom = await self.pool.node(session.janus_node).videoroom()
+            listed = await videoroom.list_forwarders(session.room_id, session.room_secret)
+            for publisher_id, forwarders in listed.items():
+                for forwarder in forwarders:
+                    if (
+                        forwarder.host == self.settings.recorder_rtp_host
+                        and self.settings.recorder_port_min
+                        <= forwarder.port
+                        <= self.settings.recorder_port_max
+                    ):
+                        await videoroom.stop_rtp_forward(
+                            session.room_id, session.room_secret, publisher_id, forwarder.stream_id
+                        )
+        except (JanusError, KeyError) as exc:
+            log.info("stale forwards of session %s not stopped: %s", session_id, exc)
 
     async def close(self) -> None:
         """On shutdown, finish every running recording so nothing recorded is lost."""

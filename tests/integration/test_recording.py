@@ -16,16 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.app import RECORDER_KEY
+from orchestrator.app import JANUS_POOL_KEY, RECORDER_KEY
+from orchestrator.db.models import VideoSession
 from tests.support.calls import CallEnvFactory, call_env_fixture  # noqa: F401
-from tests.support.events import wait_until
 from tests.support.janus_server import janus_factory_fixture  # noqa: F401
 from tests.support.recording import (
+    assert_playable_with_all_tracks,
     decodes,
     download,
     ffprobe,
     recording_call,
     session_details,
+    wait_for_segments,
     wait_for_stored_recording,
 )
 from tests.support.world import bearer, open_device
@@ -89,12 +91,7 @@ async def test_a_killed_ffmpeg_keeps_the_segments_written_so_far_and_the_call_en
     env = await call_env()
     recording_id = await recording_call(env)
     recorder = env.client.app[RECORDER_KEY]
-
-    async def segments_written() -> bool:
-        active = recorder.active.get(recording_id)
-        return active is not None and len(active.writer.segments()) >= 3
-
-    await wait_until(segments_written, "three segments", within=30)
+    await wait_for_segments(env, recording_id)
     pid = recorder.active[recording_id].writer.pid
     assert pid is not None
     os.kill(pid, signal.SIGKILL)
@@ -104,10 +101,7 @@ async def test_a_killed_ffmpeg_keeps_the_segments_written_so_far_and_the_call_en
     stop = [e for e in await env.events("recording.") if e["type"] == "recording.stop"]
     assert stop[-1]["reason"] == "recorder_failed"
     path = await download(env, artifact, tmp_path / "partial.mkv")
-    info = ffprobe(path)
-    assert float(info["format"]["duration"]) >= 2 * env.settings.recorder_segment_seconds
-    assert sorted(s["codec_type"] for s in info["streams"]) == ["audio", "audio", "video", "video"]
-    assert decodes(path)
+    assert_playable_with_all_tracks(path, 2 * env.settings.recorder_segment_seconds)
 
     hangup = await env.employee("POST", "/hangup")
     assert hangup.status == 200, await hangup.text()
@@ -142,3 +136,37 @@ async def test_both_sides_download_with_ranges_and_strangers_are_refused(
     env.client.session.cookie_jar.clear()
     assert (await env.client.get(employee_url)).status == 401
     assert (await env.client.get(code_user_url)).status == 401
+
+
+async def test_a_recording_left_by_a_dead_orchestrator_is_finalized_at_its_next_start(
+    call_env: CallEnvFactory, tmp_path: Path
+) -> None:
+    env = await call_env()
+    recording_id = await recording_call(env)
+    recorder = env.client.app[RECORDER_KEY]
+    await wait_for_segments(env, recording_id)
+    # The process dies: its ffmpeg with it (PR_SET_PDEATHSIG), and nothing finalizes.
+    dead = recorder.active.pop(recording_id)
+    assert dead.watcher is not None and dead.writer.pid is not None
+    dead.watcher.cancel()
+    os.kill(dead.writer.pid, signal.SIGKILL)
+    await dead.writer.wait()
+    assert (await session_details(env))["recording"]["id"] == recording_id
+
+    assert await recorder.recover() == [recording_id]  # what the next start does
+
+    artifact = await wait_for_stored_recording(env)
+    details = await session_details(env)
+    assert details["recording"] is None
+    async with env.uow.read() as db:
+        session = await db.get(VideoSession, env.session_id)
+        assert session is not None and session.room_id and session.room_secret
+        room, secret = session.room_id, session.room_secret
+    videoroom = await env.client.app[JANUS_POOL_KEY].node("janus-1").videoroom()
+    assert await videoroom.list_forwarders(room, secret) == {}
+    path = await download(env, artifact, tmp_path / "recovered.mkv")
+    assert_playable_with_all_tracks(path, 2 * env.settings.recorder_segment_seconds)
+
+    hangup = await env.employee("POST", "/hangup")
+    assert hangup.status == 200, await hangup.text()
+    await env.wait_for_status("DONE")

@@ -104,3 +104,24 @@ async def download(env: CallEnv, artifact: dict[str, Any], target: Path) -> Path
     data = await response.read()
     await asyncio.to_thread(target.write_bytes, data)
     return target
+
+
+async def wait_for_segments(env: CallEnv, recording_id: int, count: int = 3) -> None:
+    """Until the running recording has written ``count`` segments."""
+    from orchestrator.app import RECORDER_KEY
+
+    recorder = env.client.app[RECORDER_KEY]
+
+    async def written() -> bool:
+        active = recorder.active.get(recording_id)
+        return active is not None and len(active.writer.segments()) >= count
+
+    await wait_until(written, f"{count} segments of recording {recording_id}", within=30)
+
+
+def assert_playable_with_all_tracks(path: Path, min_seconds: float) -> None:
+    """Both participants' audio and video, at least ``min_seconds`` long, decodable."""
+    info = ffprobe(path)
+    assert sorted(s["codec_type"] for s in info["streams"]) == ["audio", "audio", "video", "video"]
+    assert float(info["format"]["duration"]) >= min_seconds
+    assert decodes(path)
