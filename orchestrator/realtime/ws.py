@@ -65,8 +65,9 @@ def audience_view(event: Event, actor: EmployeeActor | CodeUserActor) -> dict[st
         },
         "previous_status": event.payload.previous_status,
     }
-    if event.type.startswith("call."):
-        payload["data"] = event.payload.data  # call id, caller, reason: the call screen needs them
+    if event.type.startswith(("call.", "recording.")):
+        # call id, caller, reason, recording id: the call screen (and its red dot) needs them
+        payload["data"] = event.payload.data
     return {
         "id": event.id,
         "type": event.type,
