@@ -94,7 +94,7 @@ def segment_command(
         f="segment",
         segment_time=segment_seconds,
         segment_format="matroska",
-        reset_timestamps=0,
+        reset_timestamps=1,  # each segment from 0: the concat demuxer offsets by durations
         **metadata,
     )
     args: list[str] = ffmpeg.compile(

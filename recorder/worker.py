@@ -64,6 +64,7 @@ class ActiveRecording:
     forward: RoomForward | None = None
     started_monotonic: float = field(default_factory=time.monotonic)
     watcher: asyncio.Task[None] | None = None
+    keyframes: asyncio.Task[None] | None = None
     stopping: bool = False
 
 
@@ -144,6 +145,7 @@ class Recorder:
             if active is not None:
                 self.active[recording_id] = active
                 active.watcher = asyncio.create_task(self._watch(active))
+                active.keyframes = asyncio.create_task(self._ask_for_keyframes(active))
 
     async def _begin(
         self, recording_id: int, session: VideoSession, legs: list[Leg]
@@ -202,6 +204,16 @@ class Recorder:
                 db, SystemActor(), session_id, RecordingStopReason.RECORDER_FAILED
             )
 
+    async def _ask_for_keyframes(self, active: ActiveRecording) -> None:
+        """A PLI every segment length: ffmpeg cuts segments only at video keyframes, and
+        browsers send few of their own, so without this a crash could lose far more than
+        one segment's seconds."""
+        interval = self.settings.recorder_segment_seconds
+        while active.forward is not None and not active.stopping:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(OSError):
+                await active.forward.request_keyframes(times=1)
+
     async def _watch(self, active: ActiveRecording) -> None:
         """ffmpeg exiting while nobody asked it to is a failed recorder: stop and keep what exists."""
         code = await active.writer.wait()
@@ -227,10 +239,11 @@ class Recorder:
             await active.writer.stop(self.settings.recorder_stop_timeout_seconds)
             if active.forward is not None:
                 await active.forward.stop()
-            if active.watcher is not None:
-                active.watcher.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await active.watcher
+            for task in (active.watcher, active.keyframes):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             finalized = await self._finalize(active, wall)
             del self.active[recording_id]
             if finalized is not None:
