@@ -29,7 +29,7 @@ from orchestrator.domain.types import NotificationState
 from orchestrator.settings import Settings
 from tests.support.events import outbox_unpublished, wait_until
 from tests.support.ports import free_tcp_ports
-from tests.support.rabbitmq import BROKER, close_all_connections, temporary_vhost
+from tests.support.rabbitmq import BROKER, close_all_connections, queue_consumers, temporary_vhost
 from tests.support.smtp_server import SmtpServer
 from tests.support.world import EMAILS, World
 
@@ -77,6 +77,12 @@ async def test_500_requests_through_broker_disconnects_notify_everyone_exactly_o
     uow: UnitOfWork = client.app[UOW_KEY]
     stop = asyncio.Event()
     worker = asyncio.create_task(run_notifier(notifier, stop))
+
+    async def notifier_listening() -> bool:
+        # Before that, nothing routes requests to its queue: RabbitMQ drops them.
+        return await queue_consumers(notifier.bus_url, "notifier") > 0
+
+    await wait_until(notifier_listening, "the notifier's consumer", within=60)
     async with uow.transaction() as db:
         code_user = (await do_open_device(db, world.device_code, None)).actor
 
@@ -94,24 +100,33 @@ async def test_500_requests_through_broker_disconnects_notify_everyone_exactly_o
         async def reached() -> bool:
             return await count(uow, handled) >= consumed
 
-        await wait_until(reached, f"{consumed} consumed requests", within=120)
+        await wait_until(reached, f"{consumed} consumed requests", within=300)
         closed.append(await close_all_connections(vhost))
 
     try:
-        async with asyncio.timeout(300):
+        async with asyncio.timeout(600):
             await asyncio.gather(burst(), close_connections_at(150), close_connections_at(350))
+
+            progress: dict[str, int] = {}
 
             async def everything_settled() -> bool:
                 pending = select(func.count()).where(
                     Notification.state == NotificationState.PENDING
                 )
+                progress["handled"] = await count(uow, handled)
+                progress["pending"] = await count(uow, pending)
+                progress["unpublished"] = await outbox_unpublished(uow.session_factory)
+                progress["mails"] = len(smtp.mails)
                 return (
-                    await count(uow, handled) == REQUESTS
-                    and await count(uow, pending) == 0
-                    and await outbox_unpublished(uow.session_factory) == 0
+                    progress["handled"] == REQUESTS
+                    and progress["pending"] == 0
+                    and progress["unpublished"] == 0
                 )
 
-            await wait_until(everything_settled, "every request notified", within=240)
+            try:
+                await wait_until(everything_settled, "every request notified", within=400)
+            except AssertionError as error:
+                raise AssertionError(f"{error}; progress: {progress}") from None
     finally:
         stop.set()
         await asyncio.wait_for(worker, 60)

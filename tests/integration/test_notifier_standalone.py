@@ -26,7 +26,8 @@ from orchestrator.db.models import Notification, OutboxEvent, SessionRecipient
 from orchestrator.domain.types import NotificationChannel
 from orchestrator.events.outbox import row_to_event
 from orchestrator.settings import Settings
-from tests.support.rabbitmq import BROKER, temporary_vhost
+from tests.support.events import wait_until
+from tests.support.rabbitmq import BROKER, queue_consumers, temporary_vhost
 from tests.support.world import World, login
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.redis]
@@ -56,6 +57,12 @@ async def test_in_app_from_the_standalone_notifier_reaches_the_employee_via_redi
         run_notifier(settings.model_copy(update={**common, "instance_name": "test-notifier"}), stop)
     )
     try:
+
+        async def notifier_listening() -> bool:
+            # Before that, nothing routes requests to its queue: RabbitMQ drops them.
+            return await queue_consumers(common["bus_url"], "notifier") > 0
+
+        await wait_until(notifier_listening, "the notifier's consumer", within=60)
         await login(client, "employee")
         ws = await client.ws_connect("/api/ws")
         assert (await ws.receive_json())["type"] == "snapshot"
@@ -64,7 +71,7 @@ async def test_in_app_from_the_standalone_notifier_reaches_the_employee_via_redi
             session = await do_request_session(
                 db, actor, device_id=world.device_id, reason="oil", contact="x"
             )
-        async with asyncio.timeout(30):
+        async with asyncio.timeout(90):
             while (frame := await ws.receive_json())["type"] != "notification":
                 pass
         assert frame["notification"]["url"].endswith(f"/app/sessions/{session.id}")
@@ -72,7 +79,7 @@ async def test_in_app_from_the_standalone_notifier_reaches_the_employee_via_redi
         await ws.close()
     finally:
         stop.set()
-        await asyncio.wait_for(worker, 30)
+        await asyncio.wait_for(worker, 60)
 
 
 async def test_an_incoming_call_is_announced_to_responsible_employees_who_are_away(

@@ -59,3 +59,19 @@ async def take_dead_letters(url: str, queue: str) -> list[aio_pika.abc.AbstractI
         while (message := await dead.get(no_ack=True, fail=False)) is not None:
             messages.append(message)
         return messages
+
+
+async def queue_consumers(url: str, queue: str) -> int:
+    """How many consumers ``queue`` has; 0 when it does not exist yet."""
+    import aio_pika
+    from aio_pika.exceptions import ChannelClosed
+
+    connection = await aio_pika.connect(url)
+    async with connection:
+        channel = await connection.channel()
+        try:
+            declared = await channel.declare_queue(queue, passive=True)
+        except ChannelClosed:  # 404 NOT_FOUND
+            return 0
+        result = declared.declaration_result
+        return int(result.consumer_count or 0) if result is not None else 0
