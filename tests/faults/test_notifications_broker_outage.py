@@ -58,6 +58,10 @@ async def count(uow: UnitOfWork, query: Any) -> int:
         return int(await db.scalar(query) or 0)
 
 
+# The production topology only: RabbitMQ and a notifier process beside the orchestrator
+# share a PostgreSQL (SQLite is the single-process embedded default).
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_500_requests_through_broker_disconnects_notify_everyone_exactly_once(
     aiohttp_client: Any, settings: Settings, world: World, vhost: str, smtp: SmtpServer
 ) -> None:
