@@ -24,6 +24,7 @@ from tests.e2e.pages import (
     EmployeePage,
     accept_incoming,
     employee_api,
+    eventually,
     mark_remote_track_stale,
     reset_remote_frames,
     wait_for_remote_frames,
@@ -247,6 +248,9 @@ def test_another_sessions_token_cannot_join(contexts: Contexts, stack: Stack) ->
     employee.confirm(session_a)
     employee.start_call(session_a)
     room_a = employee.page.context.request.get(f"/api/sessions/{session_a}/call").json()["ticket"]
+    eventually(
+        lambda: stack.room_displays(room_a["room_id"]), "the employee to join A's room on Janus"
+    )
 
     # Session B, of another code user (a third browser), called by the employee through the API.
     intruder = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
