@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from notifier.service import Notifier
+from notifier.worker import NotifyConsumer
 from orchestrator.actions.call_flow import CallFlow
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.api import (
@@ -164,6 +165,9 @@ async def embedded_notifier(app: web.Application) -> AsyncIterator[None]:
     """The notifier inside this process, unless it runs on its own (``fernblick notifier``)."""
     settings = app[SETTINGS_KEY]
     if not settings.notifier_embedded:
+        # Its queue must exist before the first request, or the broker drops the
+        # events published while the notifier process has never run.
+        await app[BUS_KEY].declare(NotifyConsumer.name, NotifyConsumer.binding_keys)
         yield
         return
     service = Notifier(

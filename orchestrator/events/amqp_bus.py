@@ -27,8 +27,10 @@ from functools import partial
 import aio_pika
 import aiormq
 from aio_pika.abc import (
+    AbstractChannel,
     AbstractExchange,
     AbstractIncomingMessage,
+    AbstractQueue,
     AbstractRobustConnection,
     ExchangeType,
 )
@@ -104,10 +106,30 @@ class AmqpBus:
 
     async def consume(self, queue: str, binding_keys: Sequence[str], handler: EventHandler) -> None:
         """Declare the queue and its dead-letter queue, bind, and start consuming."""
+        channel = await self._channel()
+        await channel.set_qos(prefetch_count=self._prefetch)
+        amqp_queue = await self._declare(channel, queue, binding_keys)
+        # Deliveries arrive as concurrent tasks; the lock (FIFO) handles them one at a
+        # time in arrival order, which is queue order.
+        in_order = asyncio.Lock()
+        await amqp_queue.consume(partial(self._on_message, queue, handler, in_order))
+
+    async def declare(self, queue: str, binding_keys: Sequence[str]) -> None:
+        """Declare and bind ``queue`` (durable) for a consumer in another process."""
+        channel = await self._channel()
+        try:
+            await self._declare(channel, queue, binding_keys)
+        finally:
+            await channel.close()
+
+    async def _channel(self) -> AbstractChannel:
         if self._connection is None:
             raise RuntimeError("AmqpBus.connect() was not called")
-        channel = await self._connection.channel()
-        await channel.set_qos(prefetch_count=self._prefetch)
+        return await self._connection.channel()
+
+    async def _declare(
+        self, channel: AbstractChannel, queue: str, binding_keys: Sequence[str]
+    ) -> AbstractQueue:
         dead_exchange = await channel.declare_exchange(
             self._dead_exchange_name, ExchangeType.DIRECT, durable=True
         )
@@ -129,10 +151,7 @@ class AmqpBus:
         )
         for key in binding_keys:
             await amqp_queue.bind(exchange, routing_key=key)
-        # Deliveries arrive as concurrent tasks; the lock (FIFO) handles them one at a
-        # time in arrival order, which is queue order.
-        in_order = asyncio.Lock()
-        await amqp_queue.consume(partial(self._on_message, queue, handler, in_order))
+        return amqp_queue
 
     async def close(self) -> None:
         if self._connection is not None:

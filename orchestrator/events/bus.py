@@ -43,6 +43,10 @@ class MessageBus(Protocol):
         ``<queue>.dead``.
         """
 
+    async def declare(self, queue: str, binding_keys: Sequence[str]) -> None:
+        """Declare and bind ``queue`` without consuming, so that it keeps the events
+        published from now on for a consumer that starts later (in another process)."""
+
     async def close(self) -> None:
         """Stop consuming and close connections."""
 

@@ -64,6 +64,12 @@ class InProcessBus:
         task = asyncio.create_task(self._work(target, handler), name=f"bus-queue-{queue}")
         target.workers.append(task)
 
+    async def declare(self, queue: str, binding_keys: Sequence[str]) -> None:
+        """Bind ``queue``; it collects matching events until a worker consumes it."""
+        if self._closed:
+            raise RuntimeError("the bus is closed")
+        self._queues.setdefault(queue, _Queue(queue)).binding_keys.update(binding_keys)
+
     def dead_letters(self, queue: str) -> list[Event]:
         """The events that ``queue`` gave up on, oldest first."""
         return list(self._queues[queue].dead) if queue in self._queues else []

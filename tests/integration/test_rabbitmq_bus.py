@@ -212,3 +212,32 @@ async def test_a_message_that_is_not_an_event_is_dead_lettered_at_once(
 
     assert [message.body for message in dead] == [b"{not json"]
     assert consumer.handled == []
+
+
+async def test_a_declared_queue_keeps_events_for_a_consumer_that_starts_later(broker: Broker) -> None:
+    """What the orchestrator does for a notifier in another process: events published
+    before that consumer ever ran are waiting for it, not dropped by the broker."""
+    publisher = broker.bus("test-declare-publisher")
+    await publisher.connect()
+    early = make_event()
+    try:
+        await publisher.declare(broker.queue, [early.type])
+        await publisher.publish(early)
+    finally:
+        await publisher.close()
+    received: list[str] = []
+    consumer_bus = broker.bus("test-declare-consumer")
+    await consumer_bus.connect()
+
+    async def handle(event: Event) -> None:
+        received.append(event.id)
+
+    try:
+        await consumer_bus.consume(broker.queue, [early.type], handle)
+
+        async def arrived() -> bool:
+            return received == [early.id]
+
+        await wait_until(arrived, "the event published before the consumer started", within=30)
+    finally:
+        await consumer_bus.close()

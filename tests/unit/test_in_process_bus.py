@@ -155,3 +155,19 @@ def test_create_bus_follows_the_bus_url() -> None:
     assert isinstance(create_bus(amqp), AmqpBus)
     with pytest.raises(ValueError, match="FERNBLICK_BUS_URL"):
         create_bus(Settings(bus_url="kafka://127.0.0.1"))
+
+
+async def test_a_declared_queue_collects_events_until_it_is_consumed() -> None:
+    bus = InProcessBus()
+    early = make_event("session.requested")
+    await bus.declare("later", ["session.*"])
+    await bus.publish(early)
+    received: list[str] = []
+
+    async def handle(event: Event) -> None:
+        received.append(event.id)
+
+    await bus.consume("later", ["session.*"], handle)
+    await bus.join()
+    await bus.close()
+    assert received == [early.id]
