@@ -10,6 +10,7 @@ effect of an event happens exactly once, and a duplicate is skipped. Tests call
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -32,7 +33,7 @@ _INSERT: dict[str, Callable[..., Any]] = {
 }
 
 
-class Consumer:
+class Consumer(ABC):
     """Subclasses set ``name`` and ``binding_keys`` and implement ``handle``."""
 
     name: ClassVar[str]
@@ -43,9 +44,9 @@ class Consumer:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
 
+    @abstractmethod
     async def handle(self, event: Event, db: AsyncSession) -> None:
         """Apply ``event`` using ``db``; runs inside the idempotency transaction."""
-        raise NotImplementedError
 
     async def consume(self, event: Event) -> bool:
         """Handle ``event`` once; False when this consumer had already handled it.
