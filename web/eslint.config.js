@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/lib/**/*.ts"],
+    files: ["src/lib/**/*.ts", "src/lib/**/*.tsx"],
     ignores: ["src/lib/**/*.test.ts"],
     rules: {
       // web/src/lib has no DOM access: the UI folders pass in what it needs.
@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["src/**/*.ts"],
+    files: ["src/**/*.ts", "src/**/*.tsx"],
     ignores: ["src/lib/call.ts"],
     rules: {
       "no-restricted-imports": [
