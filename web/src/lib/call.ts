@@ -67,6 +67,11 @@ function initJanus(): Promise<void> {
   return initialised;
 }
 
+/** Load janus.js's dependencies ahead of a call (while it rings), so accepting is quicker. */
+export function prepareCalls(): Promise<void> {
+  return initJanus();
+}
+
 /** A short description of a Janus VideoRoom join error (e.g. 433 unauthorized). */
 function janusError(message: JanusJS.Message): string | null {
   if (typeof message.error === "string") {
@@ -89,6 +94,10 @@ export class VideoCall {
   private remoteFeedId: number | string | null = null;
   private readonly local: LocalMedia;
   private videoPublished = false;
+  /** The local tracks are open (start() acquired them). */
+  private mediaReady = false;
+  /** The publisher handle has joined the room (publishing needs both). */
+  private joined = false;
   private readonly remote = new MediaStream();
   private currentPhase: CallPhase = "connecting";
   private closed = false;
@@ -108,7 +117,11 @@ export class VideoCall {
     return this.currentPhase;
   }
 
-  /** Get the microphone (and camera, when on), then join the room. */
+  /**
+   * Join the room while the microphone (and camera, when on) is being opened: the
+   * other side's feed is subscribed to at once, and our tracks are published as soon
+   * as both the join and the media are done (whichever comes last).
+   */
   async start(): Promise<void> {
     this.setPhase("connecting");
     await initJanus();
@@ -116,14 +129,17 @@ export class VideoCall {
       this.fail(new CallError("webrtc_unsupported", "this browser cannot make video calls", true));
       return;
     }
-    const failure = await this.local.acquire();
+    const acquiring = this.local.acquire();
+    this.connect();
+    const failure = await acquiring;
     if (failure) {
       this.fail(failure);
       return;
     }
+    this.mediaReady = true;
     this.emitLocal();
     this.emitCamera();
-    this.connect();
+    this.publish();
   }
 
   /** Leave the room and destroy the Janus session (hang-up, page unload). */
@@ -343,6 +359,7 @@ export class VideoCall {
     const kind = message.videoroom as string | undefined;
     const error = janusError(message);
     if (kind === "joined") {
+      this.joined = true;
       this.lostSince = null;
       this.setPhase(this.remoteFeed ? "connected" : "waiting");
       this.publish();
@@ -366,7 +383,7 @@ export class VideoCall {
   /** Send our tracks: audio always, video when there is a camera track. */
   private publish(): void {
     const publisher = this.publisher;
-    if (!publisher) {
+    if (!publisher || !this.joined || !this.mediaReady) {
       return;
     }
     const tracks: JanusJS.TrackOption[] = [];
@@ -630,6 +647,7 @@ export class VideoCall {
     this.janus = null;
     this.subscriber = null;
     this.publisher = null;
+    this.joined = false;
     this.remoteFeed = null;
     this.subscribedMids = new Set();
     this.videoPublished = false;

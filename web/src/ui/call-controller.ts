@@ -195,6 +195,8 @@ export class CallController {
     document.body.append(node);
     accept.focus();
     this.ringer.start();
+    // While it rings, load the call code and janus.js so that accepting only has to connect.
+    void import("./call-screen").then(() => import("../lib/call")).then(({ prepareCalls }) => prepareCalls());
   }
 
   private stopRinging(): void {
