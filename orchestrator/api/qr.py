@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 
@@ -18,6 +19,11 @@ def qr_svg(url: str) -> bytes:
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="svg", scale=6, border=2, xmldecl=False)
     return buffer.getvalue()
+
+
+def qr_data_url(url: str) -> str:
+    """The QR code of ``url`` as a ``data:`` URL, so a page can show it without a request."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(url)).decode("ascii")
 
 
 def qr_png(url: str) -> bytes:

@@ -227,6 +227,9 @@ class InviteOut(Out):
     url: str
     token: str
     expires_at: datetime
+    qr_data_url: str = Field(
+        description="The link as a QR code (an SVG data: URL), to show on screen for a phone."
+    )
 
 
 # --- code users ---------------------------------------------------------------------------

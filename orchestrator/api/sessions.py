@@ -6,6 +6,7 @@ from typing import Any
 
 from orchestrator.actions import sessions as actions
 from orchestrator.actions.invites import do_create_invite
+from orchestrator.api.qr import qr_data_url
 from orchestrator.api.routing import Api, Call, Empty
 from orchestrator.api.schemas import (
     CreateSessionIn,
@@ -226,4 +227,6 @@ async def invite(call: Call[Empty, Empty]) -> InviteOut:
             valid_hours=call.settings.invite_valid_hours,
         )
     url = f"{call.settings.site_url.rstrip('/')}/i/{created.token}"
-    return InviteOut(url=url, token=created.token, expires_at=created.expires_at)
+    return InviteOut(
+        url=url, token=created.token, expires_at=created.expires_at, qr_data_url=qr_data_url(url)
+    )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+
 from aiohttp.test_utils import TestClient
 
 from orchestrator.actions import sessions as actions
 from orchestrator.actions.unit_of_work import UnitOfWork
+from orchestrator.api.qr import qr_svg
 from tests.support.world import World, assert_problem, bearer, login, open_device
 
 
@@ -148,6 +151,8 @@ async def test_invite_link_makes_the_opener_the_code_user(client: TestClient, wo
     assert invite.status == 201
     link = await invite.json()
     assert link["url"].endswith(f"/i/{link['token']}")
+    svg = base64.b64decode(link["qr_data_url"].removeprefix("data:image/svg+xml;base64,"))
+    assert svg.startswith(b"<svg") and svg == qr_svg(link["url"])
     accepted = await client.post("/api/code-user/invites/accept", json={"token": link["token"]})
     body = await accepted.json()
     assert body["session"]["id"] == created["id"] and body["token"].startswith("cu_")
