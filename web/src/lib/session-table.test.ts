@@ -34,7 +34,7 @@ function event(id: number, version: number, status: SessionStatus, type: LiveEve
 const open: TableFilter = { statuses: ["REQUESTED", "CONFIRMED", "RUNNING"], q: "", sort: "-created_at" };
 
 describe("the sessions table's filter", () => {
-  it.each([
+  it.each<[TableFilter, boolean]>([
     [{ statuses: [], q: "", sort: "-created_at" }, true],
     [{ ...open, statuses: ["DONE"] }, false],
     [{ ...open, q: "fräse kim" }, true],
