@@ -1,5 +1,5 @@
 """The ``fernblick`` command: migrate, create-admin, create-device, seed-demo, serve,
-notifier, vapid-keys."""
+notifier, topology, vapid-keys."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from orchestrator.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
 from orchestrator.domain.errors import FernblickError
 from orchestrator.domain.types import Role
 from orchestrator.settings import Settings, load_settings
+from orchestrator.topology.cli import add_arguments as topology_arguments
+from orchestrator.topology.cli import run as run_topology
 
 T = TypeVar("T")
 
@@ -141,6 +143,10 @@ def cmd_notifier(settings: Settings, _args: argparse.Namespace) -> int:
     return run_notifier(settings)
 
 
+def cmd_topology(settings: Settings, args: argparse.Namespace) -> int:
+    return run_topology(settings, args)
+
+
 def cmd_vapid_keys(_settings: Settings, _args: argparse.Namespace) -> int:
     from notifier.channels.web_push import generate_vapid_keys
 
@@ -183,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "notifier", help="run the notifier worker (consumes from FERNBLICK_BUS_URL)"
     ).set_defaults(run=cmd_notifier)
+    topology = commands.add_parser(
+        "topology", help="run orchestrators, workers, Janus nodes and an entry point here"
+    )
+    topology_arguments(topology)
+    topology.set_defaults(run=cmd_topology)
     commands.add_parser("vapid-keys", help="print a new Web Push (VAPID) key pair").set_defaults(
         run=cmd_vapid_keys
     )
