@@ -1,0 +1,1 @@
+"""The process topology: several orchestrators, workers and Janus nodes on one machine."""
