@@ -44,6 +44,7 @@ from orchestrator.janus.call_sweeper import CallSweeper
 from orchestrator.janus.events import INTAKE_KEY, JanusEventIntake, receive_events
 from orchestrator.janus.pool import JanusPool
 from orchestrator.janus.rooms import RoomService
+from orchestrator.realtime.call_channel import attach_tools, detach_tools
 from orchestrator.realtime.fanout import (
     EVENTS_CHANNEL,
     NOTIFICATIONS_CHANNEL,
@@ -152,10 +153,12 @@ async def fanout_and_hub(app: web.Application) -> AsyncIterator[None]:
     hub = LiveHub(app[UOW_KEY], settings.ws_queue_size, settings.ws_heartbeat_seconds)
     subscription = await fanout.subscribe(EVENTS_CHANNEL, hub.on_message, hub.gap)
     notices = await fanout.subscribe(NOTIFICATIONS_CHANNEL, hub.notify)
+    tools = await attach_tools(app[UOW_KEY], fanout, hub, settings)
     app[FANOUT_KEY] = fanout
     app[HUB_KEY] = hub
     yield
     await hub.close_all()
+    await detach_tools(tools, fanout)
     await fanout.unsubscribe(notices)
     await fanout.unsubscribe(subscription)
     await fanout.close()

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 0.5
     ws_heartbeat_seconds: float = 20.0
     ws_queue_size: int = 256
+    call_tool_max_bytes: int = Field(default=16_384, ge=1024, le=60_000)
+    call_tool_messages_per_second: float = Field(default=60.0, gt=0)
+    call_tool_burst: int = Field(default=120, ge=1)
 
     janus_nodes: list[JanusNode] = Field(default_factory=_default_janus_nodes)
     janus_api_secret: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-janus-api-secret")

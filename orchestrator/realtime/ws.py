@@ -14,7 +14,7 @@ import contextlib
 import json
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
@@ -76,6 +76,14 @@ def audience_view(event: Event, actor: EmployeeActor | CodeUserActor) -> dict[st
     }
 
 
+class ToolFrames(Protocol):
+    """The in-call tools (``call_channel.py``): frames whose type starts with ``call.``."""
+
+    async def handle(self, client: Client, raw: str) -> None: ...
+
+    async def forget(self, client: Client) -> None: ...
+
+
 @dataclass(eq=False)
 class Client:
     actor: EmployeeActor | CodeUserActor
@@ -118,6 +126,7 @@ class LiveHub:
         self.queue_size = queue_size
         self.heartbeat_seconds = heartbeat_seconds
         self.clients: set[Client] = set()
+        self.tools: ToolFrames | None = None
 
     def on_message(self, channel: str, message: dict[str, Any]) -> None:
         """Fan-out callback for the events channel (must not block)."""
@@ -137,7 +146,7 @@ class LiveHub:
             client.recent = [*client.recent[-63:], event.id]
             client.seq += 1
             if not client.offer({"type": "event", "seq": client.seq, "event": view}):
-                self._drop(client)
+                self.drop(client)
 
     def notify(self, _channel: str, message: dict[str, Any]) -> None:
         """Fan-out callback for the notifier's in-app messages: to the recipient only.
@@ -150,16 +159,16 @@ class LiveHub:
             actor = client.actor
             mine = isinstance(actor, EmployeeActor) and actor.employee_id == recipient
             if mine and not client.offer(frame):
-                self._drop(client)
+                self.drop(client)
 
     def gap(self) -> None:
         """The fan-out may have lost messages: every client should re-fetch."""
         for client in list(self.clients):
             client.seq += 1
             if not client.offer({"type": "resync", "seq": client.seq}):
-                self._drop(client)
+                self.drop(client)
 
-    def _drop(self, client: Client) -> None:
+    def drop(self, client: Client) -> None:
         log.warning("closing a WebSocket client that cannot keep up")
         self.clients.discard(client)
         with contextlib.suppress(asyncio.QueueFull):
@@ -177,7 +186,7 @@ class LiveHub:
         except FernblickError as error:
             snapshot = error_frame(error)
         if not client.release_with(snapshot):
-            self._drop(client)
+            self.drop(client)
 
     async def snapshot(self, client: Client) -> dict[str, Any]:
         seq = client.seq
@@ -210,6 +219,8 @@ class LiveHub:
                 await self._on_message(client, message.data)
         finally:
             self.clients.discard(client)
+            if self.tools is not None:
+                await self.tools.forget(client)
             with contextlib.suppress(asyncio.QueueFull):
                 client.queue.put_nowait(None)
             await asyncio.wait([writer], timeout=SEND_DEADLINE_SECONDS)
@@ -223,7 +234,9 @@ class LiveHub:
             client.offer({"type": "error", "code": "malformed_message", "detail": "send JSON"})
             return
         kind = message.get("type") if isinstance(message, dict) else None
-        if kind == "snapshot":
+        if isinstance(kind, str) and kind.startswith("call.") and self.tools is not None:
+            await self.tools.handle(client, data)
+        elif kind == "snapshot":
             await self.send_snapshot(client)
         elif kind == "ping":
             client.offer({"type": "pong"})
