@@ -12,6 +12,10 @@ Also Janus's CPU and memory during one two-party call.
 Targets: p50 ≤ 600 ms and ≤ 1.3 times the bare page.
 
     .venv/bin/python -m bench.call_setup [--calls 20]
+
+With ``BENCH_TIMELINE=1`` it also prints, for every product call, each side's
+timeline from t0 (getUserMedia, fetches, Janus WebSocket requests and answers):
+where the time between accept and the first frame goes.
 """
 
 from __future__ import annotations
@@ -59,6 +63,32 @@ FIRST_REMOTE_FRAME = """() => new Promise((resolve) => {
   poll();
 })"""
 
+TRACE = """(() => {
+  window.__tl = [];
+  const log = (what) => window.__tl.push([Date.now(), what]);
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    try { const m = JSON.parse(data); log('ws> ' + m.janus + ' ' + ((m.body && m.body.request) || '')); } catch (e) {}
+    return send.call(this, data);
+  };
+  const OrigWS = window.WebSocket;
+  window.WebSocket = function (...args) { log('ws open ' + args[0]); const ws = new OrigWS(...args);
+    ws.addEventListener('message', (ev) => { try { const m = JSON.parse(ev.data);
+      log('ws< ' + m.janus + ' ' + ((m.plugindata && m.plugindata.data && m.plugindata.data.videoroom) || '')); } catch (e) {} });
+    return ws; };
+  window.WebSocket.prototype = OrigWS.prototype;
+  const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (c) => { log('gum start'); const s = await gum(c); log('gum end'); return s; };
+  const f = window.fetch;
+  window.fetch = async (...a) => { log('fetch ' + String(a[0]).slice(-30)); const r = await f(...a); log('fetch done'); return r; };
+})()"""
+
+TIMELINE = """(t0) => performance.getEntriesByType('resource')
+  .map((e) => [e.name.replace(/^https?:\\/\\/[^/]+/, '').slice(0, 40),
+               Math.round(performance.timeOrigin + e.startTime - t0),
+               Math.round(performance.timeOrigin + e.responseEnd - t0)])
+  .filter((e) => e[2] > 0)"""
+
 ACCEPT_NOW = """() => { document.querySelector('[data-testid="accept-call"]').click(); return Date.now(); }"""
 
 
@@ -92,6 +122,9 @@ def product_call(browser: Browser, base_url: str, n: int) -> tuple[float, float]
     phone = browser.new_context(base_url=base_url, **PHONE)  # type: ignore[arg-type]
     desk = browser.new_context(base_url=base_url, **DESKTOP)  # type: ignore[arg-type]
     try:
+        if os.environ.get("BENCH_TIMELINE"):
+            phone.add_init_script(TRACE)
+            desk.add_init_script(TRACE)
         code_user = CodeUserPage(phone.new_page()).open("fm200-demo")
         employee = EmployeePage(desk.new_page()).login()
         session_id = code_user.request(f"benchmark call {n} {time.time_ns()}")
@@ -107,6 +140,12 @@ def product_call(browser: Browser, base_url: str, n: int) -> tuple[float, float]
         employee_frame = employee.page.evaluate_handle(FIRST_REMOTE_FRAME)
         code_user_frame = code_user.page.evaluate_handle(FIRST_REMOTE_FRAME)
         result = (float(employee_frame.json_value()) - t0, float(code_user_frame.json_value()) - t0)
+        if os.environ.get("BENCH_TIMELINE"):
+            for side, page in (("callee", code_user.page), ("caller", employee.page)):
+                print(side, round(result[1 if side == "callee" else 0]))
+                for at, what in page.evaluate("window.__tl"):
+                    if at >= t0 - 5:
+                        print("   ", round(at - t0), what)
         employee.page.get_by_test_id("hangup").click()
         employee.wait_for_status(session_id, "DONE")
         return result

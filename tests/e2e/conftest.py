@@ -134,16 +134,15 @@ def host_ipv4() -> str:
     raise RuntimeError("no non-loopback IPv4 address: Janus could not gather ICE candidates")
 
 
-@pytest.fixture(scope="session")
-def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoturnServer]:
-    """coturn on this machine's own address (traffic stays on the host).
+def start_host_coturn(workdir: Path, port: int | None = None) -> CoturnServer:
+    """coturn on this machine's own address (traffic stays on the host); ``port`` lets a
+    test bring a killed coturn back where the browsers' TURN URLs point.
 
     Not on 127.0.0.1: Janus refuses loopback remote candidates ("Failed to add some
     remote candidates"), so a relay address on loopback can never pair with it.
     """
-    workdir = tmp_path_factory.mktemp("coturn")
     address = host_ipv4()
-    port = free_udp_and_tcp_port()
+    port = port or free_udp_and_tcp_port()
     relay_base = 20000 + (port % 20000)
     conf = render_turnserver_conf(
         workdir / "turnserver.conf",
@@ -163,14 +162,29 @@ def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoturnServer]:
     server = CoturnServer(address, port, "e2e-turn-secret", "fernblick.test", process)
     try:
         _wait_for_tcp(address, port, process)
+    except BaseException:
+        stop_coturn(server)
+        raise
+    return server
+
+
+def stop_coturn(server: CoturnServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(5)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(5)
+
+
+@pytest.fixture(scope="session")
+def coturn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CoturnServer]:
+    """The coturn most tests share."""
+    server = start_host_coturn(tmp_path_factory.mktemp("coturn"))
+    try:
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_coturn(server)
 
 
 def _wait_for_tcp(host: str, port: int, process: subprocess.Popen[bytes]) -> None:
