@@ -18,6 +18,7 @@ from aiohttp import web
 from notifier.service import Notifier
 from notifier.worker import NotifyConsumer
 from orchestrator.actions.call_flow import CallFlow
+from orchestrator.actions.janus_nodes import draining_nodes
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.api import (
     admin,
@@ -206,7 +207,12 @@ async def janus_calls(app: web.Application) -> AsyncIterator[None]:
     """
     settings = app[SETTINGS_KEY]
     uow = app[UOW_KEY]
-    async with JanusPool.running(settings) as pool:
+
+    async def drained() -> set[str]:
+        async with uow.read() as db:
+            return await draining_nodes(db)
+
+    async with JanusPool.running(settings, drained) as pool:
         rooms = RoomService(pool, settings)
         app[JANUS_POOL_KEY] = pool
         app[CALL_FLOW_KEY] = CallFlow(uow, rooms, ring_seconds=settings.call_ring_seconds)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from orchestrator.actions.actors import EmployeeActor
 from orchestrator.actions.devices import do_create_device
+from orchestrator.actions.janus_nodes import do_set_draining, node_states
 from orchestrator.actions.organisation import add_employee, do_create_organisation
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.api.qr import device_page_url, qr_png, qr_svg
@@ -147,6 +148,45 @@ def cmd_topology(settings: Settings, args: argparse.Namespace) -> int:
     return run_topology(settings, args)
 
 
+def cmd_janus_drain(settings: Settings, args: argparse.Namespace) -> int:
+    """Drain a node (or, with ``--resume``, let it take new rooms again) everywhere."""
+    known = [node.name for node in settings.janus_nodes]
+
+    async def work(uow: UnitOfWork) -> None:
+        async with uow.transaction() as db:
+            await do_set_draining(db, args.name, not args.resume, known=known, reason=args.reason)
+
+    _with_uow(settings, work)
+    what = "takes new rooms again" if args.resume else "gets no new rooms; its calls go on"
+    within = settings.janus_health_interval_seconds
+    print(f"janus node {args.name} {what} (every orchestrator within {within:g} s)")
+    return 0
+
+
+def cmd_janus_nodes(settings: Settings, _args: argparse.Namespace) -> int:
+    """One health round over the configured nodes, with the draining choice."""
+    from orchestrator.janus.pool import JanusPool
+
+    async def work(uow: UnitOfWork) -> int:
+        async with uow.read() as db:
+            states = await node_states(db)
+        async with JanusPool.running(settings) as pool:
+            print(f"{'node':16} {'healthy':8} {'participants':>12} {'rooms':>6}  draining")
+            for node in pool.nodes:
+                state = states.get(node.name)
+                draining = "setting" if node.draining else ""
+                if state is not None and state.draining:
+                    draining = f"since {state.changed_at:%Y-%m-%d %H:%M} {state.reason}".strip()
+                health = "yes" if node.healthy else f"no ({node.last_error})"
+                print(
+                    f"{node.name:16} {health:8} {node.load.participants:>12} "
+                    f"{node.load.rooms:>6}  {draining}"
+                )
+            return 0 if any(node.healthy for node in pool.nodes) else 1
+
+    return _with_uow(settings, work)
+
+
 def cmd_vapid_keys(_settings: Settings, _args: argparse.Namespace) -> int:
     from notifier.channels.web_push import generate_vapid_keys
 
@@ -194,6 +234,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     topology_arguments(topology)
     topology.set_defaults(run=cmd_topology)
+    drain = commands.add_parser(
+        "janus-drain", help="give a Janus node no new rooms (every orchestrator); calls go on"
+    )
+    drain.add_argument("name", help="a node of FERNBLICK_JANUS_NODES")
+    drain.add_argument("--reason", default="", help="shown by janus-nodes")
+    drain.add_argument("--resume", action="store_true", help="let it take new rooms again")
+    drain.set_defaults(run=cmd_janus_drain)
+    commands.add_parser(
+        "janus-nodes", help="health, load and draining of the configured Janus nodes"
+    ).set_defaults(run=cmd_janus_nodes)
     commands.add_parser("vapid-keys", help="print a new Web Push (VAPID) key pair").set_defaults(
         run=cmd_vapid_keys
     )

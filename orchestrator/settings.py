@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     janus_request_timeout_seconds: float = 10.0
     janus_keepalive_seconds: float = 20.0
     janus_health_interval_seconds: float = 5.0
+    janus_draining_nodes: list[str] = Field(default_factory=list)
     janus_event_user: str = "janus"
     janus_event_password: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-janus-event-password")
     janus_events_amqp_url: str = ""

@@ -603,3 +603,18 @@ class Recording(Base):
         _enum(RecordingStopReason, "recording_stop_reason")
     )
     artifact_id: Mapped[int | None] = mapped_column(ForeignKey("artifacts.id", ondelete="SET NULL"))
+
+
+class JanusNodeState(Base):
+    """An operator's choice about one Janus node, shared by every orchestrator.
+
+    Only draining for now: a draining node gets no new rooms, its calls go on.
+    Nodes themselves are configured (``FERNBLICK_JANUS_NODES``), not stored.
+    """
+
+    __tablename__ = "janus_node_states"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    draining: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_at: Mapped[datetime] = mapped_column()

@@ -8,6 +8,10 @@ rooms. A new room goes to the least-loaded node that is healthy and not
 draining; a placed room counts at once, so a burst of calls spreads over the
 nodes before the next check. Existing rooms stay reachable by node name
 (stored on the session row) whatever the node's state.
+
+Draining is the operators' choice: nodes named in ``FERNBLICK_JANUS_DRAINING_NODES``
+plus those drained with ``fernblick janus-drain`` (stored in the database and read
+by every orchestrator in each health round, through ``drained``).
 """
 
 from __future__ import annotations
@@ -15,12 +19,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import aiohttp
 
-from orchestrator.domain.errors import ServiceUnavailable
+from orchestrator.domain.errors import FernblickError, ServiceUnavailable
 from orchestrator.janus.admin import VIDEOROOM_PLUGIN, JanusAdmin
 from orchestrator.janus.client import JanusClient, JanusSession
 from orchestrator.janus.errors import JanusError, JanusUnreachable
@@ -28,6 +32,9 @@ from orchestrator.janus.videoroom import VideoRoom
 from orchestrator.settings import JanusNode, Settings
 
 log = logging.getLogger(__name__)
+
+DrainedSource = Callable[[], Awaitable[set[str]]]
+"""Where the pool reads which nodes operators drain now (the database, in the app)."""
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,8 @@ class JanusPool:
         request_timeout: float = 10.0,
         keepalive_interval: float = 20.0,
         health_interval: float = 5.0,
+        draining: Collection[str] = (),
+        drained: DrainedSource | None = None,
     ) -> None:
         if not nodes:
             raise ValueError("the Janus pool needs at least one node")
@@ -170,10 +179,18 @@ class JanusPool:
         }
         self.health_interval = health_interval
         self._health_task: asyncio.Task[None] | None = None
+        unknown = set(draining) - set(names)
+        if unknown:
+            raise ValueError(f"draining names unknown Janus nodes: {sorted(unknown)}")
+        self._draining = set(draining)
+        self._drained = drained
+        self._apply_draining(self._draining)
 
     @classmethod
     @contextlib.asynccontextmanager
-    async def running(cls, settings: Settings) -> AsyncIterator[JanusPool]:
+    async def running(
+        cls, settings: Settings, drained: DrainedSource | None = None
+    ) -> AsyncIterator[JanusPool]:
         """A started pool for the process's lifetime (use in a cleanup context)."""
         async with aiohttp.ClientSession() as http:
             pool = cls(
@@ -187,6 +204,8 @@ class JanusPool:
                 request_timeout=settings.janus_request_timeout_seconds,
                 keepalive_interval=settings.janus_keepalive_seconds,
                 health_interval=settings.janus_health_interval_seconds,
+                draining=settings.janus_draining_nodes,
+                drained=drained,
             )
             await pool.start()
             try:
@@ -220,12 +239,39 @@ class JanusPool:
         return chosen
 
     def set_draining(self, name: str, draining: bool = True) -> None:
-        """Stop (or resume) placing new rooms on a node; its running calls go on."""
-        self.node(name).draining = draining
+        """Stop (or resume) placing new rooms on a node in this process; its running
+        calls go on. (``fernblick janus-drain`` does it for every orchestrator.)"""
+        self.node(name)
+        if draining:
+            self._draining.add(name)
+        else:
+            self._draining.discard(name)
+        self._apply_draining(self._draining)
 
     async def check_health(self) -> None:
-        """One health round over all nodes, concurrently."""
+        """One health round over all nodes, concurrently, then the draining choice."""
         await asyncio.gather(*(node.check() for node in self._nodes.values()))
+        await self.refresh_draining()
+
+    async def refresh_draining(self) -> None:
+        """Read which nodes operators drain; keep the last answer while that fails."""
+        drained = set(self._draining)
+        if self._drained is not None:
+            try:
+                drained |= await self._drained()
+            except FernblickError as error:
+                log.warning("janus draining not refreshed: %s", error.detail)
+                return
+        self._apply_draining(drained)
+
+    def _apply_draining(self, drained: Collection[str]) -> None:
+        for node in self._nodes.values():
+            draining = node.name in drained
+            if draining != node.draining:
+                log.info(
+                    "janus node %s %s", node.name, "draining" if draining else "takes new rooms"
+                )
+            node.draining = draining
 
     async def start(self) -> None:
         """First health round, then the periodic checks in the background."""
