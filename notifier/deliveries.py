@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.db.models import Notification
+from orchestrator.db.models import Notification, OutboxEvent
 from orchestrator.db.models import utcnow as now
 from orchestrator.domain.types import NotificationChannel, NotificationState
 
@@ -88,7 +88,12 @@ async def claim_due(
     return ids
 
 
-async def record_delivered(db: AsyncSession, notification_id: int) -> None:
+async def record_delivered(db: AsyncSession, notification_id: int) -> float | None:
+    """Settle the row as delivered; the seconds since the event that asked for it.
+
+    The event's time comes from the outbox (the request, the ringing call); the
+    row's own creation time stands in when the event is not there.
+    """
     at = now()
     await db.execute(
         update(Notification)
@@ -101,6 +106,13 @@ async def record_delivered(db: AsyncSession, notification_id: int) -> None:
             updated_at=at,
         )
     )
+    asked_at = await db.scalar(
+        select(func.coalesce(OutboxEvent.occurred_at, Notification.created_at))
+        .select_from(Notification)
+        .outerjoin(OutboxEvent, OutboxEvent.event_id == Notification.event_id)
+        .where(Notification.id == notification_id)
+    )
+    return None if asked_at is None else max(0.0, (at - asked_at).total_seconds())
 
 
 async def record_failure(

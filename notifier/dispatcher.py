@@ -26,7 +26,8 @@ from orchestrator.db.models import (
     PushSubscription,
     VideoSession,
 )
-from orchestrator.domain.types import NotificationChannel
+from orchestrator.domain.types import NotificationChannel, NotificationState
+from orchestrator.observability.metrics import NOTIFICATION_LATENCY, job_failed
 from orchestrator.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,9 @@ class Dispatcher:
                 await self._failed(notification_id, f"internal error: {error!r}", False)
                 return
             async with self.session_factory.begin() as db:
-                await record_delivered(db, notification_id)
+                latency = await record_delivered(db, notification_id)
+            if latency is not None:
+                NOTIFICATION_LATENCY.labels(channel=delivery[0].value).observe(latency)
 
     async def _failed(self, notification_id: int, error: str, permanent: bool) -> None:
         s = self.settings
@@ -123,6 +126,7 @@ class Dispatcher:
                 retry_base=s.notify_retry_base_seconds,
                 retry_max=s.notify_retry_max_seconds,
             )
+        job_failed("notification", final=state is NotificationState.FAILED)
         log.warning("notification %s: %s (%s)", notification_id, error, state.value)
 
     async def _load(

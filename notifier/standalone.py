@@ -10,15 +10,14 @@ incoming call is e-mailed and pushed to every responsible employee.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 
 from notifier.service import Notifier
 from orchestrator.db.engine import create_engine, create_session_factory
 from orchestrator.events.bus import create_bus
 from orchestrator.realtime.fanout import Fanout, create_fanout
 from orchestrator.settings import Settings
+from orchestrator.worker_process import run_until_signalled
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +48,4 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
 
 
 def main(settings: Settings) -> int:
-    async def serve() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        await run(settings, stop)
-
-    asyncio.run(serve())
-    return 0
+    return run_until_signalled(run, settings)

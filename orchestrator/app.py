@@ -32,13 +32,13 @@ from orchestrator.api import (
     tickets,
 )
 from orchestrator.api.calls import CALL_FLOW_KEY
-from orchestrator.api.keys import SETTINGS_KEY, UOW_KEY
+from orchestrator.api.keys import BUS_KEY, JANUS_POOL_KEY, SETTINGS_KEY, UOW_KEY
 from orchestrator.api.openapi import build_openapi, render_docs
 from orchestrator.api.problems import problem_middleware
 from orchestrator.api.recordings import STORAGE_KEY
 from orchestrator.api.routing import Api
 from orchestrator.db.engine import create_engine, create_session_factory
-from orchestrator.events.bus import MessageBus, create_bus
+from orchestrator.events.bus import create_bus
 from orchestrator.events.relay import OutboxRelay
 from orchestrator.janus.amqp_events import AmqpJanusEvents
 from orchestrator.janus.call_sweeper import CallSweeper
@@ -46,6 +46,9 @@ from orchestrator.janus.events import INTAKE_KEY, JanusEventIntake, receive_even
 from orchestrator.janus.pool import JanusPool
 from orchestrator.janus.rooms import RoomService
 from orchestrator.realtime.call_channel import attach_tools, detach_tools
+from orchestrator.observability.context import request_id_middleware
+from orchestrator.observability.health import healthz, readyz
+from orchestrator.observability.metrics import metrics
 from orchestrator.realtime.fanout import (
     EVENTS_CHANNEL,
     NOTIFICATIONS_CHANNEL,
@@ -60,12 +63,10 @@ from recorder.worker import Recorder
 
 log = logging.getLogger(__name__)
 
-BUS_KEY = web.AppKey("bus", MessageBus)
 FANOUT_KEY = web.AppKey("fanout", Fanout)
 RELAY_KEY = web.AppKey("relay", OutboxRelay)
 HUB_KEY = web.AppKey("hub", LiveHub)
 OPENAPI_KEY = web.AppKey("openapi", dict)
-JANUS_POOL_KEY = web.AppKey("janus_pool", JanusPool)
 RECORDER_KEY = web.AppKey("recorder", Recorder)
 
 API_MODULES = (
@@ -97,7 +98,7 @@ def _version() -> str:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[problem_middleware, security_headers],
+        middlewares=[request_id_middleware, problem_middleware, security_headers],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS_KEY] = settings
@@ -108,6 +109,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/api/docs", openapi_docs)
     app.router.add_get("/api/ws", websocket)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     app.router.add_post("/janus/events", receive_events)
     app.cleanup_ctx.extend(
         [
@@ -250,10 +253,6 @@ async def openapi_json(request: web.Request) -> web.Response:
 
 async def openapi_docs(request: web.Request) -> web.Response:
     return web.Response(text=render_docs(request.app[OPENAPI_KEY]), content_type="text/html")
-
-
-async def healthz(_request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
 
 
 async def websocket(request: web.Request) -> web.StreamResponse:

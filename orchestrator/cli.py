@@ -27,6 +27,7 @@ from orchestrator.db.models import Employee, Organisation
 from orchestrator.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
 from orchestrator.domain.errors import FernblickError
 from orchestrator.domain.types import Role
+from orchestrator.observability.logs import configure_logging
 from orchestrator.settings import Settings, load_settings
 from orchestrator.topology.cli import add_arguments as topology_arguments
 from orchestrator.topology.cli import run as run_topology
@@ -260,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"fernblick: invalid settings:\n{exc}", file=sys.stderr)
         return 2
+    configure_logging(settings)
     try:
         return int(args.run(settings, args))
     except FernblickError as error:

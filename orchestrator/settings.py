@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     port: int = 8080
     public_url: str | None = None
     instance_name: str = "orchestrator-1"
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
 
     database_url: str = "sqlite+aiosqlite:///./var/fernblick.sqlite3"
     database_pool_size: int = 10
@@ -65,6 +68,9 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 65536
     invite_valid_hours: int = 72
     max_body_bytes: int = 1_048_576
+    trust_forwarded_for: bool = False
+    login_failures_per_minute: int = Field(default=10, ge=0)
+    code_user_requests_per_minute: int = Field(default=120, ge=0)
     outbox_poll_seconds: float = 0.5
     ws_heartbeat_seconds: float = 20.0
     ws_queue_size: int = 256

@@ -21,6 +21,7 @@ from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.domain.types import ArtifactState
 from orchestrator.events.bus import MessageBus
 from orchestrator.events.schemas import Event
+from orchestrator.observability.metrics import job_failed
 from orchestrator.settings import Settings
 from recorder.storage import Storage, sha256_of
 
@@ -80,6 +81,7 @@ class UploadWorker:
         limit = self.settings.upload_max_attempts
         async with self.uow.transaction() as db:
             attempts = await do_upload_failed(db, artifact_id, str(exc), max_attempts=limit)
+        job_failed("upload", final=attempts >= limit)
         log.warning(
             "upload of artifact %s failed (%d of %d): %s", artifact_id, attempts, limit, exc
         )

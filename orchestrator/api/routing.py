@@ -27,6 +27,7 @@ from orchestrator.domain.errors import (
     NotFound,
     PayloadTooLarge,
 )
+from orchestrator.observability.context import bind_session
 from orchestrator.settings import Settings
 
 Auth = Literal["public", "employee", "code_user"]
@@ -172,6 +173,8 @@ def _endpoint(route: Route) -> Callable[[web.Request], Awaitable[web.StreamRespo
     response_adapter = TypeAdapter(route.response) if route.response is not None else None
 
     async def endpoint(request: web.Request) -> web.StreamResponse:
+        if "session_id" in route.path_params:
+            bind_session(int(request.match_info["session_id"]))
         identity = await identify(request)
         if route.auth == "employee" and identity.employee is None:
             raise NotAuthenticated("please log in")

@@ -84,6 +84,11 @@ class AmqpBus:
             self._exchange_name, ExchangeType.TOPIC, durable=True
         )
 
+    @property
+    def connected(self) -> bool:
+        """False while the robust connection is down and reconnecting."""
+        return self._connection is not None and self._connection.connected.is_set()
+
     async def publish(self, event: Event) -> None:
         """Publish persistently and wait for the broker's confirm.
 

@@ -50,6 +50,10 @@ class MessageBus(Protocol):
     async def close(self) -> None:
         """Stop consuming and close connections."""
 
+    @property
+    def connected(self) -> bool:
+        """Whether publishing can work right now (the readiness probe asks)."""
+
 
 def topic_matches(pattern: str, routing_key: str) -> bool:
     """AMQP topic matching: ``*`` is exactly one word, ``#`` is zero or more words."""

@@ -46,6 +46,11 @@ class InProcessBus:
     async def connect(self) -> None:
         """Nothing to open; present so both buses start the same way."""
 
+    @property
+    def connected(self) -> bool:
+        """Always, until closed: the queues live in this process."""
+        return not self._closed
+
     async def publish(self, event: Event) -> None:
         """Enqueue a copy to every matching queue (a JSON round trip, as on the wire)."""
         if self._closed:

@@ -1,0 +1,1 @@
+"""What operators see of a running process: logs, metrics, health and readiness."""

@@ -1,0 +1,202 @@
+"""Observability against the real app: /healthz, /readyz, /metrics, request ids, JSON logs."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
+
+from orchestrator.access_log import AccessLogger
+from orchestrator.actions.unit_of_work import UnitOfWork
+from orchestrator.app import create_app
+from orchestrator.observability.logs import build_handler
+from orchestrator.settings import JanusNode, Settings
+from tests.support.calls import call_settings
+from tests.support.events import wait_until
+from tests.support.janus_server import RunningJanus, janus_node_fixture  # noqa: F401
+from tests.support.ports import free_tcp_ports
+from tests.support.world import World, assert_problem, bearer, open_device
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def dead_node() -> JanusNode:
+    """A Janus node nobody listens on."""
+    port = free_tcp_ports(1)[0]
+    return JanusNode(
+        name="janus-gone",
+        url=f"http://127.0.0.1:{port}/janus",
+        admin_url=f"http://127.0.0.1:{port}/admin",
+        public_url=f"ws://127.0.0.1:{port}/",
+    )
+
+
+async def scrape(client: TestClient[Any, Any]) -> Samples:
+    response = await client.get("/metrics")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/plain; version=")
+    samples: Samples = {}
+    for family in text_string_to_metric_families(await response.text()):
+        for sample in family.samples:
+            samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return samples
+
+
+async def request_session(client: TestClient[Any, Any], world: World) -> tuple[int, str]:
+    """A code user requests a session; its id and the code user's token."""
+    token, _ = await open_device(client, world.device_code)
+    body = {"device_id": world.device_id, "reason": "Fault 17", "contact": "+49 170 1"}
+    response = await client.post("/api/code-user/sessions", json=body, headers=bearer(token))
+    assert response.status == 201, await response.text()
+    return int((await response.json())["id"]), token
+
+
+async def test_healthz_answers_and_readyz_names_the_missing_janus(
+    aiohttp_client: Any, settings: Settings, world: World
+) -> None:
+    client = await aiohttp_client(
+        create_app(settings.model_copy(update={"janus_nodes": [dead_node()]}))
+    )
+    assert (await client.get("/healthz")).status == 200
+    body = await assert_problem(await client.get("/readyz"), 503, "not_ready")
+    assert body["checks"]["database"] == "ok" and body["checks"]["bus"] == "ok"
+    assert body["checks"]["janus"].startswith("no healthy node (janus-gone:")
+
+
+async def test_readyz_is_ready_with_database_bus_and_a_healthy_janus(
+    aiohttp_client: Any, settings: Settings, world: World, janus_node: RunningJanus
+) -> None:
+    configured = call_settings(settings, [janus_node], grace=5, ring=5)
+    # A second node that is down does not make the instance unready: one healthy suffices.
+    configured = configured.model_copy(update={"janus_nodes": [janus_node.node, dead_node()]})
+    client = await aiohttp_client(create_app(configured))
+
+    async def ready() -> bool:
+        return (await client.get("/readyz")).status == 200
+
+    await wait_until(ready, "readyz 200", within=15)
+    body = await (await client.get("/readyz")).json()
+    assert body == {"status": "ready", "checks": {"database": "ok", "bus": "ok", "janus": "ok"}}
+
+
+async def test_readyz_is_503_while_the_database_is_unreachable(
+    aiohttp_client: Any, settings: Settings, world: World
+) -> None:
+    port = free_tcp_ports(1)[0]
+    unreachable = settings.model_copy(
+        update={"database_url": f"postgresql+asyncpg://fernblick@127.0.0.1:{port}/fernblick"}
+    )
+    client = await aiohttp_client(create_app(unreachable))
+    assert (await client.get("/healthz")).status == 200
+    body = await assert_problem(await client.get("/readyz"), 503, "not_ready")
+    assert body["checks"]["database"] != "ok"
+    assert "database" in body["detail"]
+    samples = await scrape(client)
+    assert samples[("fernblick_database_up", ())] == 0
+
+
+async def test_metrics_report_sessions_calls_nodes_backlogs_failures_and_latency(
+    aiohttp_client: Any, settings: Settings, uow: UnitOfWork, world: World
+) -> None:
+    port = free_tcp_ports(1)[0]
+    configured = settings.model_copy(
+        update={
+            "janus_nodes": [dead_node()],
+            # E-mail to an SMTP server that is not there fails for good at once;
+            # in-app deliveries succeed.
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "smtp_tls": "none",
+            "smtp_timeout_seconds": 2.0,
+            "notify_max_attempts": 1,
+            "vapid_private_key": SecretStr(""),
+        }
+    )
+    client = await aiohttp_client(create_app(configured))
+    before = await scrape(client)
+    session_ids = [(await request_session(client, world))[0] for _ in range(3)]
+
+    async def settled() -> bool:
+        samples = await scrape(client)
+        return (
+            samples.get(("fernblick_notifications", (("channel", "email"), ("state", "failed"))), 0)
+            == 6
+        )
+
+    await wait_until(settled, "six failed e-mails (two employees, three requests)", within=30)
+    after = await scrape(client)
+    assert after[("fernblick_sessions", (("status", "REQUESTED"),))] == len(session_ids)
+    assert after[("fernblick_sessions", (("status", "RUNNING"),))] == 0
+    assert after[("fernblick_calls", (("state", "active"),))] == 0
+    assert after[("fernblick_outbox_unpublished", ())] == 0
+    assert after[("fernblick_uploads", (("state", "failed"),))] == 0
+    assert after[("fernblick_database_up", ())] == 1
+    node = (("node", "janus-gone"),)
+    assert after[("fernblick_janus_node_healthy", node)] == 0
+    assert after[("fernblick_janus_node_draining", node)] == 0
+    assert after[("fernblick_janus_node_rooms", node)] == 0
+
+    def delta(name: str, labels: tuple[tuple[str, str], ...]) -> float:
+        return after.get((name, labels), 0) - before.get((name, labels), 0)
+
+    failed = (("job", "notification"), ("outcome", "failed"))
+    assert delta("fernblick_job_failures_total", failed) == 6
+    in_app = (("channel", "in_app"),)
+    delivered = delta("fernblick_notification_latency_seconds_count", in_app)
+    assert delivered >= len(session_ids)
+    slowest_bucket = (("channel", "in_app"), ("le", "+Inf"))
+    assert delta("fernblick_notification_latency_seconds_bucket", slowest_bucket) == delivered
+    assert delta("fernblick_notification_latency_seconds_sum", in_app) > 0
+
+
+@pytest.fixture
+def json_lines() -> Iterator[io.StringIO]:
+    """What the JSON log handler writes while a test runs (root and access loggers)."""
+    stream = io.StringIO()
+    handler = build_handler(Settings(log_format="json"), stream)
+    root, access = logging.getLogger(), logging.getLogger("aiohttp.access")
+    old_level = access.level
+    access.setLevel(logging.INFO)
+    root.addHandler(handler)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        access.setLevel(old_level)
+
+
+async def test_request_ids_and_session_ids_reach_the_answer_and_json_logs(
+    aiohttp_client: Any, settings: Settings, world: World, json_lines: io.StringIO
+) -> None:
+    server = TestServer(create_app(settings))
+    await server.start_server(access_log_class=AccessLogger)  # as ``fernblick serve`` does
+    client = await aiohttp_client(server)
+    session_id, token = await request_session(client, world)
+    response = await client.get(
+        f"/api/code-user/sessions/{session_id}",
+        headers={**bearer(token), "X-Request-ID": "support-ticket-4711"},
+    )
+    assert response.headers["X-Request-ID"] == "support-ticket-4711"
+    for unsafe in ('x" level="ERROR', "x" * 65):
+        replaced = await client.get("/healthz", headers={"X-Request-ID": unsafe})
+        assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["X-Request-ID"])
+    missing = await client.get("/api/sessions/999999")
+    await assert_problem(missing, 401)
+    assert missing.headers["X-Request-ID"]
+
+    lines = [json.loads(line) for line in json_lines.getvalue().splitlines()]
+    access = [line for line in lines if line["logger"] == "aiohttp.access"]
+    mine = [line for line in access if line.get("request_id") == "support-ticket-4711"]
+    assert len(mine) == 1, access
+    assert mine[0]["session_id"] == session_id
+    assert mine[0]["status"] == response.status
+    assert mine[0]["path"] == f"/api/code-user/sessions/{session_id}"
+    assert {"time", "level", "message", "duration_ms"} <= set(mine[0])
