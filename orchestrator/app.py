@@ -57,9 +57,11 @@ from orchestrator.realtime.fanout import (
 )
 from orchestrator.realtime.ws import LiveHub, require_actor
 from orchestrator.settings import Settings
+from recorder.bus_forwarding import ForwardService
+from recorder.forwarding import DirectForwarding
 from recorder.storage import create_storage
-from recorder.uploads import UploadWorker
-from recorder.worker import Recorder
+from recorder.uploads import UPLOAD_BINDINGS, UPLOAD_QUEUE, UploadWorker
+from recorder.worker import START_BINDINGS, START_QUEUE, Recorder
 
 log = logging.getLogger(__name__)
 
@@ -235,11 +237,23 @@ async def janus_calls(app: web.Application) -> AsyncIterator[None]:
 
 
 async def recording(app: web.Application) -> AsyncIterator[None]:
-    """Storage, the recorder and the upload worker, in this process (decision 0008)."""
+    """Storage for playback; the recorder and the upload worker in this process (decision
+    0008), or, when they run on their own, the forwards they ask for (decision 0010)."""
     settings = app[SETTINGS_KEY]
     storage = create_storage(settings)
     app[STORAGE_KEY] = storage
-    recorder = Recorder(app[UOW_KEY], app[JANUS_POOL_KEY], settings)
+    forwarding = DirectForwarding(app[UOW_KEY], app[JANUS_POOL_KEY])
+    if not settings.recorder_embedded:
+        service = ForwardService(app[UOW_KEY], forwarding, settings.instance_name)
+        await service.attach(app[BUS_KEY])
+        # The recorders' queues must exist before the first recording, or the broker
+        # drops what is published while no recorder process has ever run.
+        await app[BUS_KEY].declare(START_QUEUE, START_BINDINGS)
+        await app[BUS_KEY].declare(UPLOAD_QUEUE, UPLOAD_BINDINGS)
+        yield
+        await service.close()
+        return
+    recorder = Recorder(app[UOW_KEY], forwarding, settings)
     app[RECORDER_KEY] = recorder
     await recorder.attach(app[BUS_KEY])
     await UploadWorker(app[UOW_KEY], storage, settings).attach(app[BUS_KEY])

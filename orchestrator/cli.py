@@ -1,5 +1,5 @@
 """The ``fernblick`` command: migrate, create-admin, create-device, seed-demo, serve,
-notifier, topology, vapid-keys."""
+notifier, recorder, topology, vapid-keys."""
 
 from __future__ import annotations
 
@@ -188,6 +188,12 @@ def cmd_janus_nodes(settings: Settings, _args: argparse.Namespace) -> int:
     return _with_uow(settings, work)
 
 
+def cmd_recorder(settings: Settings, _args: argparse.Namespace) -> int:
+    from recorder.standalone import main as run_recorder
+
+    return run_recorder(settings)
+
+
 def cmd_vapid_keys(_settings: Settings, _args: argparse.Namespace) -> int:
     from notifier.channels.web_push import generate_vapid_keys
 
@@ -230,6 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "notifier", help="run the notifier worker (consumes from FERNBLICK_BUS_URL)"
     ).set_defaults(run=cmd_notifier)
+    commands.add_parser(
+        "recorder",
+        help="run a recorder and upload worker (consumes from FERNBLICK_BUS_URL; "
+        "set FERNBLICK_RECORDER_EMBEDDED=false on the orchestrators)",
+    ).set_defaults(run=cmd_recorder)
     topology = commands.add_parser(
         "topology", help="run orchestrators, workers, Janus nodes and an entry point here"
     )

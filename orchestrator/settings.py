@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     call_ring_seconds: float = 45.0
     call_grace_seconds: float = 20.0
 
+    recorder_embedded: bool = True
     recorder_rtp_host: str = "127.0.0.1"
     recorder_port_min: int = 40000
     recorder_port_max: int = 49999

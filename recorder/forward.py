@@ -1,17 +1,17 @@
 """Asking Janus to forward a room's published streams as plain RTP to local ports.
 
-The recorder runs inside the orchestrator (``docs/decisions/0008-recorder.md``), so
-it uses the orchestrator's own Janus control handle, which holds the VideoRoom admin
-key that ``lock_rtp_forward`` demands, and the room secret from the session row.
+Only the orchestrator runs this (``docs/decisions/0008-recorder.md``): it uses the
+orchestrator's own Janus control handle, which holds the VideoRoom admin key that
+``lock_rtp_forward`` demands, and the room secret from the session row; recorders get
+the result through ``recorder/forwarding.py``.
 Which streams a publisher sends (audio, video, their mids and codecs) comes from the
 Janus admin API's ``handle_info`` of each call leg. Janus does not ask for a keyframe
-when a forward starts, so :meth:`RoomForward.request_keyframes` sends an RTCP PLI to
-each video forwarder's ``local_rtcp_port``, which Janus relays to the publisher.
+when a forward starts, so the recorder sends an RTCP PLI (:func:`pli_packet`) to each
+video forwarder's ``local_rtcp_port``, which Janus relays to the publisher.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import socket
@@ -132,7 +132,6 @@ class RoomForward:
     room_id: str
     secret: str
     host: str
-    janus_host: str
     started: dict[str, list[Forwarder]] = field(default_factory=dict)
 
     async def start(self, planned: list[PlannedStream]) -> None:
@@ -156,23 +155,6 @@ class RoomForward:
                 ],
                 host=self.host,
             )
-
-    async def request_keyframes(self, times: int = 3, interval: float = 0.4) -> None:
-        """Send PLIs to every video forwarder, a few times, since UDP may drop one."""
-        targets = [
-            (forwarder.local_rtcp_port, forwarder.ssrc or 0)
-            for forwarders in self.started.values()
-            for forwarder in forwarders
-            if forwarder.type == "video" and forwarder.local_rtcp_port
-        ]
-        if not targets:
-            return
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
-            for attempt in range(times):
-                for port, ssrc in targets:
-                    sender.sendto(pli_packet(ssrc), (self.janus_host, port))
-                if attempt + 1 < times:
-                    await asyncio.sleep(interval)
 
     async def stop(self) -> None:
         """Stop every forwarder; a room already gone (call ended) is not an error."""

@@ -28,6 +28,7 @@ from recorder.storage import Storage, sha256_of
 log = logging.getLogger(__name__)
 
 UPLOAD_QUEUE = "uploads"
+UPLOAD_BINDINGS = ("artifact.upload",)
 
 
 class UploadGivenUp(Exception):
@@ -50,7 +51,7 @@ class UploadWorker:
         return self.settings.storage_dir / "spool"
 
     async def attach(self, bus: MessageBus, queue: str = UPLOAD_QUEUE) -> None:
-        await bus.consume(queue, ["artifact.upload"], self.consume)
+        await bus.consume(queue, UPLOAD_BINDINGS, self.consume)
 
     async def consume(self, event: Event) -> None:
         """Handle one job; raising asks the bus for a redelivery (or the dead letters)."""

@@ -1,8 +1,10 @@
 """The recorder: starts and stops ffmpeg and the RTP forwards on recording events.
 
-It reacts to committed events only (``recording.start``, ``recording.stop``, and
-``call.ended``, which stops a running recording), so a start that was rolled back
-never records. On stop it finalizes: ffmpeg quits (``q``), the forwards stop, the
+It runs in the orchestrator (the embedded default) or on its own (``fernblick
+recorder``, ``recorder/standalone.py``); either way it gets the call's RTP forwards
+from the orchestrator (``recorder/forwarding.py``). It reacts to committed events only
+(``recording.start``, ``recording.stop``, and ``call.ended``, which stops a running
+recording), so a start that was rolled back never records. On stop it finalizes: ffmpeg quits (``q``), the forwards stop, the
 segments are joined into one Matroska file in the spool, and an artifact with its
 upload job is written through the outbox. When ffmpeg dies by itself (a crash, a
 kill -9) the recording is stopped as ``recorder_failed`` and the segments written
@@ -18,19 +20,14 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
-
-from sqlalchemy import select
 
 from orchestrator.actions.actors import SystemActor
 from orchestrator.actions.recordings import do_recording_finalized, do_stop_recording, recording_key
 from orchestrator.actions.unit_of_work import UnitOfWork
-from orchestrator.db.models import CallLeg, Recording, VideoSession
+from orchestrator.db.models import Recording
 from orchestrator.domain.recording import RecordingState, RecordingStopReason
 from orchestrator.events.bus import MessageBus
 from orchestrator.events.schemas import Event
-from orchestrator.janus.errors import JanusError
-from orchestrator.janus.pool import JanusPool
 from orchestrator.settings import Settings
 from recorder.ffmpeg import (
     PROBE_SECONDS,
@@ -40,19 +37,17 @@ from recorder.ffmpeg import (
     render_sdp,
     segment_command,
 )
-from recorder.forward import (
-    Leg,
-    RoomForward,
-    allocate_port_pairs,
-    plan,
-    published_streams,
-)
+from recorder.forward import allocate_port_pairs
+from recorder.forwarding import PORT_PAIRS_PER_RECORDING, ForwardGrant, Forwarding
 from recorder.storage import sha256_of
 
 log = logging.getLogger(__name__)
 
 OWNER_FILE = "instance"
-"""Names the orchestrator instance that records into a directory (see ``recover``)."""
+"""Names the instance (orchestrator or recorder process) that records into a directory
+(see ``recover``)."""
+START_QUEUE = "recorder.start"
+START_BINDINGS = ("recording.start",)
 
 
 @dataclass
@@ -61,7 +56,7 @@ class ActiveRecording:
     session_id: int
     directory: Path
     writer: SegmentWriter
-    forward: RoomForward | None = None
+    grant: ForwardGrant | None = None
     started_monotonic: float = field(default_factory=time.monotonic)
     watcher: asyncio.Task[None] | None = None
     keyframes: asyncio.Task[None] | None = None
@@ -77,11 +72,13 @@ class Finalized:
 
 
 class Recorder:
-    """One per orchestrator process; ``active`` maps recording ids to running ffmpegs."""
+    """One per recording process (the orchestrator, or ``fernblick recorder``); ``active``
+    maps recording ids to running ffmpegs. ``forwarding`` gets the Janus forwards:
+    directly in the orchestrator, over the bus in a recorder process."""
 
-    def __init__(self, uow: UnitOfWork, pool: JanusPool, settings: Settings) -> None:
+    def __init__(self, uow: UnitOfWork, forwarding: Forwarding, settings: Settings) -> None:
         self.uow = uow
-        self.pool = pool
+        self.forwarding = forwarding
         self.settings = settings
         self.active: dict[int, ActiveRecording] = {}
         self.finished: dict[int, Finalized] = {}
@@ -95,8 +92,8 @@ class Recorder:
         return self.settings.storage_dir / "recordings" / str(recording_id)
 
     async def attach(self, bus: MessageBus) -> None:
-        """Starts on a queue shared by all orchestrators; stops on one of this instance."""
-        await bus.consume("recorder.start", ["recording.start"], self.on_event)
+        """Starts on a queue shared by all recorders; stops on one of this instance."""
+        await bus.consume(START_QUEUE, START_BINDINGS, self.on_event)
         await bus.consume(
             f"recorder.stop.{self.settings.instance_name}",
             ["recording.stop", "call.ended"],
@@ -119,7 +116,7 @@ class Recorder:
     # --- start ---------------------------------------------------------------------
 
     async def start(self, recording_id: int) -> None:
-        """Start ffmpeg, then the forwards, then ask for keyframes. Idempotent."""
+        """Reserve ports, get the forwards, start ffmpeg, ask for keyframes. Idempotent."""
         async with self._lock:
             if recording_id in self.active or recording_id in self.finished:
                 return
@@ -127,74 +124,52 @@ class Recorder:
                 recording = await db.get(Recording, recording_id)
                 if recording is None or recording.state is not RecordingState.RECORDING:
                     return
-                session = await db.get(VideoSession, recording.session_id)
-                legs = await db.scalars(
-                    select(CallLeg).where(
-                        CallLeg.call_id == recording.call_id, CallLeg.left_at.is_(None)
-                    )
-                )
-                leg_list = [
-                    Leg(leg.participant_key, leg.janus_session_id, leg.handle_id) for leg in legs
-                ]
-            if session is None or not (
-                session.janus_node and session.room_id and session.room_secret
-            ):
-                await self._give_up(recording.session_id, "the session has no call room")
-                return
-            active = await self._begin(recording_id, session, leg_list)
+                session_id = recording.session_id
+            active = await self._begin(recording_id, session_id)
             if active is not None:
                 self.active[recording_id] = active
                 active.watcher = asyncio.create_task(self._watch(active))
                 active.keyframes = asyncio.create_task(self._ask_for_keyframes(active))
 
-    async def _begin(
-        self, recording_id: int, session: VideoSession, legs: list[Leg]
-    ) -> ActiveRecording | None:
-        assert session.janus_node and session.room_id and session.room_secret
-        node = self.pool.node(session.janus_node)
-        streams = await published_streams(node, legs)
-        if not streams:
-            await self._give_up(session.id, "nobody publishes media in the call")
-            return None
+    async def _begin(self, recording_id: int, session_id: int) -> ActiveRecording | None:
+        settings = self.settings
         ports = allocate_port_pairs(
-            len(streams), self.settings.recorder_port_min, self.settings.recorder_port_max
+            PORT_PAIRS_PER_RECORDING, settings.recorder_port_min, settings.recorder_port_max
         )
-        planned = plan(streams, ports)
+        grant = await self.forwarding.open(recording_id, settings.recorder_rtp_host, ports)
+        if grant is None:
+            await self._give_up(session_id, "no call room, or nobody publishes media in it")
+            return None
         directory = self._directory(recording_id)
         directory.mkdir(parents=True, exist_ok=True)
-        (directory / OWNER_FILE).write_text(self.settings.instance_name)
+        (directory / OWNER_FILE).write_text(settings.instance_name)
         sdp = directory / "input.sdp"
-        sdp.write_text(render_sdp([p.sdp() for p in planned], self.settings.recorder_rtp_host))
+        streams = [item.sdp() for item in grant.streams]
+        sdp.write_text(render_sdp(streams, settings.recorder_rtp_host))
         writer = SegmentWriter(
             segment_command(
                 sdp,
                 directory,
-                segment_seconds=self.settings.recorder_segment_seconds,
-                ffmpeg_path=self.settings.ffmpeg_path,
-                titles=[p.sdp().label for p in planned],
+                segment_seconds=settings.recorder_segment_seconds,
+                ffmpeg_path=settings.ffmpeg_path,
+                titles=[stream.label for stream in streams],
             ),
             directory,
         )
-        await writer.start()
-        if not await writer.wait_until_listening(ports, within=5.0):
-            log.warning("recording %s: ffmpeg did not bind its ports in time", recording_id)
-        forward = RoomForward(
-            await node.videoroom(),
-            session.room_id,
-            session.room_secret,
-            host=self.settings.recorder_rtp_host,
-            janus_host=urlsplit(node.node.url).hostname or "127.0.0.1",
-        )
-        active = ActiveRecording(recording_id, session.id, directory, writer, forward)
         try:
-            await forward.start(planned)
+            await writer.start()
+            if not await writer.wait_until_listening(
+                [stream.port for stream in streams], within=5.0
+            ):
+                log.warning("recording %s: ffmpeg did not bind its ports in time", recording_id)
         except Exception:
-            await writer.stop(self.settings.recorder_stop_timeout_seconds)
-            await forward.stop()
+            await writer.stop(settings.recorder_stop_timeout_seconds)
+            await self.forwarding.close(recording_id)
             raise
-        active.started_monotonic = time.monotonic()
-        await forward.request_keyframes()
-        log.info("recording %s: %d streams to ffmpeg %s", recording_id, len(planned), writer.pid)
+        # What Janus forwarded before ffmpeg listened is lost: the recorded time starts here.
+        active = ActiveRecording(recording_id, session_id, directory, writer, grant)
+        await grant.request_keyframes()
+        log.info("recording %s: %d streams to ffmpeg %s", recording_id, len(streams), writer.pid)
         return active
 
     async def _give_up(self, session_id: int, why: str) -> None:
@@ -209,10 +184,10 @@ class Recorder:
         browsers send few of their own, so without this a crash could lose far more than
         one segment's seconds."""
         interval = self.settings.recorder_segment_seconds
-        while active.forward is not None and not active.stopping:
+        while active.grant is not None and not active.stopping:
             await asyncio.sleep(interval)
             with contextlib.suppress(OSError):
-                await active.forward.request_keyframes(times=1)
+                await active.grant.request_keyframes(times=1)
 
     async def _watch(self, active: ActiveRecording) -> None:
         """ffmpeg exiting while nobody asked it to is a failed recorder: stop and keep what exists."""
@@ -237,8 +212,7 @@ class Recorder:
             await active.writer.wait_for_first_segment(PROBE_SECONDS + 1.0)
             wall = time.monotonic() - active.started_monotonic
             await active.writer.stop(self.settings.recorder_stop_timeout_seconds)
-            if active.forward is not None:
-                await active.forward.stop()
+            await self.forwarding.close(recording_id)
             for task in (active.watcher, active.keyframes):
                 if task is not None:
                     task.cancel()
@@ -288,27 +262,35 @@ class Recorder:
         return Finalized(active.recording_id, target, wall, duration)
 
     async def recover(self) -> list[int]:
-        """Finalize recordings that this instance left running when it died (kill -9).
+        """Finalize the recordings that this instance left behind when it died (kill -9).
 
-        Their ffmpeg died with the process (``PR_SET_PDEATHSIG``) and their segments
-        are on disk; each such recording is stopped as ``recorder_failed``, its stale
-        forwards are stopped and its segments are joined and uploaded. The ids.
+        Their ffmpeg died with the process (``PR_SET_PDEATHSIG``) and their segments are
+        on disk, in directories that name this instance. A recording still running in
+        the database is stopped as ``recorder_failed`` and its stale forwards are
+        stopped; one stopped meanwhile (the call ended) is only finalized. Each is joined
+        and uploaded once: one that already has its artifact is left alone. The ids.
         """
-        async with self.uow.read() as db:
-            rows = await db.scalars(
-                select(Recording).where(Recording.state == RecordingState.RECORDING)
-            )
-            candidates = [(r.id, r.session_id) for r in rows if r.id not in self.active]
         recovered = []
-        for recording_id, session_id in candidates:
-            owner = self._directory(recording_id) / OWNER_FILE
-            if not owner.is_file() or owner.read_text() != self.settings.instance_name:
-                continue
-            await self._stop_stale_forwards(session_id)
-            async with self.uow.transaction() as db:
-                await do_stop_recording(
-                    db, SystemActor(), session_id, RecordingStopReason.RECORDER_FAILED
+        for recording_id in self._left_behind():
+            async with self.uow.read() as db:
+                recording = await db.get(Recording, recording_id)
+                if recording is None or recording.artifact_id is not None:
+                    continue
+                session_id, running = (
+                    recording.session_id,
+                    recording.state is RecordingState.RECORDING,
                 )
+            if running:
+                await self.forwarding.stop_stale(
+                    recording_id,
+                    self.settings.recorder_rtp_host,
+                    self.settings.recorder_port_min,
+                    self.settings.recorder_port_max,
+                )
+                async with self.uow.transaction() as db:
+                    await do_stop_recording(
+                        db, SystemActor(), session_id, RecordingStopReason.RECORDER_FAILED
+                    )
             directory = self._directory(recording_id)
             orphan = ActiveRecording(
                 recording_id, session_id, directory, SegmentWriter([], directory)
@@ -320,28 +302,16 @@ class Recorder:
                 recovered.append(recording_id)
         return recovered
 
-    async def _stop_stale_forwards(self, session_id: int) -> None:
-        """Forwards of a dead recorder still send to our port range: stop them."""
-        async with self.uow.read() as db:
-            session = await db.get(VideoSession, session_id)
-        if session is None or not (session.janus_node and session.room_id and session.room_secret):
-            return
-        try:
-            videoroom = await self.pool.node(session.janus_node).videoroom()
-            listed = await videoroom.list_forwarders(session.room_id, session.room_secret)
-            for publisher_id, forwarders in listed.items():
-                for forwarder in forwarders:
-                    if (
-                        forwarder.host == self.settings.recorder_rtp_host
-                        and self.settings.recorder_port_min
-                        <= forwarder.port
-                        <= self.settings.recorder_port_max
-                    ):
-                        await videoroom.stop_rtp_forward(
-                            session.room_id, session.room_secret, publisher_id, forwarder.stream_id
-                        )
-        except (JanusError, KeyError) as exc:
-            log.info("stale forwards of session %s not stopped: %s", session_id, exc)
+    def _left_behind(self) -> list[int]:
+        """Recording directories that name this instance and that no ffmpeg here writes."""
+        found = []
+        for owner in sorted((self.settings.storage_dir / "recordings").glob(f"*/{OWNER_FILE}")):
+            name = owner.parent.name
+            if name.isdigit() and int(name) not in self.active:
+                with contextlib.suppress(OSError):
+                    if owner.read_text() == self.settings.instance_name:
+                        found.append(int(name))
+        return found
 
     async def close(self) -> None:
         """On shutdown, finish every running recording so nothing recorded is lost."""

@@ -29,6 +29,8 @@ EventType = Literal[
     "call.ended",
     "recording.start",
     "recording.stop",
+    "recording.forward",
+    "recording.forwarded",
     "artifact.upload",
     "artifact.stored",
     "notification.delivered",

@@ -191,9 +191,15 @@ async def call_env_fixture(
     async with aiohttp.ClientSession() as http:
 
         async def make(
-            *, grace: float = 3.0, ring: float = 30.0, nodes: int = 1, amqp_exchange: str = ""
+            *,
+            grace: float = 3.0,
+            ring: float = 30.0,
+            nodes: int = 1,
+            amqp_exchange: str = "",
+            overrides: dict[str, Any] | None = None,
         ) -> CallEnv:
-            """Janus nodes posting events to the app, or publishing to ``amqp_exchange``."""
+            """Janus nodes posting events to the app, or publishing to ``amqp_exchange``;
+            ``overrides`` are further settings of the app (a RabbitMQ bus, say)."""
             port = free_port()
             event_url = f"http://127.0.0.1:{port}/janus/events"
             started = [
@@ -212,6 +218,8 @@ async def call_env_fixture(
                         "janus_events_exchange": amqp_exchange,
                     }
                 )
+            if overrides:
+                app_settings = app_settings.model_copy(update=overrides)
             client = await aiohttp_client(create_app(app_settings), server_kwargs={"port": port})
             csrf, token, session_id = await confirmed_session(client, world)
             env = CallEnv(client, app_settings, started, world, uow, csrf, token, session_id, http)

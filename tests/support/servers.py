@@ -11,24 +11,29 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
+from pydantic import SecretStr
+
+from orchestrator.settings import Settings
 
 ROOT = Path(__file__).parents[2]
 
 
 @contextmanager
-def orchestrator_process(port: int, env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """Start ``fernblick serve`` on ``port``; yield its base URL; stop it afterwards."""
-    full_env = {**os.environ, **env, "FERNBLICK_PORT": str(port), "FERNBLICK_HOST": "127.0.0.1"}
-    with log_path.open("wb") as log:
+def fernblick_process(
+    args: list[str], env: dict[str, str], log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``fernblick <args>`` with ``env`` added; yield the process; stop it afterwards
+    (SIGTERM, then SIGKILL), unless the test killed it already."""
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator.cli", "serve", "--no-migrate"],
+            [sys.executable, "-m", "orchestrator.cli", *args],
             cwd=ROOT,
-            env=full_env,
+            env={**os.environ, **env},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield process
         finally:
             process.terminate()
             try:
@@ -36,6 +41,26 @@ def orchestrator_process(port: int, env: dict[str, str], log_path: Path) -> Iter
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def orchestrator_process(port: int, env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """Start ``fernblick serve`` on ``port``; yield its base URL; stop it afterwards."""
+    served = {**env, "FERNBLICK_PORT": str(port), "FERNBLICK_HOST": "127.0.0.1"}
+    with fernblick_process(["serve", "--no-migrate"], served, log_path):
+        yield f"http://127.0.0.1:{port}"
+
+
+def settings_env(settings: Settings, *names: str) -> dict[str, str]:
+    """The ``FERNBLICK_*`` variables that give another process these settings' ``names``."""
+    env = {}
+    for name in names:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        env[f"FERNBLICK_{name.upper()}"] = text
+    return env
 
 
 async def wait_until_healthy(base_url: str, within_seconds: float = 30.0) -> None:

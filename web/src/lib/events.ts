@@ -30,6 +30,8 @@ export const EVENT_TYPES = [
   "call.ended",
   "recording.start",
   "recording.stop",
+  "recording.forward",
+  "recording.forwarded",
   "artifact.upload",
   "artifact.stored",
   "notification.delivered",
