@@ -132,7 +132,6 @@ class TopologyPlan:
             **self.environment,
             **embedded,
             "FERNBLICK_PUBLIC_URL": self.environment.get("FERNBLICK_PUBLIC_URL", self.entry_url),
-            "FERNBLICK_NOTIFIER_EMBEDDED": "false",
             "FERNBLICK_JANUS_NODES": json.dumps(self.janus_nodes()),
             "FERNBLICK_JANUS_API_SECRET": self.secrets.api_secret,
             "FERNBLICK_JANUS_ADMIN_SECRET": self.secrets.admin_secret,
