@@ -63,6 +63,7 @@ class CodeUserPage:
 
     def request(self, reason: str, contact: str = "+49 30 555 0101") -> int:
         """Request a video session; the id of the new session in the own list."""
+        self.open_request()
         self.page.get_by_test_id("request-reason").fill(reason)
         self.page.get_by_test_id("request-contact").fill(contact)
         self.page.get_by_test_id("request-consent").check()
@@ -70,6 +71,11 @@ class CodeUserPage:
         row = self.page.get_by_test_id("session").filter(has_text=reason)
         expect(row).to_have_attribute("data-status", "REQUESTED")
         return int(row.get_attribute("data-session-id") or 0)
+
+    def open_request(self) -> None:
+        """The assistant's request button opens the request flow."""
+        self.page.get_by_test_id("assistant-request").click()
+        expect(self.page.get_by_test_id("request-form")).to_be_visible()
 
     def session(self, session_id: int) -> Any:
         return self.page.locator(f'[data-testid="session"][data-session-id="{session_id}"]')

@@ -1,25 +1,31 @@
 /** Entry point: picks the page for the client-side route the orchestrator served. */
 
-import { detectLanguage, setLanguage } from "./i18n";
+import { initialLanguage, setLanguage, storedLanguage } from "./i18n";
 import "./styles.css";
 
 async function route(root: HTMLElement): Promise<void> {
-  setLanguage(detectLanguage(navigator.language));
-  document.documentElement.lang = detectLanguage(navigator.language);
+  const lang = initialLanguage(storedLanguage(), navigator.language);
+  setLanguage(lang);
+  document.documentElement.lang = lang;
   const path = location.pathname;
   const device = /^\/d\/([^/]+)\/?$/.exec(path);
   if (device?.[1]) {
-    const { devicePage } = await import("./code-user/device-page");
-    await devicePage(root, decodeURIComponent(device[1]));
+    const { devicePage } = await import("./code-user/DevicePage");
+    devicePage(root, decodeURIComponent(device[1]));
     return;
   }
   const invite = /^\/i\/([^/]+)\/?$/.exec(path);
   if (invite?.[1]) {
-    const { invitePage } = await import("./code-user/invite-page");
-    await invitePage(root, decodeURIComponent(invite[1]));
+    const { invitePage } = await import("./code-user/InvitePage");
+    invitePage(root, decodeURIComponent(invite[1]));
     return;
   }
-  if (path === "/app" || path.startsWith("/app/") || path === "/m" || path.startsWith("/m/")) {
+  if (path === "/m" || path.startsWith("/m/")) {
+    const { mobilePage } = await import("./mobile/MobilePage");
+    mobilePage(root);
+    return;
+  }
+  if (path === "/app" || path.startsWith("/app/")) {
     const { employeePage } = await import("./employee/employee-page");
     await employeePage(root);
     return;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { de } from "./de";
 import { en } from "./en";
-import { detectLanguage, setLanguage, statusLabel, t } from "./index";
+import { detectLanguage, initialLanguage, setLanguage, statusLabel, t } from "./index";
 
 afterEach(() => {
   setLanguage("de");
@@ -14,6 +14,13 @@ describe("i18n", () => {
     expect(detectLanguage("de-AT")).toBe("de");
     expect(detectLanguage("fr-FR")).toBe("de");
     expect(detectLanguage(undefined)).toBe("de");
+  });
+
+  it("keeps a language picked by hand over the browser's", () => {
+    expect(initialLanguage("en", "de-DE")).toBe("en");
+    expect(initialLanguage("de", "en-US")).toBe("de");
+    expect(initialLanguage(null, "en-US")).toBe("en");
+    expect(initialLanguage("fr", "de-DE")).toBe("de");
   });
 
   it("has the exact status names in both languages", () => {

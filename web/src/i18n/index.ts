@@ -18,6 +18,24 @@ export function detectLanguage(browserLanguage: string | undefined): Language {
   return browserLanguage?.toLowerCase().startsWith("en") ? "en" : "de";
 }
 
+/** Where a language picked by hand is remembered (localStorage). */
+export const LANGUAGE_KEY = "fernblick.language";
+
+/** The language picked by hand on this browser, if any (storage may be refused). */
+export function storedLanguage(): Language | null {
+  try {
+    const stored = localStorage.getItem(LANGUAGE_KEY);
+    return stored === "de" || stored === "en" ? stored : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The language to start with: the one picked by hand before, else the browser's. */
+export function initialLanguage(stored: string | null, browserLanguage: string | undefined): Language {
+  return stored === "de" || stored === "en" ? stored : detectLanguage(browserLanguage);
+}
+
 export function setLanguage(language: Language): void {
   current = language;
 }

@@ -132,6 +132,41 @@ export class ApiClient {
     }
     return (await response.json()) as T;
   }
+
+  /** A binary download (recording, screenshot) with this client's credentials; `onProgress` gets bytes so far. */
+  async blob(path: string, onProgress?: (loaded: number, total: number | null) => void): Promise<Blob> {
+    const headers: Record<string, string> = {};
+    const token = this.codeUserToken();
+    if (token) {
+      headers.Authorization = `Bearer ${token}`;
+    }
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.baseUrl + path, { method: "GET", headers, credentials: "same-origin" });
+    } catch (error) {
+      throw new NetworkError(error);
+    }
+    if (!response.ok) {
+      throw await toError(response);
+    }
+    if (!onProgress || !response.body) {
+      return response.blob();
+    }
+    const total = Number(response.headers.get("Content-Length")) || null;
+    const reader = response.body.getReader();
+    const parts: Uint8Array[] = [];
+    let loaded = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        break;
+      }
+      parts.push(value);
+      loaded += value.byteLength;
+      onProgress(loaded, total);
+    }
+    return new Blob(parts as BlobPart[], { type: response.headers.get("Content-Type") ?? "" });
+  }
 }
 
 // --- response shapes (orchestrator/api/schemas.py) ---------------------------------------
@@ -183,8 +218,8 @@ export interface SessionPage {
 export interface AssistantButton {
   label_de: string;
   label_en: string;
-  action: string;
-  target?: string;
+  action: "request_session" | "open_url" | "call_phone" | "show_text";
+  target: string;
 }
 
 export type RequestStep = "reason" | "contact" | "labels" | "consent";
@@ -203,6 +238,22 @@ export interface OpenedDevice {
   };
 }
 
+export interface RatingOut {
+  stars: number;
+  comment: string;
+  created_at: string;
+}
+
+export interface ArtifactOut {
+  id: number;
+  kind: "recording" | "screenshot";
+  content_type: string;
+  size_bytes: number;
+  duration_ms: number | null;
+  state: "pending" | "uploading" | "stored" | "failed";
+  created_at: string;
+}
+
 export interface CodeUserSession {
   id: number;
   number: number;
@@ -214,6 +265,8 @@ export interface CodeUserSession {
   created_at: string;
   updated_at: string;
   version: number;
+  rating: RatingOut | null;
+  artifacts: ArtifactOut[];
 }
 
 export interface RequestSessionIn {
@@ -379,6 +432,23 @@ export class CodeUserApi {
 
   sessions(): Promise<CodeUserSession[]> {
     return this.http.request("GET", "/api/code-user/sessions");
+  }
+
+  session(id: number): Promise<CodeUserSession> {
+    return this.http.request("GET", `/api/code-user/sessions/${id}`);
+  }
+
+  withdraw(id: number, version: number): Promise<CodeUserSession> {
+    return this.http.request("POST", `/api/code-user/sessions/${id}/withdraw`, { ifMatch: version });
+  }
+
+  rate(id: number, stars: number, comment: string): Promise<CodeUserSession> {
+    return this.http.request("POST", `/api/code-user/sessions/${id}/rating`, { body: { stars, comment } });
+  }
+
+  /** A recording or screenshot of an own session (authorized by the token, so fetched, not linked). */
+  artifact(sessionId: number, artifactId: number, onProgress?: (loaded: number, total: number | null) => void): Promise<Blob> {
+    return this.http.blob(`/api/code-user/sessions/${sessionId}/artifacts/${artifactId}/content`, onProgress);
   }
 
   /** Open an invite link: joins its session (keeps the new token when one is issued). */

@@ -4,12 +4,13 @@
  * rejoin after a reload (the active call's session is kept in sessionStorage).
  */
 
-import { ApiError, NetworkError, type CallApi, type CallWithTicket, type JoinTicket } from "../lib/api";
+import { ApiError, type CallApi, type CallWithTicket, type JoinTicket } from "../lib/api";
 import type { FacingMode } from "../lib/call";
 import { callIdOf, ringingData, type CallSide, type LiveEvent } from "../lib/events";
 import { t } from "../i18n";
 import type { CallScreen } from "./call-screen";
 import { h, toast } from "./dom";
+import { problemText } from "./problem-text";
 import { Ringer } from "./ring";
 
 const ACTIVE_CALL_KEY = "fernblick.activeCall";
@@ -24,13 +25,7 @@ export interface CallControllerOptions {
 
 /** The text for an API error a person can act on. */
 export function errorText(error: unknown): string {
-  if (error instanceof NetworkError) {
-    return t("error.network");
-  }
-  if (error instanceof ApiError) {
-    return t("error.generic", { detail: error.detail });
-  }
-  return t("error.generic", { detail: String(error) });
+  return problemText(error);
 }
 
 function iceTransportPolicy(): RTCIceTransportPolicy | undefined {

@@ -4,5 +4,5 @@ import type { SessionStatus } from "../../lib/events";
 import { t } from "../../i18n";
 
 export function StatusChip({ status }: { status: SessionStatus }) {
-  return <span class={`status-chip status-${status.toLowerCase()}`}>{t(`status.${status}` as const)}</span>;
+  return <span class={`status-chip status-${status.toLowerCase()}`} data-testid="status-chip" data-status={status}>{t(`status.${status}` as const)}</span>;
 }
