@@ -64,10 +64,16 @@ class Params:
     switch_margin_px: float = 0.7
     border_px: float = 1.0         # a point this close to the image edge may be just outside
     reacq_every: int = 3
+    reacq_strong_inliers: int = 12  # ORB inliers around a point that lower the bar...
+    ncc_reacq_strong: float = 0.5   # ...for its verification to this
+    audit_every: int = 6           # frames between ORB checks of the points reported ok
+    audit_margin: float = 0.05     # verification gain needed to move a tracked point
+    audit_strong: int = 20         # ORB inliers that make a disagreement a loss
     reacq_drift_px: float = 1.0    # prediction uncertainty above which a lost point is searched
     share_corrections: bool = True
     retry_frames: int = 30         # lost this long, a point no longer tries other surfaces
     mate_fit_min: int = 6          # confirmed points of a surface that pin its lost points
+    outlier_px: float = 3.0        # an audited point this far from its ORB position is checked
     flat_support_px: float = 40.0  # untextured point: radius of the features that vouch for it
     flat_std_ratio: float = 2.5    # untextured point: hidden if its window gets this textured
     surfaces: SurfaceParams = field(default_factory=SurfaceParams)
@@ -380,9 +386,12 @@ class PointTracker:
                                     < 2.0 * self.u):
             return h
         h, inl = cv2.findHomography(src, dst, cv2.USAC_FAST, 2.0 * self.u, maxIters=100)
-        if h is None or inl is None or inl.sum() < self.p.mate_fit_min:
+        if h is None or inl is None or inl.sum() < max(self.p.mate_fit_min, len(mates) // 2 + 1):
             return None
-        return h
+        # refit on the inliers: a sample of four can be off by a pixel elsewhere
+        inl = inl.ravel().astype(bool)
+        h2, _ = cv2.findHomography(src[inl], dst[inl], 0)
+        return h2 if h2 is not None else h
 
     def _flat_visible(self, frame: np.ndarray, k: int, xy: np.ndarray) -> bool:
         """An untextured point cannot be matched; it is hidden if its window gained texture."""
@@ -432,22 +441,31 @@ class PointTracker:
             self.surf[k] = best
 
     def _reacquire(self, frame: np.ndarray, work: np.ndarray) -> None:
-        """ORB search for points that are lost but may be in view."""
+        """ORB search for points that are lost but may be in view, and audit of the others.
+
+        Every `audit_every` frames the points reported ok are checked against the first
+        frame too: a template that slid onto similar texture keeps verifying itself, but the
+        descriptor matches around the point in the first frame put it elsewhere.
+        """
+        p = self.p
         want = []
-        rare = self.t % (2 * self.p.reacq_every) == 0
-        for k in range(len(self.p0)):
-            if self.ok[k]:
-                continue
-            # an occluded point whose surface is tracked needs no search: the template finds it
-            # at its prediction when it shows again; search when the prediction is unsure
-            if self.surf[k] is not None and self.drift[k] < self.p.reacq_drift_px * self.u:
-                continue
-            if self.surf[k] is None or inside(self.pos[k:k + 1], self.shape)[0] or rare:
-                want.append(k)
-        if not want or self.t % self.p.reacq_every:
+        rare = self.t % (2 * p.reacq_every) == 0
+        if self.t % p.reacq_every == 0:
+            for k in range(len(self.p0)):
+                if self.ok[k]:
+                    continue
+                # an occluded point whose surface is tracked needs no search: the template
+                # finds it at its prediction when it shows again; search when it is unsure
+                if self.surf[k] is not None and self.drift[k] < p.reacq_drift_px * self.u:
+                    continue
+                if self.surf[k] is None or inside(self.pos[k:k + 1], self.shape)[0] or rare:
+                    want.append(k)
+        audit = [k for k in range(len(self.p0)) if self.ok[k]] \
+            if p.audit_every and self.t % p.audit_every == 0 else []
+        if not want and not audit:
             return
-        found = self.reacq.find(work, want)
-        for k, (h_loc, _n) in found.items():
+        found = self.reacq.find(work, want + audit)
+        for k, (h_loc, n_in) in found.items():
             h_abs = scale_h(h_loc, self.s)
             pred = apply_h(h_abs, self.p0[k:k + 1])[0]
             if not inside(pred[None], self.shape)[0]:
@@ -455,15 +473,39 @@ class PointTracker:
             tp = self.tmpl[k]
             if not tp.textured:
                 continue
-            m, v = self._locate(frame, k, h_abs, [pred], np.zeros(2), self.radius)
-            if m is None or v < self.p.ncc_reacq:
+            if self.ok[k]:
+                self._audit(frame, k, h_abs, pred, n_in)
                 continue
-            self.H[k] = translate(*(m.xy - pred)) @ h_abs
-            self.pos[k] = m.xy
-            self.meas[k] = m.xy
-            self.ok[k] = True
-            self.surf[k] = self._surface_near(m.xy)
-            self.score[k] = {}
-            self.coast[k] = 0
-            self.miss[k] = 0
-            self.drift[k] = 0.0
+            m, v = self._locate(frame, k, h_abs, [pred], np.zeros(2), self.radius)
+            # many descriptor inliers around the point are evidence of their own: a noisy or
+            # blurred frame lowers the template score, not the geometry
+            need = p.ncc_reacq_strong if n_in >= p.reacq_strong_inliers else p.ncc_reacq
+            if m is None or v < need:
+                continue
+            self._take(k, h_abs, pred, m.xy)
+
+    def _take(self, k: int, h_abs: np.ndarray, pred: np.ndarray, xy: np.ndarray) -> None:
+        """Set point k to a position found by re-acquisition."""
+        self.H[k] = translate(*(xy - pred)) @ h_abs
+        self.pos[k] = xy
+        self.meas[k] = xy
+        self.ok[k] = True
+        self.surf[k] = self._surface_near(xy)
+        self.score[k] = {}
+        self.coast[k] = 0
+        self.miss[k] = 0
+        self.drift[k] = 0.0
+
+    def _audit(self, frame: np.ndarray, k: int, h_abs: np.ndarray, pred: np.ndarray,
+               n_in: int) -> None:
+        """A tracked point that its first-frame neighbourhood puts elsewhere moves there if its
+        template agrees better there, or is reported lost if the evidence is strong."""
+        p = self.p
+        if np.linalg.norm(pred - self.pos[k]) <= p.outlier_px * self.u:
+            return
+        m, v = self._locate(frame, k, h_abs, [pred], np.zeros(2), self.radius)
+        cur = self.tmpl[k].verify(frame, self.H[k], self.pos[k], None)
+        if m is not None and v >= p.ncc_reacq and v > cur + p.audit_margin:
+            self._take(k, h_abs, pred, m.xy)
+        elif n_in >= p.audit_strong and cur < p.ncc_reacq:
+            self.ok[k] = False
