@@ -18,11 +18,14 @@ import aiohttp
 
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.engine import create_engine, create_session_factory
+from orchestrator.janus.admin import VIDEOROOM_PLUGIN
+from orchestrator.janus.client import JanusClient
 from orchestrator.settings import Settings
 from orchestrator.topology.topology import JanusPorts, JanusSecrets, Topology, TopologyPlan
-from tests.support.calls import EVENT_AUTH
+from tests.support.calls import EVENT_AUTH, Joined
 from tests.support.janus_server import TEST_SECRETS
 from tests.support.ports import free_tcp_ports
+from tests.support.synthetic_publisher import publish_test_pattern
 from tests.support.world import EMAILS, PASSWORD
 
 TOPOLOGY_SECRETS = JanusSecrets(
@@ -169,3 +172,21 @@ class CodeUser:
         )
         assert status == 201, body
         return int(body["id"])
+
+
+async def join_call(
+    topology: Topology, http: aiohttp.ClientSession, ticket: dict[str, Any]
+) -> Joined:
+    """Join a call's room with its ticket like a browser (token only) and publish video."""
+    node = next(n for n in topology.plan.janus_nodes() if n["public_url"] == ticket["janus_url"])
+    client = JanusClient(node["url"], http=http, node_name=node["name"], token=ticket["token"])
+    session = await client.create_session()
+    handle = await session.attach(VIDEOROOM_PLUGIN)
+    publisher = await publish_test_pattern(
+        handle,
+        ticket["room_id"],
+        pin=ticket["pin"],
+        token=ticket["token"],
+        display=ticket["display"],
+    )
+    return Joined(session, publisher)
