@@ -54,6 +54,7 @@ export const de: Messages = {
   "call.switch": "Kamera wechseln",
   "call.torch": "Taschenlampe",
   "call.zoom": "Zoom",
+  "call.mirror": "Bild spiegeln",
   "call.hangup": "Auflegen",
   "call.relay": "über Relay-Server",
   "call.sound": "Tippen, um die Gegenseite zu hören",

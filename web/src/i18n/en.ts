@@ -52,6 +52,7 @@ export const en = {
   "call.switch": "Switch camera",
   "call.torch": "Torch",
   "call.zoom": "Zoom",
+  "call.mirror": "Mirror the picture",
   "call.hangup": "Hang up",
   "call.relay": "via relay server",
   "call.sound": "Tap to hear the other side",

@@ -5,6 +5,7 @@
  */
 
 import type { SessionStatus } from "./events";
+import { socketUrl } from "./socket";
 
 /** An RFC 9457 problem document from the orchestrator, as an error. */
 export class ApiError extends Error {
@@ -332,6 +333,11 @@ export class CallApi {
 
   hangup(sessionId: number): Promise<{ call: CallOut }> {
     return this.api.request("POST", `${this.prefix}/${sessionId}/call/hangup`);
+  }
+
+  /** The /api/ws URL of the in-call tools' own socket (code users add their token). */
+  toolsUrl(origin: string): string {
+    return socketUrl(origin, this.api.codeUserToken());
   }
 
   /** The current call and a fresh ticket (rejoin after a reload); null without one. */

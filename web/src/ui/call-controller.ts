@@ -220,6 +220,9 @@ export class CallController {
     }
     this.screen = new CallScreen({
       ticket,
+      side: this.options.side,
+      sessionId,
+      toolsUrl: this.options.calls.toolsUrl(location.origin),
       cameraOn: this.options.cameraOn,
       facingMode: this.options.facingMode,
       iceTransportPolicy: iceTransportPolicy(),

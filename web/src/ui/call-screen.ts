@@ -1,16 +1,31 @@
 /**
- * The call screen: the other side's video full screen, our own small, the controls
- * below. It owns one VideoCall (web/src/lib/call.ts) and wires the page's visibility
- * and unload to it.
+ * The call screen: the code user's camera on the stage (the employee's remote
+ * video, the code user's own), the other video small, the controls below. It owns
+ * one VideoCall (web/src/lib/call.ts) and wires the page's visibility and unload to it.
+ *
+ * The stage is built for overlays: the video, then the live-drawing canvas
+ * (draw-layer.ts), then `stageLayers` where other modules add their own layers
+ * (tracking markers) with `addStageLayer()`, mapping with `frameLayout()` and
+ * lib/frame-coords.ts. Things that belong to the screen, not the picture (the
+ * recording dot), go in with `addOverlay()`.
  */
 
 import type { JoinTicket } from "../lib/api";
 import { VideoCall, type CallError, type CallPhase, type CameraState, type FacingMode } from "../lib/call";
+import type { FrameLayout } from "../lib/frame-coords";
+import { ToolChannel } from "../lib/tool-channel";
+import type { CallRole } from "../lib/tool-messages";
 import { t, type MessageKey } from "../i18n";
 import { h } from "./dom";
+import { DrawLayer } from "./draw-layer";
 
 export interface CallScreenOptions {
   ticket: JoinTicket;
+  /** Our side in the call: the code user's own camera is the stage. */
+  side: CallRole;
+  sessionId: number;
+  /** The /api/ws URL for the in-call tools (with the code user's token). */
+  toolsUrl: string;
   cameraOn: boolean;
   facingMode: FacingMode;
   iceTransportPolicy?: RTCIceTransportPolicy;
@@ -42,6 +57,15 @@ export class CallScreen {
   private readonly torchButton: HTMLButtonElement;
   private readonly zoomInput: HTMLInputElement;
   private readonly soundButton: HTMLButtonElement;
+  private readonly mirrorButton: HTMLButtonElement;
+  /** The code user's camera: what both sides draw on. */
+  private readonly stageVideo: HTMLVideoElement;
+  private readonly stage: HTMLElement;
+  private readonly stageLayers: HTMLElement;
+  private readonly drawLayer: DrawLayer;
+  private readonly tools: ToolChannel;
+  private readonly resizeObserver: ResizeObserver;
+  private mirrored: boolean;
   private camera: CameraState | null = null;
   private readonly onVisibility = () => {
     if (document.visibilityState === "visible") {
@@ -69,20 +93,65 @@ export class CallScreen {
       this.soundButton.hidden = true;
       this.play();
     });
+    this.mirrorButton = h("button", { type: "button", class: "round", "data-testid": "toggle-mirror", "aria-label": t("call.mirror"), title: t("call.mirror") }, "⇋");
     const hangup = h("button", { type: "button", class: "round hangup", "data-testid": "hangup", "aria-label": t("call.hangup"), title: t("call.hangup") }, "✆");
     this.switchButton.setAttribute("aria-label", t("call.switch"));
     this.torchButton.setAttribute("aria-label", t("call.torch"));
     this.zoomInput.setAttribute("aria-label", t("call.zoom"));
 
+    const ownCameraOnStage = options.side === "code_user";
+    this.stageVideo = ownCameraOnStage ? this.localVideo : this.remoteVideo;
+    const pipVideo = ownCameraOnStage ? this.remoteVideo : this.localVideo;
+    this.stageVideo.classList.add("stage-video");
+    pipVideo.classList.add("pip-video");
+    // Selfie convention: our own front camera is shown as in a mirror.
+    this.mirrored = ownCameraOnStage && options.facingMode === "user";
+    this.localVideo.classList.toggle("selfie", !ownCameraOnStage);
+    this.tools = new ToolChannel({
+      url: options.toolsUrl,
+      sessionId: options.sessionId,
+      open: (url) => new WebSocket(url),
+      listener: {
+        joined: (frame) => {
+          this.drawLayer.setSender(frame.sender);
+          this.root.dataset.tools = "joined";
+        },
+        tool: (frame) => {
+          if (frame.tool.kind === "stroke") {
+            this.drawLayer.receive(frame.sender, frame.tool);
+          }
+        },
+        closed: () => {
+          this.root.dataset.tools = "closed";
+        },
+        refused: (error) => {
+          this.root.dataset.toolError = error.code;
+        },
+      },
+    });
+    this.drawLayer = new DrawLayer({
+      layout: () => this.frameLayout(),
+      send: (message) => this.tools.send(message),
+    });
+    this.stageLayers = h("div", { class: "stage-layers", "data-testid": "stage-layers" });
+    this.stage = h("div", { class: "call-stage", "data-testid": "call-stage" }, this.stageVideo, this.drawLayer.canvas, this.stageLayers);
+    this.resizeObserver = new ResizeObserver(() => {
+      this.drawLayer.redraw();
+    });
+    this.stageVideo.addEventListener("resize", () => {
+      this.drawLayer.redraw(); // the picture's size changed (rotation, resolution)
+    });
+    this.showMirror();
+
     this.root = h(
       "section",
       { class: "call-screen", "data-testid": "call-screen", "data-phase": "connecting", "aria-label": t("call.title") },
-      this.remoteVideo,
-      this.localVideo,
+      this.stage,
+      pipVideo,
       this.status,
       this.errorBox,
       this.soundButton,
-      h("div", { class: "call-controls" }, this.micButton, this.cameraButton, this.switchButton, this.torchButton, hangup),
+      h("div", { class: "call-controls" }, this.micButton, this.cameraButton, this.switchButton, this.torchButton, this.mirrorButton, hangup),
       this.zoomInput,
     );
 
@@ -136,6 +205,10 @@ export class CallScreen {
     this.zoomInput.addEventListener("input", () => {
       void this.call.setZoom(Number(this.zoomInput.value));
     });
+    this.mirrorButton.addEventListener("click", () => {
+      this.mirrored = !this.mirrored;
+      this.showMirror();
+    });
     hangup.addEventListener("click", () => {
       options.onHangup();
     });
@@ -147,13 +220,41 @@ export class CallScreen {
     parent.append(this.root);
     document.addEventListener("visibilitychange", this.onVisibility);
     window.addEventListener("pagehide", this.onPageHide);
+    this.resizeObserver.observe(this.stage);
+    this.tools.start();
     void this.call.start();
+  }
+
+  /** How the code user's camera is shown on the stage now (for lib/frame-coords.ts). */
+  frameLayout(): FrameLayout {
+    const box = this.stageVideo.getBoundingClientRect();
+    return {
+      elementWidth: box.width,
+      elementHeight: box.height,
+      frameWidth: this.stageVideo.videoWidth,
+      frameHeight: this.stageVideo.videoHeight,
+      fit: "contain",
+      mirrored: this.mirrored,
+    };
+  }
+
+  /** Add a layer over the stage video (above the drawings), sized like the stage. */
+  addStageLayer(node: HTMLElement): void {
+    this.stageLayers.append(node);
+  }
+
+  /** Add something to the screen itself (not tied to the picture), e.g. the recording dot. */
+  addOverlay(node: HTMLElement): void {
+    this.root.append(node);
   }
 
   /** Leave the call (without telling the orchestrator: that is the caller's job). */
   close(): void {
     document.removeEventListener("visibilitychange", this.onVisibility);
     window.removeEventListener("pagehide", this.onPageHide);
+    this.resizeObserver.disconnect();
+    this.tools.stop();
+    this.drawLayer.destroy();
     this.call.destroy();
     this.root.remove();
   }
@@ -168,6 +269,13 @@ export class CallScreen {
       this.soundButton.hidden = false;
       void this.remoteVideo.play().catch(() => undefined);
     });
+  }
+
+  private showMirror(): void {
+    this.stageVideo.classList.toggle("mirrored", this.mirrored);
+    this.root.dataset.mirrored = String(this.mirrored);
+    this.mirrorButton.setAttribute("aria-pressed", String(this.mirrored));
+    this.drawLayer.redraw();
   }
 
   private showPhase(phase: CallPhase): void {
