@@ -9,6 +9,8 @@ export default defineConfig({
     assetsDir: "assets",
     emptyOutDir: true,
     sourcemap: true,
+    // dist/.vite/manifest.json: which chunks each entry imports (bench/bundle.py reads it).
+    manifest: true,
     target: "es2022",
     rollupOptions: {
       onwarn(warning, warn) {
