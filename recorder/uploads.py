@@ -6,8 +6,10 @@ own transaction, so the count survives the job's failure), waits an exponential
 backoff and raises, so the bus redelivers it. After ``upload_max_attempts`` failures
 the artifact is FAILED and every further delivery of that job fails at once, so the
 bus moves it to the dead-letter queue (``uploads.dead``) without touching storage
-again. An administrator lists the failed uploads and retries them
-(``POST /api/admin/uploads/{id}/retry``), which sends a fresh job through the outbox.
+again. A job that names no artifact (malformed, or one that does not exist) is
+dead-lettered at once with that reason (``Unprocessable``). An administrator lists the
+failed uploads and retries them (``POST /api/admin/uploads/{id}/retry``), which sends
+a fresh job through the outbox.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from pathlib import Path
 
 from orchestrator.actions.artifacts import do_artifact_stored, do_upload_failed, do_upload_started
 from orchestrator.actions.unit_of_work import UnitOfWork
+from orchestrator.domain.errors import NotFound
 from orchestrator.domain.types import ArtifactState
-from orchestrator.events.bus import MessageBus
+from orchestrator.events.bus import MessageBus, Unprocessable
 from orchestrator.events.schemas import Event
 from orchestrator.observability.metrics import job_failed
 from orchestrator.settings import Settings
@@ -33,6 +36,14 @@ UPLOAD_BINDINGS = ("artifact.upload",)
 
 class UploadGivenUp(Exception):
     """The job used up its attempts; raised so that the bus dead-letters it."""
+
+
+def job_artifact_id(event: Event) -> int:
+    """The artifact an upload job names; a job without a usable one is dead-lettered."""
+    value = event.payload.data.get("artifact_id")
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise Unprocessable(f"upload job {event.id} has no valid artifact_id: {value!r:.100}")
+    return int(value)
 
 
 def backoff_seconds(attempt: int, base: float, cap: float) -> float:
@@ -55,9 +66,12 @@ class UploadWorker:
 
     async def consume(self, event: Event) -> None:
         """Handle one job; raising asks the bus for a redelivery (or the dead letters)."""
-        artifact_id = int(event.payload.data["artifact_id"])
+        artifact_id = job_artifact_id(event)
         async with self.uow.transaction() as db:
-            artifact = await do_upload_started(db, artifact_id)
+            try:
+                artifact = await do_upload_started(db, artifact_id)
+            except NotFound as exc:
+                raise Unprocessable(f"upload job {event.id}: {exc.detail}") from exc
             if artifact is None:
                 return  # stored already: a duplicate job
             if artifact.state is ArtifactState.FAILED:

@@ -8,7 +8,9 @@ Topology, declared idempotently by every process that uses it:
   broker counts deliveries (``x-delivery-limit``), so a poison message is bounded
   even when it crashes the consuming process rather than raising.
 - ``<exchange>.dead`` (direct) and ``<queue>.dead``: where a queue's messages go once
-  the limit is used up, or at once when they are not a valid event.
+  the limit is used up, or at once when they are too large, not a valid event, or
+  ``Unprocessable`` to their handler; those carry the reason in the header
+  ``x-fernblick-dead-reason`` (the consumer goes on with the next message).
 
 The connection is aio-pika's robust one: after the broker closes it, it reconnects
 and restores channels, declarations and consumers. Publishes made meanwhile wait for
@@ -36,7 +38,13 @@ from aio_pika.abc import (
 )
 from pydantic import ValidationError
 
-from orchestrator.events.bus import DEFAULT_MAX_DELIVERIES, EventHandler
+from orchestrator.events.bus import (
+    DEAD_REASON_HEADER,
+    DEFAULT_MAX_DELIVERIES,
+    MAX_MESSAGE_BYTES,
+    EventHandler,
+    Unprocessable,
+)
 from orchestrator.events.schemas import Event
 
 log = logging.getLogger(__name__)
@@ -55,6 +63,7 @@ class AmqpBus:
         connection_name: str = "fernblick",
         prefetch: int = 32,
         max_deliveries: int = DEFAULT_MAX_DELIVERIES,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
         publish_timeout: float = 10.0,
         reconnect_interval: float = 1.0,
         retry_delay: float = 0.2,
@@ -67,11 +76,13 @@ class AmqpBus:
         self._connection_name = connection_name
         self._prefetch = prefetch
         self._max_deliveries = max_deliveries
+        self._max_message_bytes = max_message_bytes
         self._publish_timeout = publish_timeout
         self._reconnect_interval = reconnect_interval
         self._retry_delay = retry_delay
         self._connection: AbstractRobustConnection | None = None
         self._exchange: AbstractExchange | None = None
+        self._dead_exchange: AbstractExchange | None = None
 
     async def connect(self) -> None:
         self._connection = await aio_pika.connect_robust(
@@ -82,6 +93,9 @@ class AmqpBus:
         channel = await self._connection.channel(publisher_confirms=True)
         self._exchange = await channel.declare_exchange(
             self._exchange_name, ExchangeType.TOPIC, durable=True
+        )
+        self._dead_exchange = await channel.declare_exchange(
+            self._dead_exchange_name, ExchangeType.DIRECT, durable=True
         )
 
     @property
@@ -176,14 +190,23 @@ class AmqpBus:
                 # Delivered on a connection that has since closed: the broker has
                 # already put it back, and an ack could not reach it anyway.
                 return
+            if len(message.body) > self._max_message_bytes:
+                reason = f"{len(message.body)} bytes, more than {self._max_message_bytes}"
+                await self._dead_letter(queue, message, reason)
+                return
             try:
                 event = Event.model_validate_json(message.body)
-            except ValidationError:
-                log.error("queue %s: not a valid event, dead-lettered: %r", queue, message.body)
-                await _settle(message.reject(requeue=False), queue)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()
+                )
+                await self._dead_letter(queue, message, f"not a valid event: {problems}"[:1000])
                 return
             try:
                 await _run_to_completion(handler(event))
+            except Unprocessable as exc:
+                await self._dead_letter(queue, message, str(exc)[:1000] or type(exc).__name__)
+                return
             except Exception:
                 delivery = _earlier_deliveries(message) + 1
                 log.warning(
@@ -199,6 +222,28 @@ class AmqpBus:
                 await _settle(message.nack(requeue=True), queue)
                 return
             await _settle(message.ack(), queue)
+
+    async def _dead_letter(self, queue: str, message: AbstractIncomingMessage, reason: str) -> None:
+        """Move ``message`` to ``<queue>.dead`` with ``reason``: a copy under publisher
+        confirms, then the ack; should the copy fail, the message is requeued instead."""
+        log.error("queue %s: dead-lettered (%s): %r", queue, reason, message.body[:200])
+        assert self._dead_exchange is not None
+        copy = aio_pika.Message(
+            body=message.body,
+            headers={**(message.headers or {}), DEAD_REASON_HEADER: reason},
+            content_type=message.content_type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message.message_id,
+            type=message.type,
+        )
+        try:
+            async with asyncio.timeout(self._publish_timeout):
+                await self._dead_exchange.publish(copy, routing_key=queue)
+        except (TimeoutError, *_SETTLE_ERRORS) as exc:
+            log.warning("queue %s: dead letter not written (%s); requeued", queue, exc)
+            await _settle(message.nack(requeue=True), queue)
+            return
+        await _settle(message.ack(), queue)
 
 
 async def _run_to_completion(handling: Awaitable[object]) -> None:

@@ -25,6 +25,18 @@ Generous because RabbitMQ also counts the deliveries that a closed connection cu
 short, and those are no fault of the message.
 """
 
+MAX_MESSAGE_BYTES = 256 * 1024
+"""A larger message is no event of ours (ours are a few kilobytes): it is dead-lettered
+unread, so that a flood of huge messages cannot tie up a worker's memory."""
+
+DEAD_REASON_HEADER = "x-fernblick-dead-reason"
+"""Why the bus dead-lettered a message at once (RabbitMQ header on the dead copy)."""
+
+
+class Unprocessable(Exception):
+    """Raised by a handler for a message that no redelivery can fix (a job without its
+    id, say): the bus dead-letters it at once, with ``str(exc)`` as the reason."""
+
 
 class MessageBus(Protocol):
     """Publish events; feed named durable queues to async handlers."""

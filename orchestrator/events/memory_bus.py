@@ -14,7 +14,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from orchestrator.events.bus import DEFAULT_MAX_DELIVERIES, EventHandler, topic_matches
+from orchestrator.events.bus import (
+    DEFAULT_MAX_DELIVERIES,
+    EventHandler,
+    Unprocessable,
+    topic_matches,
+)
 from orchestrator.events.schemas import Event
 
 log = logging.getLogger(__name__)
@@ -103,6 +108,12 @@ class InProcessBus:
         for delivery in range(1, self._max_deliveries + 1):
             try:
                 await handler(event)
+                return
+            except Unprocessable as exc:
+                log.error(
+                    "queue %s: dead-lettered %s %s: %s", queue.name, event.type, event.id, exc
+                )
+                queue.dead.append(event)
                 return
             except Exception:
                 log.warning(

@@ -7,8 +7,6 @@ inside the app, and RabbitMQ (a temporary vhost) for the dead-letter queue test.
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,68 +16,26 @@ import aio_pika
 import aiohttp
 import pytest
 
-from orchestrator.actions.artifacts import do_add_artifact, do_retry_upload
+from orchestrator.actions.artifacts import do_retry_upload
 from orchestrator.actions.sessions import do_create_session
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.app import BUS_KEY, create_app
-from orchestrator.db.models import Artifact, OutboxEvent
-from orchestrator.domain.types import ArtifactKind, ArtifactState
+from orchestrator.domain.types import ArtifactState
 from orchestrator.events.amqp_bus import AmqpBus
 from orchestrator.events.memory_bus import InProcessBus
-from orchestrator.events.outbox import row_to_event
-from orchestrator.events.schemas import Event
 from orchestrator.settings import Settings
 from recorder.storage.local import LocalStorage
 from recorder.uploads import UPLOAD_QUEUE, UploadWorker
 from tests.support.events import wait_until
 from tests.support.rabbitmq import take_dead_letters, temporary_vhost
 from tests.support.s3_server import S3Server, s3_server_fixture  # noqa: F401
+from tests.support.uploads import (
+    artifact_row,
+    outbox_event,
+    spooled_artifact,
+    wait_for_state,
+)
 from tests.support.world import World, bearer, login, open_device
-
-KEY = "sessions/{session_id}/recording-test.mkv"
-
-
-def make_clip(path: Path) -> None:
-    """A real two-second Matroska file (VP8 test pattern) to upload."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15",
-         "-t", "2", "-c:v", "libvpx", "-b:v", "300k", "-y", str(path)],
-        check=True,
-        timeout=60,
-    )  # fmt: skip
-
-
-async def spooled_artifact(uow: UnitOfWork, settings: Settings, session_id: int) -> int:
-    """A file in the spool and its artifact, with the upload job in the outbox."""
-    key = KEY.format(session_id=session_id)
-    source = settings.storage_dir / "spool" / key
-    await asyncio.to_thread(make_clip, source)
-    async with uow.transaction() as db:
-        artifact = await do_add_artifact(
-            db,
-            session_id,
-            kind=ArtifactKind.RECORDING,
-            storage_key=key,
-            content_type="video/x-matroska",
-            size_bytes=source.stat().st_size,
-        )
-        return artifact.id
-
-
-async def artifact_row(uow: UnitOfWork, artifact_id: int) -> Artifact:
-    async with uow.read() as db:
-        artifact = await db.get(Artifact, artifact_id, populate_existing=True)
-        assert artifact is not None
-        return artifact
-
-
-async def wait_for_state(uow: UnitOfWork, artifact_id: int, state: ArtifactState) -> Artifact:
-    async def reached() -> bool:
-        return (await artifact_row(uow, artifact_id)).state is state
-
-    await wait_until(reached, f"artifact {artifact_id} {state.value}", within=60)
-    return await artifact_row(uow, artifact_id)
 
 
 async def public_session(client: Any, world: World) -> tuple[str, int]:
@@ -159,14 +115,6 @@ async def test_uploads_to_s3_retry_dead_letter_and_an_administrator_retries(
 def vhost_fixture() -> Iterator[str]:
     with temporary_vhost() as name:
         yield name
-
-
-async def outbox_event(uow: UnitOfWork, event_type: str) -> Event:
-    """The newest staged event of ``event_type``."""
-    async with uow.read() as db:
-        rows = (await db.execute(OutboxEvent.__table__.select())).all()
-    row = [r for r in rows if r.type == event_type][-1]
-    return row_to_event(OutboxEvent(**row._asdict()))
 
 
 @pytest.mark.rabbitmq
