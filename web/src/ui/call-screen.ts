@@ -141,7 +141,6 @@ export class CallScreen {
     this.stageVideo.addEventListener("resize", () => {
       this.drawLayer.redraw(); // the picture's size changed (rotation, resolution)
     });
-    this.showMirror();
 
     this.root = h(
       "section",
@@ -154,6 +153,7 @@ export class CallScreen {
       h("div", { class: "call-controls" }, this.micButton, this.cameraButton, this.switchButton, this.torchButton, this.mirrorButton, hangup),
       this.zoomInput,
     );
+    this.showMirror();
 
     this.call = new VideoCall({
       ticket: options.ticket,
