@@ -17,16 +17,13 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from sqlalchemy import select
 
 from orchestrator.actions.unit_of_work import UnitOfWork
-from orchestrator.db.models import VideoSession
-from orchestrator.domain.types import SessionStatus
 from orchestrator.settings import Settings
 from tests.support.events import outbox_unpublished, wait_until
 from tests.support.live_view import LiveView
 from tests.support.rabbitmq import BROKER, temporary_vhost
-from tests.support.topology import Staff, running_topology, topology_plan
+from tests.support.topology import Staff, open_sessions, running_topology, topology_plan
 from tests.support.world import World
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq, pytest.mark.janus]
@@ -40,19 +37,6 @@ BROWSERS = 20
 def vhost() -> Iterator[str]:
     with temporary_vhost() as name:
         yield name
-
-
-async def open_sessions(uow: UnitOfWork, org_id: int) -> dict[int, str]:
-    async with uow.read() as db:
-        rows = await db.execute(
-            select(VideoSession.id, VideoSession.status).where(
-                VideoSession.organisation_id == org_id,
-                VideoSession.status.in_(
-                    [SessionStatus.REQUESTED, SessionStatus.CONFIRMED, SessionStatus.RUNNING]
-                ),
-            )
-        )
-        return {row.id: row.status.value for row in rows}
 
 
 async def create_with_retries(staff: Staff, title: str) -> int:

@@ -15,9 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from sqlalchemy import select
 
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.engine import create_engine, create_session_factory
+from orchestrator.db.models import VideoSession
+from orchestrator.domain.types import SessionStatus
 from orchestrator.janus.admin import VIDEOROOM_PLUGIN
 from orchestrator.janus.client import JanusClient
 from orchestrator.settings import Settings
@@ -89,6 +92,20 @@ async def unit_of_work(database_url: str) -> AsyncIterator[UnitOfWork]:
         yield UnitOfWork(create_session_factory(engine))
     finally:
         await engine.dispose()
+
+
+async def open_sessions(uow: UnitOfWork, org_id: int) -> dict[int, str]:
+    """The organisation's open sessions and their status, as a browser's view should be."""
+    async with uow.read() as db:
+        rows = await db.execute(
+            select(VideoSession.id, VideoSession.status).where(
+                VideoSession.organisation_id == org_id,
+                VideoSession.status.in_(
+                    [SessionStatus.REQUESTED, SessionStatus.CONFIRMED, SessionStatus.RUNNING]
+                ),
+            )
+        )
+        return {row.id: row.status.value for row in rows}
 
 
 class Staff:
