@@ -26,6 +26,7 @@ from orchestrator.api import (
     calls,
     code_users,
     devices,
+    markers,
     notifications,
     recordings,
     sessions,
@@ -62,6 +63,7 @@ from recorder.forwarding import DirectForwarding
 from recorder.storage import create_storage
 from recorder.uploads import UPLOAD_BINDINGS, UPLOAD_QUEUE, UploadWorker
 from recorder.worker import START_BINDINGS, START_QUEUE, Recorder
+from tracker.worker import TrackerWorker
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ RELAY_KEY = web.AppKey("relay", OutboxRelay)
 HUB_KEY = web.AppKey("hub", LiveHub)
 OPENAPI_KEY = web.AppKey("openapi", dict)
 RECORDER_KEY = web.AppKey("recorder", Recorder)
+TRACKER_KEY = web.AppKey("tracker", TrackerWorker)
 
 API_MODULES = (
     auth,
@@ -81,6 +84,7 @@ API_MODULES = (
     calls,
     notifications,
     recordings,
+    markers,
 )
 
 
@@ -123,6 +127,7 @@ def create_app(settings: Settings) -> web.Application:
             outbox_relay,
             janus_calls,
             recording,
+            tracking,
         ]
     )
     _add_web(app, settings.web_dist_dir)
@@ -259,6 +264,20 @@ async def recording(app: web.Application) -> AsyncIterator[None]:
     await UploadWorker(app[UOW_KEY], storage, settings).attach(app[BUS_KEY])
     yield
     await recorder.close()
+
+
+async def tracking(app: web.Application) -> AsyncIterator[None]:
+    """The tracker worker in this process, unless it runs on its own (``fernblick tracker``)."""
+    settings = app[SETTINGS_KEY]
+    if not settings.tracker_embedded:
+        await app[BUS_KEY].declare(TrackerWorker.queue, TrackerWorker.binding_keys)
+        yield
+        return
+    worker = TrackerWorker(app[UOW_KEY], app[JANUS_POOL_KEY], app[FANOUT_KEY], settings)
+    app[TRACKER_KEY] = worker
+    await worker.attach(app[BUS_KEY])
+    yield
+    await worker.close()
 
 
 async def openapi_json(request: web.Request) -> web.Response:

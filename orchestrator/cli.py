@@ -194,6 +194,12 @@ def cmd_recorder(settings: Settings, _args: argparse.Namespace) -> int:
     return run_recorder(settings)
 
 
+def cmd_tracker(settings: Settings, _args: argparse.Namespace) -> int:
+    from tracker.standalone import main as run_tracker
+
+    return run_tracker(settings)
+
+
 def cmd_vapid_keys(_settings: Settings, _args: argparse.Namespace) -> int:
     from notifier.channels.web_push import generate_vapid_keys
 
@@ -236,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "notifier", help="run the notifier worker (consumes from FERNBLICK_BUS_URL)"
     ).set_defaults(run=cmd_notifier)
+    commands.add_parser(
+        "tracker",
+        help="run the tracker worker (markers; consumes from FERNBLICK_BUS_URL, "
+        "publishes positions through FERNBLICK_REDIS_URL)",
+    ).set_defaults(run=cmd_tracker)
     commands.add_parser(
         "recorder",
         help="run a recorder and upload worker (consumes from FERNBLICK_BUS_URL; "

@@ -121,6 +121,7 @@ class Settings(BaseSettings):
     turn_secret: SecretStr = SecretStr(f"{SAMPLE_SECRET_MARK}-turn-secret")
     turn_ttl_seconds: int = 3600
 
+    tracker_embedded: bool = True
     notifier_embedded: bool = True
     notify_max_attempts: int = 8
     notify_retry_base_seconds: float = 2.0

@@ -34,6 +34,8 @@ EventType = Literal[
     "artifact.upload",
     "artifact.stored",
     "notification.delivered",
+    "marker.placed",
+    "marker.removed",
 ]
 
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]

@@ -65,8 +65,8 @@ def audience_view(event: Event, actor: EmployeeActor | CodeUserActor) -> dict[st
         },
         "previous_status": event.payload.previous_status,
     }
-    if event.type.startswith(("call.", "recording.")):
-        # call id, caller, reason, recording id: the call screen (and its red dot) needs them
+    if event.type.startswith(("call.", "recording.", "marker.")):
+        # call id, caller, reason, recording id, marker id: the call screen needs them
         payload["data"] = event.payload.data
     return {
         "id": event.id,

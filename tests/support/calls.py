@@ -22,6 +22,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from aiortc import MediaStreamTrack
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -110,9 +111,11 @@ class CallEnv:
     def node(self, name: str) -> RunningJanus:
         return next(node for node in self.nodes if node.name == name)
 
-    async def join(self, ticket: dict[str, Any], *, audio: bool = False) -> Joined:
+    async def join(
+        self, ticket: dict[str, Any], *, audio: bool = False, video: MediaStreamTrack | None = None
+    ) -> Joined:
         """Join the room with a ticket like a browser: token only, then publish video
-        (and audio, when asked)."""
+        (``video``, or a test pattern) and audio, when asked."""
         node = next(n for n in self.nodes if n.public_url == ticket["janus_url"])
         client = JanusClient(node.url, http=self.http, node_name=node.name, token=ticket["token"])
         session = await client.create_session()
@@ -124,6 +127,7 @@ class CallEnv:
             token=ticket["token"],
             display=ticket["display"],
             audio=audio,
+            video=video,
         )
         joined = Joined(session, publisher)
         self.joined.append(joined)

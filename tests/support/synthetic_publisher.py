@@ -9,7 +9,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from aiortc import AudioStreamTrack, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc import (
+    AudioStreamTrack,
+    MediaStreamTrack,
+    RTCPeerConnection,
+    RTCSessionDescription,
+    VideoStreamTrack,
+)
 
 from orchestrator.janus.client import JanusHandle
 
@@ -35,8 +41,10 @@ async def publish_test_pattern(
     display: str = "synthetic",
     within_seconds: float = 20.0,
     audio: bool = False,
+    video: MediaStreamTrack | None = None,
 ) -> SyntheticPublisher:
-    """Join ``room`` as publisher on ``handle`` and publish video until WebRTC is up."""
+    """Join ``room`` as publisher on ``handle`` and publish video (aiortc's test pattern
+    unless ``video`` is given) until WebRTC is up."""
     join: dict[str, str] = {"request": "join", "ptype": "publisher", "room": room}
     join["display"] = display
     if pin is not None:
@@ -47,7 +55,7 @@ async def publish_test_pattern(
     peer_connection = RTCPeerConnection()
     if audio:  # silence, as opus; the recorder tests want both kinds of track
         peer_connection.addTrack(AudioStreamTrack())
-    peer_connection.addTrack(VideoStreamTrack())
+    peer_connection.addTrack(video or VideoStreamTrack())
     await peer_connection.setLocalDescription(await peer_connection.createOffer())
     local = peer_connection.localDescription
     answer = await handle.message(

@@ -35,6 +35,8 @@ export const EVENT_TYPES = [
   "artifact.upload",
   "artifact.stored",
   "notification.delivered",
+  "marker.placed",
+  "marker.removed",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -1,0 +1,85 @@
+"""Tracking markers in a call: the employee places, either side removes.
+
+Positions do not come back in these answers: the tracker worker publishes them on the
+session's channel, stamped with the RTP timestamp of the frame they belong to
+(``docs/tracking.md``).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from orchestrator.actions.markers import do_place_marker, do_remove_marker
+from orchestrator.api.routing import Api, Call, Empty
+from orchestrator.api.schemas import In, Out
+
+api = Api()
+TAG = "markers"
+EMPLOYEE_MARKERS = "/api/sessions/{session_id:\\d+}/markers"
+CODE_USER_MARKERS = "/api/code-user/sessions/{session_id:\\d+}/markers"
+MARKER = "/{marker_id:[0-9a-f]+}"
+
+
+class MarkerIn(In):
+    """A point of the code user's video frame, normalised: (0, 0) top-left, (1, 1) bottom-right."""
+
+    x: float = Field(ge=0.0, le=1.0)
+    y: float = Field(ge=0.0, le=1.0)
+    rtp_timestamp: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**32 - 1,
+        description="The code user's RTP timestamp of the frame the point was picked on; "
+        "without it the marker starts on the newest frame.",
+    )
+
+
+class MarkerOut(Out):
+    marker_id: str
+
+
+@api.route(
+    "POST",
+    EMPLOYEE_MARKERS,
+    summary="Place a tracking marker on the code user's video (running call)",
+    tag=TAG,
+    body=MarkerIn,
+    response=MarkerOut,
+    status=202,
+)
+async def place(call: Call[MarkerIn, Empty]) -> MarkerOut:
+    async with call.uow.transaction() as db:
+        marker_id = await do_place_marker(
+            db,
+            call.employee,
+            call.path_id("session_id"),
+            x=call.body.x,
+            y=call.body.y,
+            rtp_timestamp=call.body.rtp_timestamp,
+        )
+    return MarkerOut(marker_id=marker_id)
+
+
+@api.route(
+    "DELETE", EMPLOYEE_MARKERS + MARKER, summary="Remove a tracking marker", tag=TAG, status=204
+)
+async def remove(call: Call[Empty, Empty]) -> None:
+    async with call.uow.transaction() as db:
+        await do_remove_marker(
+            db, call.employee, call.path_id("session_id"), call.request.match_info["marker_id"]
+        )
+
+
+@api.route(
+    "DELETE",
+    CODE_USER_MARKERS + MARKER,
+    summary="Remove a tracking marker (code user)",
+    tag=TAG,
+    auth="code_user",
+    status=204,
+)
+async def remove_as_code_user(call: Call[Empty, Empty]) -> None:
+    async with call.uow.transaction() as db:
+        await do_remove_marker(
+            db, call.code_user, call.path_id("session_id"), call.request.match_info["marker_id"]
+        )

@@ -1,0 +1,131 @@
+"""Markers in a real call: Janus forwards the code user's video to the tracker worker.
+
+The code user's camera is a synthetic texture sliding at a known speed; the employee
+places markers through the API; the positions arrive on the session's fan-out channel
+stamped with the frame's RTP timestamp, from which the true position follows
+(``tests/support/moving_texture.py``). Either side removes markers; with none left
+the worker stops the forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from orchestrator.app import FANOUT_KEY, TRACKER_KEY
+from orchestrator.realtime.fanout import session_channel
+from tests.support.calls import CallEnv, CallEnvFactory, call_env_fixture  # noqa: F401
+from tests.support.events import wait_until
+from tests.support.janus_server import janus_factory_fixture  # noqa: F401
+from tests.support.moving_texture import TICKS_PER_FRAME, MovingTexture
+from tests.support.world import bearer
+
+pytestmark = pytest.mark.janus
+
+WIDTH, HEIGHT, VELOCITY = 320, 240, (1, 1)
+
+
+async def running_call(env: CallEnv) -> None:
+    started = await env.employee("POST")
+    assert started.status == 201, await started.text()
+    accepted = await env.code_user("POST", "/accept")
+    assert accepted.status == 200, await accepted.text()
+    await env.join((await started.json())["ticket"])
+    await env.join((await accepted.json())["ticket"], video=MovingTexture(WIDTH, HEIGHT, VELOCITY))
+    await env.wait_for_status("RUNNING")
+
+
+def pixel(marker: dict[str, Any]) -> tuple[float, float]:
+    return marker["x"] * WIDTH - 0.5, marker["y"] * HEIGHT - 0.5
+
+
+async def place(env: CallEnv, x: float, y: float) -> str:
+    response = await env.client.post(
+        f"/api/sessions/{env.session_id}/markers", json={"x": x, "y": y}, headers=env.csrf
+    )
+    assert response.status == 202, await response.text()
+    marker_id: str = (await response.json())["marker_id"]
+    return marker_id
+
+
+def errors_along_path(messages: list[dict[str, Any]], marker_id: str) -> list[float]:
+    """Distance of each reported position from where the texture moved the first one."""
+    seen = [
+        (m["rtp_timestamp"], marker)
+        for m in messages
+        for marker in m["markers"]
+        if marker["id"] == marker_id
+    ]
+    (t0, first), rest = seen[0], seen[1:]
+    x0, y0 = pixel(first)
+    errors = []
+    for timestamp, marker in rest:
+        frames = round(((timestamp - t0) % 2**32) / TICKS_PER_FRAME)
+        x, y = pixel(marker)
+        expected = (x0 - frames * VELOCITY[0], y0 - frames * VELOCITY[1])
+        errors.append(float(((x - expected[0]) ** 2 + (y - expected[1]) ** 2) ** 0.5))
+        assert not marker["lost"], (timestamp, marker)
+    return errors
+
+
+async def test_markers_follow_the_code_users_video_and_stop_with_the_last(
+    call_env: CallEnvFactory,
+) -> None:
+    env = await call_env()
+    url = f"/api/sessions/{env.session_id}/markers"
+    early = await env.client.post(url, json={"x": 0.5, "y": 0.5}, headers=env.csrf)
+    assert early.status == 409 and (await early.json())["code"] == "call_not_running"
+    await running_call(env)
+    messages: list[dict[str, Any]] = []
+    fanout = env.client.app[FANOUT_KEY]
+    subscription = await fanout.subscribe(
+        session_channel(env.session_id), lambda _channel, message: messages.append(message)
+    )
+    bad = await env.client.post(url, json={"x": 1.5, "y": 0.5}, headers=env.csrf)
+    assert bad.status == 422, await bad.text()
+
+    first = await place(env, 0.75, 0.75)
+    second = await place(env, 0.6, 0.6)
+
+    def numbered() -> dict[str, int]:
+        latest = messages[-1]["markers"] if messages else []
+        return {m["id"]: m["number"] for m in latest}
+
+    async def both_tracked() -> bool:
+        return sum(len(m["markers"]) == 2 for m in messages) >= 91
+
+    await wait_until(both_tracked, "91 frames with both markers", within=30)
+    assert numbered() == {first: 1, second: 2}
+    for marker_id in (first, second):
+        errors = errors_along_path(messages, marker_id)
+        assert len(errors) >= 90
+        print(f"\nmarker {marker_id[:6]}: max error {max(errors):.2f} px over {len(errors)} frames")
+        assert max(errors) < 2.0
+
+    removed = await env.client.delete(
+        f"/api/code-user/sessions/{env.session_id}/markers/{first}",
+        headers=bearer(env.code_user_token),
+    )
+    assert removed.status == 204, await removed.text()
+
+    async def first_gone() -> bool:
+        return numbered() == {second: 2}
+
+    await wait_until(first_gone, "marker 1 gone", within=10)
+
+    worker = env.client.app[TRACKER_KEY]
+    assert env.session_id in worker.sessions
+    removed = await env.client.delete(f"{url}/{second}", headers=env.csrf)
+    assert removed.status == 204, await removed.text()
+
+    async def stopped() -> bool:
+        return env.session_id not in worker.sessions
+
+    await wait_until(stopped, "the worker stops", within=10)
+    assert messages[-1]["markers"] == []
+    count = len(messages)
+    await asyncio.sleep(0.5)
+    assert len(messages) == count  # nothing tracked or published any more
+    await fanout.unsubscribe(subscription)

@@ -1,0 +1,178 @@
+"""The markers of one video session: decode the code user's frames and track every marker.
+
+Synchronous and free of I/O, so the worker runs it in a thread and tests drive it
+directly with encoded frames. Positions are in frame coordinates as the browsers use
+them (``web/src/lib/frame-coords.ts``): (0, 0) is the frame's top-left corner and
+(1, 1) its bottom-right one, so pixel centre ``px`` is ``x * width - 0.5``.
+
+Each marker has its own tracker (``tracker.bench:Tracker``: first frame and points in,
+one frame at a time): markers arrive at different frames and leave one by one, which
+one tracker over a fixed point set cannot follow. A marker names the RTP timestamp of
+the frame it was placed on; while that frame is in the recent history, the marker
+starts there and catches up through the frames after it, so a click on a moving
+picture lands where the employee saw the spot.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import av
+import numpy as np
+
+from tracker.bench import Tracker
+from tracker.rtp import EncodedFrame
+
+log = logging.getLogger(__name__)
+
+MAX_MARKERS = 9
+"""Markers per session, numbered 1 to 9 (one digit on the screen)."""
+HISTORY_FRAMES = 45
+"""Decoded frames kept for markers placed on a frame the worker has passed (1.5 s)."""
+
+
+@dataclass
+class Marker:
+    id: str
+    number: int
+    tracker: Tracker
+    x: float
+    y: float
+    shape: tuple[int, ...]
+    lost: bool = False
+
+    def as_message(self, width: int, height: int) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "number": self.number,
+            "x": round((self.x + 0.5) / width, 5),
+            "y": round((self.y + 0.5) / height, 5),
+            "lost": self.lost,
+        }
+
+
+@dataclass(frozen=True)
+class DecodedFrame:
+    rtp_timestamp: int
+    size: int
+    gray: np.ndarray
+
+
+class SessionMarkers:
+    """Decoder, recent frames and markers of one session; see the module docstring."""
+
+    def __init__(self, session_id: int) -> None:
+        self.session_id = session_id
+        self.markers: dict[str, Marker] = {}
+        self.history: deque[DecodedFrame] = deque(maxlen=HISTORY_FRAMES)
+        self._decoder = av.CodecContext.create("vp8", "r")
+        # one picture out per packet in, at once: frame threads would delay pictures
+        self._decoder.thread_type = "NONE"
+        self._decoder.thread_count = 1
+        self._waiting_for_keyframe = True
+        self.decoded = 0
+
+    @property
+    def latest(self) -> DecodedFrame | None:
+        return self.history[-1] if self.history else None
+
+    # --- commands ----------------------------------------------------------------
+
+    def place(self, marker_id: str, x: float, y: float, rtp_timestamp: int | None) -> bool:
+        """Start tracking a marker; False when there is no frame yet, it exists or all
+        numbers are taken."""
+        if marker_id in self.markers or self.latest is None:
+            return False
+        free = [n for n in range(1, MAX_MARKERS + 1) if n not in self.numbers()]
+        if not free:
+            log.info("session %s: marker %s refused, all numbers taken", self.session_id, marker_id)
+            return False
+        frames = list(self.history)
+        start = next(
+            (i for i, f in enumerate(frames) if f.rtp_timestamp == rtp_timestamp),
+            len(frames) - 1,
+        )
+        first = frames[start]
+        height, width = first.gray.shape
+        px, py = x * width - 0.5, y * height - 0.5
+        tracker = Tracker(first.gray, np.array([[px, py]], np.float32))
+        marker = Marker(marker_id, free[0], tracker, px, py, first.gray.shape)
+        for later in frames[start + 1 :]:
+            self._advance(marker, later.gray)
+        self.markers[marker_id] = marker
+        return True
+
+    def remove(self, marker_id: str) -> bool:
+        return self.markers.pop(marker_id, None) is not None
+
+    def numbers(self) -> set[int]:
+        return {m.number for m in self.markers.values()}
+
+    # --- frames ------------------------------------------------------------------
+
+    def decode(self, frame: EncodedFrame) -> DecodedFrame | None:
+        """Decode one frame into the history; None until a keyframe came, or on an error."""
+        if self._waiting_for_keyframe and not frame.keyframe:
+            return None
+        packet = av.Packet(frame.data)
+        packet.pts = frame.rtp_timestamp
+        try:
+            pictures = self._decoder.decode(packet)
+        except av.error.FFmpegError as exc:
+            log.info("session %s: undecodable frame (%s)", self.session_id, exc)
+            self._waiting_for_keyframe = True
+            return None
+        self._waiting_for_keyframe = False
+        decoded = None
+        for picture in pictures:
+            timestamp = picture.pts if picture.pts is not None else frame.rtp_timestamp
+            gray = np.ascontiguousarray(picture.to_ndarray(format="gray"))
+            decoded = DecodedFrame(timestamp, len(frame.data), gray)
+            self.history.append(decoded)
+            self.decoded += 1
+        return decoded
+
+    def need_keyframe(self) -> None:
+        """A packet was lost: decode nothing until the next keyframe."""
+        self._waiting_for_keyframe = True
+
+    def track(self, frame: DecodedFrame) -> dict[str, Any]:
+        """Move every marker onto ``frame``; the positions message for it."""
+        for marker in self.markers.values():
+            self._advance(marker, frame.gray)
+        return self.message(frame)
+
+    def message(self, frame: DecodedFrame | None = None) -> dict[str, Any]:
+        """What participants get: each marker's position on the frame with this timestamp."""
+        frame = frame or self.latest
+        height, width = frame.gray.shape if frame is not None else (1, 1)
+        return {
+            "type": "markers",
+            "session_id": self.session_id,
+            "rtp_timestamp": frame.rtp_timestamp if frame is not None else None,
+            "frame_bytes": frame.size if frame is not None else None,
+            "width": width,
+            "height": height,
+            "markers": [
+                m.as_message(width, height)
+                for m in sorted(self.markers.values(), key=lambda m: m.number)
+            ],
+        }
+
+    @staticmethod
+    def _advance(marker: Marker, gray: np.ndarray) -> None:
+        if gray.shape != marker.shape:
+            # the sender changed its resolution: start again from the scaled position
+            old_h, old_w = marker.shape[:2]
+            new_h, new_w = gray.shape[:2]
+            marker.x = (marker.x + 0.5) * new_w / old_w - 0.5
+            marker.y = (marker.y + 0.5) * new_h / old_h - 0.5
+            marker.tracker = Tracker(gray, np.array([[marker.x, marker.y]], np.float32))
+            marker.shape = gray.shape
+            return
+        positions, ok = marker.tracker.update(gray)
+        marker.x, marker.y = float(positions[0, 0]), float(positions[0, 1])
+        marker.lost = not bool(ok[0])

@@ -1,0 +1,280 @@
+"""The tracker worker: the code user's video in, marker positions out, per session.
+
+It reacts to committed events: ``marker.placed`` starts (or feeds) the session's
+tracking, ``marker.removed`` takes a marker away, and when no marker is left, or
+``call.ended`` arrives, the forward, the socket and the decoder are dropped.
+
+Per tracked session: Janus forwards the code user's video (``rtp_forward``, the
+recorder's pieces in ``recorder/forward.py``) to a local UDP port; ``tracker/rtp.py``
+assembles VP8 frames with their original RTP timestamps; one thread at a time
+decodes and tracks them (``tracker/session.py``); each tracked frame's positions go to
+the session's fan-out channel, which reaches both participants' WebSockets. Frames,
+placements and removals share one queue, so they apply in the order they came.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from orchestrator.actions.call_records import open_call
+from orchestrator.actions.unit_of_work import UnitOfWork
+from orchestrator.db.models import CallLeg, VideoSession
+from orchestrator.domain.types import ParticipantKind
+from orchestrator.events.bus import MessageBus
+from orchestrator.events.schemas import Event
+from orchestrator.janus.errors import JanusError
+from orchestrator.janus.pool import JanusPool
+from orchestrator.realtime.fanout import Fanout, session_channel
+from orchestrator.settings import Settings
+from recorder.forward import (
+    Leg,
+    RoomForward,
+    allocate_port_pairs,
+    plan,
+    pli_packet,
+    published_streams,
+)
+from tracker.rtp import EncodedFrame, RtpReceiver
+from tracker.session import SessionMarkers
+
+log = logging.getLogger(__name__)
+
+KEYFRAME_REQUEST_SECONDS = 0.5
+"""At most one keyframe request per this interval after lost packets."""
+
+
+@dataclass(frozen=True)
+class Place:
+    marker_id: str
+    x: float
+    y: float
+    rtp_timestamp: int | None
+
+
+@dataclass(frozen=True)
+class Remove:
+    marker_id: str
+
+
+Item = EncodedFrame | Place | Remove | None
+
+
+@dataclass
+class TrackedSession:
+    """One session's forward, socket, queue and processing task."""
+
+    markers: SessionMarkers
+    forward: RoomForward
+    janus_host: str
+    transport: asyncio.DatagramTransport | None = None
+    queue: asyncio.Queue[Item] = field(default_factory=asyncio.Queue)
+    task: asyncio.Task[None] | None = None
+    pending: list[Place] = field(default_factory=list)
+    last_keyframe_request: float = 0.0
+
+
+class TrackerWorker:
+    """One per process (embedded in the orchestrator or ``fernblick tracker``)."""
+
+    queue = "tracker"
+    binding_keys = ("marker.placed", "marker.removed", "call.ended")
+
+    def __init__(
+        self, uow: UnitOfWork, pool: JanusPool, fanout: Fanout, settings: Settings
+    ) -> None:
+        self.uow = uow
+        self.pool = pool
+        self.fanout = fanout
+        self.settings = settings
+        self.sessions: dict[int, TrackedSession] = {}
+        self._lock = asyncio.Lock()
+
+    async def attach(self, bus: MessageBus) -> None:
+        await bus.consume(self.queue, self.binding_keys, self.on_event)
+
+    async def on_event(self, event: Event) -> None:
+        session_id = event.payload.session.id
+        data = event.payload.data
+        if event.type == "marker.placed":
+            timestamp = data.get("rtp_timestamp")
+            await self.place(
+                session_id,
+                Place(
+                    str(data["marker_id"]),
+                    float(data["x"]),
+                    float(data["y"]),
+                    int(timestamp) if timestamp is not None else None,
+                ),
+            )
+        elif event.type == "marker.removed":
+            tracked = self.sessions.get(session_id)
+            if tracked is not None:
+                tracked.queue.put_nowait(Remove(str(data["marker_id"])))
+        elif event.type == "call.ended":
+            await self.stop(session_id)
+
+    async def place(self, session_id: int, place: Place) -> None:
+        """Queue a placement, starting the session's video first if needed."""
+        async with self._lock:
+            tracked = self.sessions.get(session_id)
+            if tracked is not None:
+                tracked.queue.put_nowait(place)
+                return
+            tracked = await self._start(session_id, place)
+            if tracked is not None:
+                self.sessions[session_id] = tracked
+
+    # --- start and stop ---------------------------------------------------------------
+
+    async def _start(self, session_id: int, first: Place) -> TrackedSession | None:
+        async with self.uow.read() as db:
+            session = await db.get(VideoSession, session_id)
+            call = await open_call(db, session_id)
+            legs = []
+            if call is not None:
+                rows = await db.scalars(
+                    select(CallLeg).where(
+                        CallLeg.call_id == call.id,
+                        CallLeg.left_at.is_(None),
+                        CallLeg.side == ParticipantKind.CODE_USER,
+                    )
+                )
+                legs = [Leg(r.participant_key, r.janus_session_id, r.handle_id) for r in rows]
+        if session is None or not (session.janus_node and session.room_id and session.room_secret):
+            log.info("session %s: no call room, marker ignored", session_id)
+            return None
+        node = self.pool.node(session.janus_node)
+        videos = [s for s in await published_streams(node, legs) if s.kind == "video"]
+        if not videos or videos[0].codec != "vp8":
+            log.info("session %s: the code user sends no VP8 video, marker ignored", session_id)
+            return None
+        settings = self.settings
+        (port,) = allocate_port_pairs(1, settings.recorder_port_min, settings.recorder_port_max)
+        forward = RoomForward(
+            await node.videoroom(), session.room_id, session.room_secret, settings.recorder_rtp_host
+        )
+        tracked = TrackedSession(
+            SessionMarkers(session_id), forward, urlsplit(node.node.url).hostname or "127.0.0.1"
+        )
+        tracked.queue.put_nowait(first)  # before any frame, so the task starts with a marker
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: RtpReceiver(tracked.queue.put_nowait, lambda: self._lost(tracked)),
+            local_addr=(settings.recorder_rtp_host, port),
+        )
+        tracked.transport = transport
+        try:
+            await forward.start(plan(videos[:1], [port]))
+            await self._request_keyframe(tracked)
+        except (JanusError, OSError):
+            transport.close()
+            await forward.stop()
+            raise
+        tracked.task = asyncio.create_task(self._run(session_id, tracked))
+        log.info("session %s: tracking the code user's video on port %s", session_id, port)
+        return tracked
+
+    def _lost(self, tracked: TrackedSession) -> None:
+        """Lost packets: decode nothing until a keyframe, and ask for one (rate-limited)."""
+        tracked.queue.put_nowait(None)
+        now = time.monotonic()
+        if now - tracked.last_keyframe_request >= KEYFRAME_REQUEST_SECONDS:
+            tracked.last_keyframe_request = now
+            asyncio.get_running_loop().create_task(self._request_keyframe(tracked, times=1))
+
+    @staticmethod
+    async def _request_keyframe(tracked: TrackedSession, times: int = 3) -> None:
+        """RTCP PLIs to the forwarder's RTCP port (Janus relays them to the phone); a few,
+        since UDP may drop one."""
+        targets = [
+            (forwarder.local_rtcp_port, forwarder.ssrc or 0)
+            for forwarders in tracked.forward.started.values()
+            for forwarder in forwarders
+            if forwarder.type == "video" and forwarder.local_rtcp_port
+        ]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
+            for attempt in range(times):
+                for port, ssrc in targets:
+                    with contextlib.suppress(OSError):
+                        sender.sendto(pli_packet(ssrc), (tracked.janus_host, port))
+                if attempt + 1 < times:
+                    await asyncio.sleep(0.4)
+
+    async def stop(self, session_id: int) -> None:
+        """Stop forwarding and decoding; the participants see no marker any more."""
+        async with self._lock:
+            tracked = self.sessions.pop(session_id, None)
+        if tracked is None:
+            return
+        if tracked.transport is not None:
+            tracked.transport.close()
+        await tracked.forward.stop()
+        if tracked.task is not None and tracked.task is not asyncio.current_task():
+            tracked.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await tracked.task
+        tracked.markers.markers.clear()
+        await self._publish(session_id, tracked.markers.message())
+        log.info("session %s: tracking stopped", session_id)
+
+    async def close(self) -> None:
+        for session_id in list(self.sessions):
+            await self.stop(session_id)
+
+    # --- processing -------------------------------------------------------------------
+
+    async def _run(self, session_id: int, tracked: TrackedSession) -> None:
+        """Take what queued up, process it in a thread, publish, until no marker is left."""
+        while True:
+            batch = [await tracked.queue.get()]
+            while not tracked.queue.empty():
+                batch.append(tracked.queue.get_nowait())
+            for message in await asyncio.to_thread(self._process, tracked, batch):
+                await self._publish(session_id, message)
+            if not tracked.markers.markers and not tracked.pending:
+                tracked.task = None
+                await self.stop(session_id)
+                return
+
+    @staticmethod
+    def _process(tracked: TrackedSession, batch: list[Item]) -> list[dict[str, Any]]:
+        """Decode and track every frame, apply commands in order; the messages to publish.
+
+        Every frame is tracked, also when the worker fell behind: the tracker follows
+        frame-to-frame motion, and skipped frames would multiply it.
+        """
+        markers = tracked.markers
+        messages = []
+        changed = False
+        for item in batch:
+            if item is None:
+                markers.need_keyframe()
+            elif isinstance(item, EncodedFrame):
+                decoded = markers.decode(item)
+                if decoded is not None and markers.markers:
+                    messages.append(markers.track(decoded))
+                    changed = False
+            elif isinstance(item, Place):
+                tracked.pending.append(item)
+            else:
+                changed |= markers.remove(item.marker_id)
+                tracked.pending = [p for p in tracked.pending if p.marker_id != item.marker_id]
+            if tracked.pending and markers.latest is not None:
+                for place in tracked.pending:
+                    changed |= markers.place(place.marker_id, place.x, place.y, place.rtp_timestamp)
+                tracked.pending = []
+        if changed:  # a placement or removal after the batch's last tracked frame
+            messages.append(markers.message())
+        return messages
+
+    async def _publish(self, session_id: int, message: dict[str, Any]) -> None:
+        await self.fanout.publish(message, channel=session_channel(session_id))
