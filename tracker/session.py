@@ -150,7 +150,7 @@ class SessionMarkers:
         frame = frame or self.latest
         height, width = frame.gray.shape if frame is not None else (1, 1)
         return {
-            "type": "markers",
+            "type": "call.markers",
             "session_id": self.session_id,
             "rtp_timestamp": frame.rtp_timestamp if frame is not None else None,
             "frame_bytes": frame.size if frame is not None else None,

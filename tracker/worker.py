@@ -48,6 +48,8 @@ from tracker.session import SessionMarkers
 
 log = logging.getLogger(__name__)
 
+ORIGIN = "tracker"
+"""The sender id of our frames on the session channel (no browser has it)."""
 KEYFRAME_REQUEST_SECONDS = 0.5
 """At most one keyframe request per this interval after lost packets."""
 
@@ -277,4 +279,8 @@ class TrackerWorker:
         return messages
 
     async def _publish(self, session_id: int, message: dict[str, Any]) -> None:
-        await self.fanout.publish(message, channel=session_channel(session_id))
+        """Through the in-call tool channel (``orchestrator/realtime/call_channel.py``),
+        which hands ``frame`` to every participant that joined the session's tools."""
+        await self.fanout.publish(
+            {"origin": ORIGIN, "frame": message}, channel=session_channel(session_id)
+        )

@@ -81,7 +81,8 @@ async def test_markers_follow_the_code_users_video_and_stop_with_the_last(
     messages: list[dict[str, Any]] = []
     fanout = env.client.app[FANOUT_KEY]
     subscription = await fanout.subscribe(
-        session_channel(env.session_id), lambda _channel, message: messages.append(message)
+        session_channel(env.session_id),
+        lambda _channel, message: messages.append(message["frame"]),
     )
     bad = await env.client.post(url, json={"x": 1.5, "y": 0.5}, headers=env.csrf)
     assert bad.status == 422, await bad.text()
