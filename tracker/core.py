@@ -53,6 +53,8 @@ class Params:
     loc_strong: float = 0.9        # small-patch score that confirms a point at its prediction
     loc_min: float = 0.5           # localisation score below which nothing is accepted
     ncc_ok: float = 0.6            # verification score that confirms a tracked point
+    ncc_hold: float = 0.7          # ...that keeps an unrefined prediction of a tracked point
+    hold_drift_px: float = 1.0     # ...for at most this much accumulated uncertainty
     ncc_reacq: float = 0.7         # ...needed to take a point back after loss
     blur_min_px: float = 4.0       # motion above which a blurred template is also tried...
     blur_try_below: float = 0.8    # ...when the sharp template scores below this
@@ -297,6 +299,13 @@ class PointTracker:
                 if self.surf[k] is None:
                     self.surf[k] = self._surface_near(m.xy)
                 self.ok[k] = bool(inside(m.xy[None], self.shape, self.border)[0])
+            elif tp.textured and self._prediction_holds(frame, k, h_pred, pred, fitted):
+                # the search picked a wrong peak (noise, a template a little off in scale),
+                # but the surface's prediction still looks like the point: keep it, unrefined
+                self.pos[k] = pred
+                self.meas[k] = None
+                self.ok[k] = bool(inside(pred[None], self.shape, self.border)[0])
+                self.drift[k] += p.drift_in_px * self.u
             elif not tp.textured and self.surf[k] is not None and fitted:
                 self.pos[k] = pred
                 self.meas[k] = None
@@ -313,6 +322,15 @@ class PointTracker:
             self.H[k] = h_pred
         if p.share_corrections:
             self._share_corrections(corr)
+
+    def _prediction_holds(self, frame: np.ndarray, k: int, h_pred: np.ndarray,
+                          pred: np.ndarray, fitted: bool) -> bool:
+        """Does a tracked point's prediction from a fitted surface still verify?"""
+        p = self.p
+        if not fitted or self.miss[k] or self.surf[k] is None or \
+                self.drift[k] > p.hold_drift_px * self.u:
+            return False
+        return self.tmpl[k].verify(frame, h_pred, pred, None) >= p.ncc_hold
 
     def _share_corrections(self, corr: dict[int, np.ndarray]) -> None:
         """Move unconfirmed points by the corrections their confirmed surface-mates needed.
