@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncIterator
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -22,6 +21,7 @@ from orchestrator.actions.janus_nodes import draining_nodes
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.api import (
     admin,
+    audit,
     auth,
     calls,
     code_users,
@@ -34,7 +34,7 @@ from orchestrator.api import (
 )
 from orchestrator.api.calls import CALL_FLOW_KEY
 from orchestrator.api.keys import BUS_KEY, JANUS_POOL_KEY, SETTINGS_KEY, UOW_KEY
-from orchestrator.api.openapi import build_openapi, render_docs
+from orchestrator.api.openapi import DOCS_CSS, build_openapi, render_docs
 from orchestrator.api.problems import problem_middleware
 from orchestrator.api.recordings import STORAGE_KEY
 from orchestrator.api.routing import Api
@@ -46,10 +46,10 @@ from orchestrator.janus.call_sweeper import CallSweeper
 from orchestrator.janus.events import INTAKE_KEY, JanusEventIntake, receive_events
 from orchestrator.janus.pool import JanusPool
 from orchestrator.janus.rooms import RoomService
-from orchestrator.realtime.call_channel import attach_tools, detach_tools
 from orchestrator.observability.context import request_id_middleware
 from orchestrator.observability.health import healthz, readyz
 from orchestrator.observability.metrics import metrics
+from orchestrator.realtime.call_channel import attach_tools, detach_tools
 from orchestrator.realtime.fanout import (
     EVENTS_CHANNEL,
     NOTIFICATIONS_CHANNEL,
@@ -57,6 +57,8 @@ from orchestrator.realtime.fanout import (
     create_fanout,
 )
 from orchestrator.realtime.ws import LiveHub, require_actor
+from orchestrator.security.headers import HEADERS_KEY, security_header_values, security_headers
+from orchestrator.security.rate_limit import rate_limiter
 from orchestrator.settings import Settings
 from recorder.bus_forwarding import ForwardService
 from recorder.forwarding import DirectForwarding
@@ -76,6 +78,7 @@ TRACKER_KEY = web.AppKey("tracker", TrackerWorker)
 
 API_MODULES = (
     auth,
+    audit,
     sessions,
     code_users,
     devices,
@@ -104,15 +107,17 @@ def _version() -> str:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[request_id_middleware, problem_middleware, security_headers],
+        middlewares=[request_id_middleware, security_headers, problem_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS_KEY] = settings
+    app[HEADERS_KEY] = security_header_values(settings)
     routes = all_routes()
     app[OPENAPI_KEY] = build_openapi(routes.routes, title="Fernblick API", version=_version())
     routes.install(app)
     app.router.add_get("/api/openapi.json", openapi_json)
     app.router.add_get("/api/docs", openapi_docs)
+    app.router.add_get("/api/docs.css", openapi_docs_css)
     app.router.add_get("/api/ws", websocket)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -121,6 +126,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend(
         [
             database,
+            rate_limiter,
             message_bus,
             fanout_and_hub,
             embedded_notifier,
@@ -288,25 +294,18 @@ async def openapi_docs(request: web.Request) -> web.Response:
     return web.Response(text=render_docs(request.app[OPENAPI_KEY]), content_type="text/html")
 
 
+async def openapi_docs_css(_request: web.Request) -> web.Response:
+    return web.Response(text=DOCS_CSS, content_type="text/css")
+
+
 async def websocket(request: web.Request) -> web.StreamResponse:
     actor = await require_actor(request)
     return await request.app[HUB_KEY].serve(request, actor)
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    response: web.StreamResponse = await handler(request)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    if request.path.startswith("/api/") and "Cache-Control" not in response.headers:
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 LANDING = """<!doctype html><html lang="de"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>Fernblick</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
+<body>
 <h1>Fernblick</h1><p>Der Server läuft. / The server is running.</p>
 <p><a href="/api/docs">API-Dokumentation / API documentation</a></p></body></html>"""
 

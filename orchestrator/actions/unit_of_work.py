@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from orchestrator.actions.audit import write_pending
 from orchestrator.domain.errors import Conflict, ServiceUnavailable, VersionConflict
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,13 @@ class UnitOfWork:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """Yield a session in a transaction; commit on success, roll back on any error."""
+        """Yield a session in a transaction; commit on success, roll back on any error.
+
+        The request's pending audit entry, if any, commits with the first transaction.
+        """
         async with self._translated() as db:
             yield db
+            await write_pending(db)
         self.on_commit()
 
     @asynccontextmanager

@@ -5,12 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orchestrator.actions.audit import write_entry
 from orchestrator.actions.auth import do_login, do_logout
 from orchestrator.actions.organisation import load_organisation
 from orchestrator.api.identity import SESSION_COOKIE
-from orchestrator.api.routing import Api, Call, Empty
+from orchestrator.api.routing import Api, Call, Empty, request_audit
 from orchestrator.api.schemas import EmployeeOut, LoginIn, MeOut
 from orchestrator.db.models import Employee
+from orchestrator.security.rate_limit import login_attempt
 
 api = Api()
 
@@ -46,12 +48,21 @@ async def _me(db: AsyncSession, employee: Employee, csrf_token: str) -> MeOut:
     auth="public",
     body=LoginIn,
     response=MeOut,
+    rate_limited=False,
 )
 async def login(call: Call[LoginIn, Empty]) -> web.Response:
-    async with call.uow.transaction() as db:
+    async with login_attempt(call.request, call.body.email), call.uow.transaction() as db:
         result = await do_login(
             db, call.body.email, call.body.password, hours=call.settings.login_session_hours
         )
+        audit = request_audit(
+            call.request,
+            organisation_id=result.employee.organisation_id,
+            employee_id=result.employee.id,
+            email=result.employee.email,
+            action="auth.login",
+        )
+        write_entry(db, audit)
         me = await _me(db, result.employee, result.csrf_token)
     response = web.json_response(me.model_dump(mode="json"))
     response.set_cookie(

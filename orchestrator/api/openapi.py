@@ -173,8 +173,20 @@ _ERROR_TEXT = {
     415: "Body is not JSON",
     422: "Invalid input",
     428: "Precondition required",
+    429: "Too many requests (rate limit); see Retry-After",
     503: "A backing service is unavailable",
 }
+
+
+DOCS_CSS = (
+    "body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#1d2330}"
+    "h2{border-bottom:1px solid #ccd;margin-top:2.5rem}details{margin:.4rem 0;border:1px solid #dde;border-radius:6px;padding:.4rem .8rem}"
+    "summary{cursor:pointer}code,pre{font-family:ui-monospace,monospace;font-size:.85rem}"
+    "pre{background:#f4f5f8;padding:.6rem;overflow:auto}.m{display:inline-block;width:4.5rem;font-weight:700}"
+    ".get{color:#0a6}.post{color:#06c}.put,.patch{color:#a60}.delete{color:#c22}"
+)
+"""The documentation page's stylesheet, served at ``/api/docs.css`` (the CSP allows
+no inline style)."""
 
 
 def render_docs(document: dict[str, Any]) -> str:
@@ -182,11 +194,7 @@ def render_docs(document: dict[str, Any]) -> str:
     out = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(document['info']['title'])}</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#1d2330}"
-        "h2{border-bottom:1px solid #ccd;margin-top:2.5rem}details{margin:.4rem 0;border:1px solid #dde;border-radius:6px;padding:.4rem .8rem}"
-        "summary{cursor:pointer}code,pre{font-family:ui-monospace,monospace;font-size:.85rem}"
-        "pre{background:#f4f5f8;padding:.6rem;overflow:auto}.m{display:inline-block;width:4.5rem;font-weight:700}"
-        ".get{color:#0a6}.post{color:#06c}.put,.patch{color:#a60}.delete{color:#c22}</style></head><body>",
+        "<link rel='stylesheet' href='/api/docs.css'></head><body>",
         f"<h1>{html.escape(document['info']['title'])} <small>{html.escape(document['info']['version'])}</small></h1>",
         f"<p>{html.escape(document['info']['description'])} Machine-readable: <a href='/api/openapi.json'>/api/openapi.json</a>.</p>",
     ]

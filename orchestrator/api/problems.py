@@ -58,6 +58,7 @@ def problem_response(
 
 
 def error_response(error: FernblickError) -> web.Response:
+    retry_after = error.data.get("retry_after")
     return problem_response(
         error.status,
         error.error_code,
@@ -65,6 +66,7 @@ def error_response(error: FernblickError) -> web.Response:
         error.detail,
         field=error.field,
         data=error.data,
+        headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
     )
 
 

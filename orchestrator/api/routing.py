@@ -17,6 +17,7 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from orchestrator.actions.actors import CodeUserActor, EmployeeActor
+from orchestrator.actions.audit import PendingAudit, auditing, details_of
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.api.identity import Identity, identify, require_csrf
 from orchestrator.api.keys import SETTINGS_KEY, UOW_KEY
@@ -27,7 +28,8 @@ from orchestrator.domain.errors import (
     NotFound,
     PayloadTooLarge,
 )
-from orchestrator.observability.context import bind_session
+from orchestrator.observability.context import REQUEST_ID_KEY, bind_session
+from orchestrator.security.rate_limit import client_address, limit_code_user
 from orchestrator.settings import Settings
 
 Auth = Literal["public", "employee", "code_user"]
@@ -108,10 +110,13 @@ class Route:
     content_type: str | None
     errors: tuple[int, ...]
     path_params: list[str] = field(default_factory=list)
+    rate_limited: bool = False
 
 
 def _error_codes(auth: Auth, method: str, has_body: bool, path: str) -> tuple[int, ...]:
     codes = {400, 401, 422, 503}
+    if auth != "employee":
+        codes.add(429)  # rate limits of code users and of logins
     if auth != "public" or "{" in path:
         codes.update({403, 404})
     if method not in SAFE_METHODS:
@@ -140,7 +145,11 @@ class Api:
         response: Any = None,
         status: int = 200,
         content_type: str | None = None,
+        rate_limited: bool | None = None,
     ) -> Callable[[Handler], Handler]:
+        """Declare a route; code users' and anonymous routes are rate limited unless
+        ``rate_limited=False`` (login counts its failures itself)."""
+
         def register(handler: Handler) -> Handler:
             params = re.findall(r"{(\w+)(?::[^}]*)?}", path)
             self.routes.append(
@@ -158,6 +167,7 @@ class Api:
                     content_type=content_type,
                     errors=_error_codes(auth, method, body is not None, path),
                     path_params=params,
+                    rate_limited=auth != "employee" if rate_limited is None else rate_limited,
                 )
             )
             return handler
@@ -182,9 +192,17 @@ def _endpoint(route: Route) -> Callable[[web.Request], Awaitable[web.StreamRespo
             raise NotAuthenticated("a code user token is required", code="code_user_token_required")
         if route.auth == "employee" and request.method not in SAFE_METHODS:
             require_csrf(request, identity)
+        if route.rate_limited:
+            code_user = identity.code_user
+            await limit_code_user(request, code_user.code_user_id if code_user else None)
         body = await _parse_body(request, route.body) if route.body else Empty()
         query = _parse_query(request, route.query) if route.query else Empty()
-        result = await route.handler(Call(request, body, query, identity))
+        call = Call(request, body, query, identity)
+        if route.auth == "employee" and request.method not in SAFE_METHODS:
+            with auditing(_pending_audit(route, request, identity, body)):
+                result = await route.handler(call)
+        else:
+            result = await route.handler(call)
         if isinstance(result, web.StreamResponse):
             return result
         if result is None:
@@ -200,6 +218,48 @@ def _endpoint(route: Route) -> Callable[[web.Request], Awaitable[web.StreamRespo
         )
 
     return endpoint
+
+
+def request_audit(
+    request: web.Request, *, organisation_id: int, employee_id: int, email: str, action: str
+) -> PendingAudit:
+    """An audit entry for ``action`` by this employee, from this request."""
+    return PendingAudit(
+        organisation_id=organisation_id,
+        employee_id=employee_id,
+        employee_email=email,
+        action=action,
+        method=request.method,
+        path=request.path,
+        request_id=request.get(REQUEST_ID_KEY, ""),
+        client_address=client_address(request, request.app[SETTINGS_KEY]),
+    )
+
+
+def _pending_audit(
+    route: Route, request: web.Request, identity: Identity, body: BaseModel
+) -> PendingAudit:
+    """The audit entry of this employee request, before it runs (``actions/audit.py``)."""
+    employee = identity.employee
+    assert employee is not None
+    pending = request_audit(
+        request,
+        organisation_id=employee.actor.organisation_id,
+        employee_id=employee.actor.employee_id,
+        email=employee.employee.email,
+        action=f"{route.tag}.{route.handler.__name__}",
+    )
+    ids = {
+        name: int(raw)
+        for name in route.path_params
+        if (raw := request.match_info[name]).isdigit() and 0 < int(raw) <= MAX_DB_INT
+    }
+    pending.session_id = ids.pop("session_id", None)
+    pending.device_id = ids.pop("device_id", None)
+    others = [f"{name.removesuffix('_id')}:{value}" for name, value in ids.items()]
+    pending.target = others[0] if others else ""
+    pending.details = details_of(body.model_dump(mode="json", exclude_unset=True))
+    return pending
 
 
 async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:

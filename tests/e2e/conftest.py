@@ -62,6 +62,8 @@ PHONE: dict[str, Any] = {
     "has_touch": True,
     "locale": "de-DE",
 }
+#: The narrowest phone the web app is made for (360 px wide).
+SMALL_PHONE: dict[str, Any] = {**PHONE, "viewport": {"width": 360, "height": 740}}
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"}
 
 
@@ -294,6 +296,9 @@ class Contexts:
 
     def phone(self) -> Page:
         return self._new(PHONE).new_page()
+
+    def small_phone(self) -> Page:
+        return self._new(SMALL_PHONE).new_page()
 
     def desktop(self) -> Page:
         return self._new(DESKTOP).new_page()

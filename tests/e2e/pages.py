@@ -3,14 +3,18 @@ layer, so that the tests read as the flow they check)."""
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import APIRequestContext, Page, expect
 
 DEMO_PASSWORD = "fernblick-demo"
 ADMIN_EMAIL = "admin@demo.fernblick.test"
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 
 # Counts the frames the remote video presents (requestVideoFrameCallback), afresh for
 # each remote video track object; true once a frame of a track other than the one
@@ -36,6 +40,16 @@ MARK_STALE = """() => {
   const video = document.querySelector('[data-testid="remote-video"]');
   video.__staleTrack = video.srcObject.getVideoTracks()[0];
 }"""
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page as tests/artifacts/<test>/<name>.png for a reviewer to look at."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "outside-a-test").split(" ")[0]
+    folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", current.split("::")[-1])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
@@ -83,15 +97,25 @@ class CodeUserPage:
     def token(self) -> str:
         return str(self.page.evaluate("localStorage.getItem('fernblick.codeUserToken')"))
 
+    def rate(self, session_id: int, stars: int, comment: str) -> None:
+        """Rate a finished session from its card."""
+        form = self.session(session_id).get_by_test_id("rating-form")
+        form.get_by_test_id(f"rating-star-{stars}").check()
+        form.get_by_test_id("rating-comment").fill(comment)
+        form.get_by_test_id("rating-submit").click()
+        expect(self.session(session_id).get_by_test_id("rating-given")).to_be_visible()
+
 
 class EmployeePage:
-    """The employee page /app on a desktop."""
+    """The employee's page: /app on a desktop, or the mobile view /m on a phone (both
+    log in with the same form and list sessions with the same test ids)."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, path: str = "/app") -> None:
         self.page = page
+        self.path = path
 
     def login(self, email: str = ADMIN_EMAIL, query: str = "") -> EmployeePage:
-        self.page.goto(f"/app{query}")
+        self.page.goto(f"{self.path}{query}")
         self.page.get_by_test_id("login-email").fill(email)
         self.page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
         self.page.get_by_test_id("login-submit").click()

@@ -70,6 +70,10 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         "FERNBLICK_JANUS_VIDEOROOM_ADMIN_KEY": TEST_SECRETS.videoroom_admin_key,
         "FERNBLICK_JANUS_EVENT_USER": "janus-events",
         "FERNBLICK_JANUS_EVENT_PASSWORD": "fuzz-event-password",
+        # One code user and one address send every request: rate limits would turn
+        # most of them into 429s (tests/integration/test_security.py covers those).
+        "FERNBLICK_CODE_USER_REQUESTS_PER_MINUTE": "0",
+        "FERNBLICK_LOGIN_FAILURES_PER_MINUTE": "0",
     }
     from orchestrator.cli import main
 
@@ -143,7 +147,9 @@ def test_docs_page_is_self_contained(live_api: dict) -> None:
         page = response.read().decode()
     assert "<h1>Fernblick API" in page and "/api/sessions" in page
     assert "http://" not in page.replace("http://127.0.0.1", "") or "cdn" not in page.lower()
-    assert "<script src=" not in page and "<link" not in page
+    # Nothing from elsewhere: the one stylesheet is this server's (the CSP forbids inline style).
+    assert "<script" not in page and page.count("<link") == 1
+    assert "<link rel='stylesheet' href='/api/docs.css'>" in page
 
 
 def test_openapi_document_is_3_1(live_api: dict) -> None:

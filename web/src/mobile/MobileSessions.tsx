@@ -95,8 +95,9 @@ export function MobileSessions({ api, me, onLanguage, onLoggedOut }: MobileSessi
       calls.onEvent(event);
     },
     onNotification: (notification: InAppNotification) => {
-      toast(notification.body ? `${notification.title}: ${notification.body}` : notification.title, "notification-toast");
-      showNotification(notification);
+      toast(notification.title, "notification-toast");
+      // A tap on the browser's notification opens this view, not the desktop back office.
+      showNotification({ ...notification, url: "/m" });
     },
   });
 

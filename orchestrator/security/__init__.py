@@ -1,0 +1,1 @@
+"""Hardening at the HTTP edge: rate limits, security headers, client addresses."""

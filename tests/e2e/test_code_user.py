@@ -1,0 +1,97 @@
+"""The code user's device page and the employee mobile view (/m) in real browsers,
+against the real orchestrator, Janus and coturn: request → notification → confirm →
+START → accept → hang-up → rating, and withdrawing a request. Each step's page is
+saved under tests/artifacts/<test>/ for a reviewer."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DEMO_DEVICE, Contexts
+from tests.e2e.pages import (
+    CodeUserPage,
+    EmployeePage,
+    accept_incoming,
+    screenshot,
+    wait_for_remote_frames,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.janus]
+
+# The issue's bound for the responsible employee's notification (a failure bound).
+NOTIFICATION_BOUND_MS = 2_000
+
+
+def _reason() -> str:
+    return f"Kühlmittel tropft {uuid.uuid4().hex[:8]}"
+
+
+def test_request_with_consent_to_rating(contexts: Contexts) -> None:
+    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
+    screenshot(code_user.page, "01-device-page")
+    # The administrator is responsible for the demo device: their open /m page is told.
+    employee = EmployeePage(contexts.phone(), path="/m").login()
+    screenshot(employee.page, "02-mobile-signed-in")
+
+    code_user.open_request()
+    screenshot(code_user.page, "03-request-form")
+    reason = _reason()
+    session_id = code_user.request(reason)
+    expect(code_user.page.get_by_test_id("request-sent")).to_be_visible()
+    screenshot(code_user.page, "04-requested")
+
+    toast = employee.page.get_by_test_id("notification-toast")
+    expect(toast).to_be_visible(timeout=NOTIFICATION_BOUND_MS)
+    expect(employee.session(session_id)).to_have_attribute("data-status", "REQUESTED")
+    screenshot(employee.page, "05-mobile-notified")
+    assert employee.api_session(session_id)["recording_consent"] is True
+
+    employee.confirm(session_id)
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
+    employee.start_call(session_id)
+    expect(code_user.page.get_by_test_id("incoming-call")).to_be_visible()
+    screenshot(code_user.page, "06-incoming-call")
+    accept_incoming(code_user.page)
+    wait_for_remote_frames(employee.page)
+    employee.wait_for_status(session_id, "RUNNING")
+    screenshot(code_user.page, "07-call-code-user")
+    screenshot(employee.page, "08-call-mobile")
+
+    code_user.page.get_by_test_id("hangup").click()
+    expect(code_user.page.get_by_test_id("call-screen")).to_have_count(0)
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "DONE")
+    expect(code_user.session(session_id).get_by_test_id("rating-form")).to_be_visible()
+    screenshot(code_user.page, "09-rating-form")
+    code_user.rate(session_id, 4, "Schnell geholfen")
+    screenshot(code_user.page, "10-rated")
+
+    rating = employee.api_session(session_id)["rating"]
+    assert rating["stars"] == 4 and rating["comment"] == "Schnell geholfen"
+
+
+def test_withdraw_and_a_lost_token(contexts: Contexts) -> None:
+    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
+    employee = EmployeePage(contexts.phone(), path="/m").login()
+    session_id = code_user.request(_reason())
+    expect(employee.session(session_id)).to_have_attribute("data-status", "REQUESTED")
+
+    code_user.session(session_id).get_by_test_id("withdraw").click()
+    screenshot(code_user.page, "01-withdraw-asks-again")
+    code_user.session(session_id).get_by_test_id("withdraw-yes").click()
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "CANCELLED")
+    expect(code_user.page.get_by_test_id("withdrawn")).to_be_visible()
+    screenshot(code_user.page, "02-withdrawn")
+    expect(employee.session(session_id)).to_have_attribute("data-status", "CANCELLED")
+    screenshot(employee.page, "03-mobile-sees-cancelled")
+    assert employee.api_session(session_id)["status"] == "CANCELLED"
+
+    # The browser forgets its token: a new identity, said plainly, without the old sessions.
+    code_user.page.evaluate("localStorage.removeItem('fernblick.codeUserToken')")
+    code_user.page.reload()
+    expect(code_user.page.get_by_test_id("new-identity")).to_be_visible()
+    expect(code_user.page.get_by_test_id("sessions-empty")).to_be_visible()
+    expect(code_user.session(session_id)).to_have_count(0)
+    screenshot(code_user.page, "04-new-identity")
