@@ -1,10 +1,13 @@
-"""Fault: RabbitMQ closes every connection during a burst of 500 requests.
+"""Fault: RabbitMQ closes every connection, or restarts, during a burst of 500 requests.
 
 The production shape: the orchestrator (outbox relay) publishes to RabbitMQ, and the
 notifier runs on its own (``notifier.standalone.run``, what ``fernblick notifier``
-runs) consuming from it and mailing a real SMTP server. The broker drops all
-connections of the test's virtual host twice mid-burst; afterwards every responsible
-employee has exactly one e-mail per request, and the delivery log agrees.
+runs) consuming from it and mailing a real SMTP server; the orchestrator's upload
+worker takes upload jobs from it, one for every 25th request. Twice mid-burst either
+the shared broker drops all connections of the test's virtual host, or a private
+broker node (``PrivateBroker``) is shut down and started again. Afterwards every
+responsible employee has exactly one e-mail per request, the delivery log agrees, and
+every upload job has stored its file: none was lost.
 """
 
 from __future__ import annotations
@@ -12,37 +15,81 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from notifier.standalone import run as run_notifier
+from orchestrator.actions.artifacts import do_add_artifact
 from orchestrator.actions.auth import do_open_device
 from orchestrator.actions.sessions import do_request_session
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.api.keys import UOW_KEY
 from orchestrator.app import create_app
-from orchestrator.db.models import ConsumedEvent, Notification, SessionRecipient
-from orchestrator.domain.types import NotificationState
+from orchestrator.db.models import Artifact, ConsumedEvent, Notification, SessionRecipient
+from orchestrator.domain.types import ArtifactKind, ArtifactState, NotificationState
 from orchestrator.settings import Settings
 from tests.support.events import outbox_unpublished, wait_until
 from tests.support.ports import free_tcp_ports
-from tests.support.rabbitmq import BROKER, close_all_connections, queue_consumers, temporary_vhost
+from tests.support.rabbitmq import (
+    BROKER,
+    close_all_connections,
+    private_broker,
+    queue_consumers,
+    temporary_vhost,
+)
 from tests.support.smtp_server import SmtpServer
 from tests.support.world import EMAILS, World
 
 pytestmark = pytest.mark.rabbitmq
 
 REQUESTS = 500
+UPLOAD_EVERY = 25
 RESPONSIBLE = (EMAILS["moderator"], EMAILS["employee"])
 
 
-@pytest.fixture
-def vhost() -> Iterator[str]:
-    with temporary_vhost() as name:
-        yield name
+@dataclass
+class Outage:
+    url: str
+    disrupt: Callable[[], Awaitable[int]]
+    """Cut the clients off the broker; how many connections it cut."""
+
+
+@pytest.fixture(params=["connections-closed", "broker-restarted"])
+def outage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Outage]:
+    if request.param == "connections-closed":
+        with temporary_vhost() as vhost:
+            yield Outage(f"{BROKER}/{vhost}", lambda: close_all_connections(vhost))
+        return
+    with private_broker(tmp_path / "rabbitmq") as broker:
+
+        async def restart() -> int:
+            open_before = await asyncio.to_thread(broker.connections)
+            await asyncio.to_thread(broker.restart)
+            return open_before
+
+        yield Outage(broker.url, restart)
+
+
+async def add_upload(uow: UnitOfWork, settings: Settings, session_id: int) -> None:
+    """A small file in the spool and its artifact, whose upload job leaves via the outbox."""
+    key = f"sessions/{session_id}/note.txt"
+    source = settings.storage_dir / "spool" / key
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_text(f"session {session_id}\n")
+    async with uow.transaction() as db:
+        await do_add_artifact(
+            db,
+            session_id,
+            kind=ArtifactKind.SCREENSHOT,
+            storage_key=key,
+            content_type="text/plain",
+            size_bytes=source.stat().st_size,
+        )
 
 
 @pytest.fixture
@@ -62,11 +109,11 @@ async def count(uow: UnitOfWork, query: Any) -> int:
 # share a PostgreSQL (SQLite is the single-process embedded default).
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_500_requests_through_broker_disconnects_notify_everyone_exactly_once(
-    aiohttp_client: Any, settings: Settings, world: World, vhost: str, smtp: SmtpServer
+async def test_500_requests_through_broker_outages_notify_everyone_once_and_lose_no_upload(
+    aiohttp_client: Any, settings: Settings, world: World, outage: Outage, smtp: SmtpServer
 ) -> None:
     common: dict[str, Any] = {
-        "bus_url": f"{BROKER}/{vhost}",
+        "bus_url": outage.url,
         "amqp_exchange": f"test.events.{uuid.uuid4().hex[:8]}",
         "notifier_embedded": False,
         "smtp_host": "127.0.0.1",
@@ -74,6 +121,8 @@ async def test_500_requests_through_broker_disconnects_notify_everyone_exactly_o
         "smtp_tls": "none",
         "notify_retry_base_seconds": 0.05,
         "notify_retry_max_seconds": 0.5,
+        "upload_retry_base_seconds": 0.1,
+        "upload_retry_max_seconds": 1.0,
     }
     orchestrator = settings.model_copy(update={**common, "instance_name": "test-orchestrator"})
     notifier = settings.model_copy(update={**common, "instance_name": "test-notifier"})
@@ -91,21 +140,24 @@ async def test_500_requests_through_broker_disconnects_notify_everyone_exactly_o
         code_user = (await do_open_device(db, world.device_code, None)).actor
 
     handled = select(func.count()).where(ConsumedEvent.consumer == "notifier")
+    stored = select(func.count()).where(Artifact.state == ArtifactState.STORED)
     closed: list[int] = []
 
     async def burst() -> None:
         for n in range(REQUESTS):
             async with uow.transaction() as db:
-                await do_request_session(
+                session = await do_request_session(
                     db, code_user, device_id=world.device_id, reason=f"fault {n}", contact="x"
                 )
+            if n % UPLOAD_EVERY == 0:
+                await add_upload(uow, orchestrator, session.id)
 
     async def close_connections_at(consumed: int) -> None:
         async def reached() -> bool:
             return await count(uow, handled) >= consumed
 
         await wait_until(reached, f"{consumed} consumed requests", within=300)
-        closed.append(await close_all_connections(vhost))
+        closed.append(await outage.disrupt())
 
     try:
         async with asyncio.timeout(600):
@@ -121,10 +173,12 @@ async def test_500_requests_through_broker_disconnects_notify_everyone_exactly_o
                 progress["pending"] = await count(uow, pending)
                 progress["unpublished"] = await outbox_unpublished(uow.session_factory)
                 progress["mails"] = len(smtp.mails)
+                progress["stored"] = await count(uow, stored)
                 return (
                     progress["handled"] == REQUESTS
                     and progress["pending"] == 0
                     and progress["unpublished"] == 0
+                    and progress["stored"] == REQUESTS // UPLOAD_EVERY
                 )
 
             try:
@@ -152,3 +206,7 @@ async def test_500_requests_through_broker_disconnects_notify_everyone_exactly_o
     assert await count(uow, delivered) == len(smtp.mails)
     recipients = select(func.count()).select_from(SessionRecipient)
     assert await count(uow, recipients) == REQUESTS * len(RESPONSIBLE)
+    uploads = await count(uow, select(func.count()).select_from(Artifact))
+    assert uploads == await count(uow, stored) == REQUESTS // UPLOAD_EVERY
+    objects = orchestrator.storage_dir / "objects" / "sessions"
+    assert len(list(objects.glob("*/note.txt"))) == REQUESTS // UPLOAD_EVERY
