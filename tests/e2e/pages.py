@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import os
 import re
+import os
+import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ from playwright.sync_api import APIRequestContext, Page, expect
 
 DEMO_PASSWORD = "fernblick-demo"
 ADMIN_EMAIL = "admin@demo.fernblick.test"
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 
 # Counts the frames the remote video presents (requestVideoFrameCallback), afresh for
@@ -40,6 +44,16 @@ MARK_STALE = """() => {
   const video = document.querySelector('[data-testid="remote-video"]');
   video.__staleTrack = video.srcObject.getVideoTracks()[0];
 }"""
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page as tests/artifacts/<test>/<name>.png for a reviewer to look at."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "outside-a-test").split(" ")[0]
+    folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", current.split("::")[-1])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def screenshot(page: Page, name: str) -> Path:
@@ -132,6 +146,33 @@ class EmployeePage:
     def start_call(self, session_id: int) -> None:
         self.session(session_id).get_by_test_id("start-call").click()
         expect(self.page.get_by_test_id("call-screen")).to_be_visible()
+
+    def open_session(self, session_id: int, tab: str = "") -> Any:
+        """The back office's details page of a session (General tab unless ``tab``)."""
+        self.page.goto(f"/app/sessions/{session_id}" + (f"/{tab}" if tab else ""))
+        details = self.page.get_by_test_id("session-details")
+        expect(details).to_have_attribute("data-session-id", str(session_id))
+        return details
+
+    def go(self, section: str) -> None:
+        """Open a back-office section from the main menu (sessions, devices, tickets, ...)."""
+        self.page.get_by_test_id(f"nav-{section}").click()
+        expect(self.page.get_by_test_id(f"nav-{section}")).to_have_attribute("aria-current", "page")
+
+    def create_session_in_dialog(self) -> int:
+        """Submit the open "new session" dialog; the new session's id."""
+        dialog = self.page.get_by_test_id("create-session-dialog")
+        dialog.get_by_test_id("create-submit").click()
+        created = dialog.get_by_test_id("session-created")
+        expect(created).to_be_visible()
+        return int(created.get_attribute("data-session-id") or 0)
+
+    def invite_link(self) -> str:
+        """Create the invitation in the visible invite panel; its link (the QR code shows too)."""
+        panel = self.page.get_by_test_id("invite-panel")
+        panel.get_by_test_id("invite-create").click()
+        expect(panel.get_by_test_id("invite-qr")).to_be_visible()
+        return str(panel.get_by_test_id("invite-url").input_value())
 
     def api_session(self, session_id: int) -> dict[str, Any]:
         """The session as the API reports it (with this employee's cookie)."""

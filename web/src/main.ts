@@ -26,8 +26,8 @@ async function route(root: HTMLElement): Promise<void> {
     return;
   }
   if (path === "/app" || path.startsWith("/app/")) {
-    const { employeePage } = await import("./employee/employee-page");
-    await employeePage(root);
+    const { backofficePage } = await import("./backoffice/App");
+    backofficePage(root);
     return;
   }
   const { landingPage } = await import("./ui/landing");

@@ -1,6 +1,8 @@
+import { backofficeDe } from "./backoffice.de";
 import type { Messages } from "./en";
 
 export const de: Messages = {
+  ...backofficeDe,
   "app.title": "Fernblick",
   "app.loading": "Wird geladen…",
   "app.offline": "Verbindung unterbrochen, verbinde neu…",

@@ -1,4 +1,7 @@
+import { backofficeEn } from "./backoffice.en";
+
 export const en = {
+  ...backofficeEn,
   "app.title": "Fernblick",
   "app.loading": "Loading…",
   "app.offline": "Connection lost, reconnecting…",

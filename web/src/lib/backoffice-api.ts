@@ -156,6 +156,12 @@ export interface EmployeeIn {
 
 export type EmployeePatch = Partial<Omit<EmployeeIn, "email">> & { active?: boolean };
 
+export interface NotificationPreferences {
+  in_app: boolean;
+  email: boolean;
+  web_push: boolean;
+}
+
 export interface Team {
   id: number;
   name: string;
@@ -177,6 +183,12 @@ export function sessionQueryString(query: SessionQuery, limit = 200): string {
   return params.toString();
 }
 
+/** What a versioned change needs of a session: its id and the version it was seen at. */
+export interface Versioned {
+  id: number;
+  version: number;
+}
+
 export class BackOfficeApi {
   readonly http: ApiClient;
 
@@ -196,34 +208,34 @@ export class BackOfficeApi {
     return this.http.request("POST", "/api/sessions", { body });
   }
 
-  confirm(s: SessionDetails): Promise<SessionDetails> {
+  confirm(s: Versioned): Promise<SessionDetails> {
     return this.http.request("POST", `/api/sessions/${s.id}/confirm`, { ifMatch: s.version });
   }
 
-  cancel(s: SessionDetails, reason: string): Promise<SessionDetails> {
+  cancel(s: Versioned, reason: string): Promise<SessionDetails> {
     return this.http.request("POST", `/api/sessions/${s.id}/cancel`, { ifMatch: s.version, body: { reason } });
   }
 
-  reopen(s: SessionDetails): Promise<SessionDetails> {
+  reopen(s: Versioned): Promise<SessionDetails> {
     return this.http.request("POST", `/api/sessions/${s.id}/reopen`, { ifMatch: s.version });
   }
 
-  setStatus(s: SessionDetails, status: SessionStatus, reason: string): Promise<SessionDetails> {
+  setStatus(s: Versioned, status: SessionStatus, reason: string): Promise<SessionDetails> {
     return this.http.request("POST", `/api/sessions/${s.id}/status`, { ifMatch: s.version, body: { status, reason } });
   }
 
-  setVisibility(s: SessionDetails, visibility: Visibility): Promise<SessionDetails> {
+  setVisibility(s: Versioned, visibility: Visibility): Promise<SessionDetails> {
     return this.http.request("PUT", `/api/sessions/${s.id}/visibility`, { ifMatch: s.version, body: { visibility } });
   }
 
-  addResponsible(s: SessionDetails, employeeId: number): Promise<SessionDetails> {
+  addResponsible(s: Versioned, employeeId: number): Promise<SessionDetails> {
     return this.http.request("POST", `/api/sessions/${s.id}/responsible`, {
       ifMatch: s.version,
       body: { employee_id: employeeId },
     });
   }
 
-  removeResponsible(s: SessionDetails, employeeId: number): Promise<SessionDetails> {
+  removeResponsible(s: Versioned, employeeId: number): Promise<SessionDetails> {
     return this.http.request("DELETE", `/api/sessions/${s.id}/responsible/${employeeId}`, { ifMatch: s.version });
   }
 
@@ -296,6 +308,14 @@ export class BackOfficeApi {
 
   updateEmployee(id: number, body: EmployeePatch): Promise<EmployeeOut> {
     return this.http.request("PATCH", `/api/employees/${id}`, { body });
+  }
+
+  preferences(): Promise<NotificationPreferences> {
+    return this.http.request("GET", "/api/me/notification-preferences");
+  }
+
+  setPreferences(body: NotificationPreferences): Promise<NotificationPreferences> {
+    return this.http.request("PUT", "/api/me/notification-preferences", { body });
   }
 
   teams(): Promise<Team[]> {

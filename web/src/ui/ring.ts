@@ -1,5 +1,7 @@
 /** The incoming-call ring: a two-tone pattern from WebAudio, plus vibration on phones. */
 
+import { tone } from "./tone";
+
 export class Ringer {
   private context: AudioContext | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -40,16 +42,6 @@ export class Ringer {
     if (!context) {
       return;
     }
-    const start = context.currentTime + at;
-    const oscillator = context.createOscillator();
-    const gain = context.createGain();
-    oscillator.type = "sine";
-    oscillator.frequency.value = frequency;
-    gain.gain.setValueAtTime(0, start);
-    gain.gain.linearRampToValueAtTime(0.25, start + 0.05);
-    gain.gain.linearRampToValueAtTime(0, start + 0.4);
-    oscillator.connect(gain).connect(context.destination);
-    oscillator.start(start);
-    oscillator.stop(start + 0.42);
+    tone(context, at, frequency, 0.25, 0.4);
   }
 }

@@ -1,0 +1,197 @@
+"""The back office (/app) in a real browser against the real orchestrator and Janus:
+sessions from a ticket and from a device with their invitation, cancel during a call,
+reopen a DONE session, and the language switch. Each test saves screenshots of the
+pages it visits under tests/artifacts/<test>/."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DEMO_DEVICE, Contexts
+from tests.e2e.pages import (
+    CodeUserPage,
+    EmployeePage,
+    accept_incoming,
+    screenshot,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.janus]
+
+
+def _tag() -> str:
+    return uuid.uuid4().hex[:6]
+
+
+def _in_call(contexts: Contexts, reason: str) -> tuple[CodeUserPage, EmployeePage, int]:
+    """A code user's request, confirmed and called by the administrator, accepted: RUNNING."""
+    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
+    employee = EmployeePage(contexts.desktop()).login()
+    session_id = code_user.request(f"{reason} {_tag()}")
+    employee.confirm(session_id)
+    employee.start_call(session_id)
+    accept_incoming(code_user.page)
+    employee.wait_for_status(session_id, "RUNNING")
+    return code_user, employee, session_id
+
+
+def test_employee_creates_a_session_from_a_ticket(contexts: Contexts) -> None:
+    employee = EmployeePage(contexts.desktop()).login()
+    page = employee.page
+    employee.go("tickets")
+    title = f"Spindel prüfen {_tag()}"
+    page.get_by_test_id("new-ticket").click()
+    dialog = page.get_by_test_id("ticket-dialog")
+    dialog.get_by_test_id("ticket-title").fill(title)
+    dialog.get_by_test_id("ticket-description").fill("Kunde meldet Geräusche an der Spindel.")
+    dialog.get_by_test_id("ticket-device").select_option(label="Fräsmaschine FM-200")
+    screenshot(page, "1-new-ticket")
+    dialog.get_by_test_id("ticket-save").click()
+    row = page.get_by_test_id("ticket").filter(has_text=title)
+    expect(row).to_be_visible()
+    screenshot(page, "2-tickets")
+
+    row.get_by_test_id("ticket-new-session").click()
+    create = page.get_by_test_id("create-session-dialog")
+    # The ticket's title and device are the starting point.
+    expect(create.get_by_test_id("create-title")).to_have_value(title)
+    expect(create.get_by_test_id("create-device").locator("option:checked")).to_have_text(
+        re.compile("Fräsmaschine FM-200")
+    )
+    session_id = employee.create_session_in_dialog()
+    link = employee.invite_link()
+    assert re.search(r"/i/[\w-]+$", link), link
+    screenshot(page, "3-created-with-invitation")
+
+    create.get_by_test_id("open-created").click()
+    expect(page).to_have_url(re.compile(f"/app/sessions/{session_id}$"))
+    details = page.get_by_test_id("session-details")
+    expect(details).to_have_attribute("data-status", "CONFIRMED")
+    expect(details.get_by_test_id("detail-device")).to_have_text("Fräsmaschine FM-200")
+    page.get_by_test_id("tab-tickets").click()
+    expect(page).to_have_url(re.compile(f"/app/sessions/{session_id}/tickets$"))
+    expect(page.get_by_test_id("linked-tickets")).to_contain_text(title)
+    screenshot(page, "4-linked-tickets")
+
+    # The customer opens the invitation on a phone: the session is theirs, on the device page.
+    code_user = CodeUserPage(contexts.phone())
+    code_user.page.goto(link)
+    expect(code_user.page.get_by_test_id("device-name")).to_have_text("Fräsmaschine FM-200")
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
+    screenshot(code_user.page, "5-customer-phone")
+
+
+def test_employee_creates_a_session_from_a_device(contexts: Contexts) -> None:
+    employee = EmployeePage(contexts.desktop()).login()
+    page = employee.page
+    employee.go("devices")
+    device = page.locator(f'[data-testid="device"][data-code="{DEMO_DEVICE}"]')
+    expect(device.get_by_role("img")).to_be_visible()  # the device page's QR code
+    screenshot(page, "1-devices")
+
+    device.get_by_test_id("device-new-session").click()
+    create = page.get_by_test_id("create-session-dialog")
+    expect(create.get_by_test_id("create-device").locator("option:checked")).to_have_text(
+        re.compile("Fräsmaschine FM-200")
+    )
+    reason = f"Fernwartung Achse {_tag()}"
+    create.get_by_test_id("create-reason").fill(reason)
+    session_id = employee.create_session_in_dialog()
+    link = employee.invite_link()
+    expect(create.get_by_test_id("invite-email")).to_have_attribute("href", re.compile("^mailto:"))
+    screenshot(page, "2-created-with-invitation")
+    create.get_by_test_id("dialog-close").click()
+
+    # The new session is in the sessions table, confirmed, with its device.
+    employee.go("sessions")
+    row = employee.session(session_id)
+    expect(row).to_have_attribute("data-status", "CONFIRMED")
+    expect(row).to_contain_text(reason)
+    expect(row).to_contain_text("Fräsmaschine FM-200")
+    screenshot(page, "3-sessions-table")
+
+    code_user = CodeUserPage(contexts.phone())
+    code_user.page.goto(link)
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
+    screenshot(code_user.page, "4-customer-phone")
+
+
+def test_cancel_during_a_call(contexts: Contexts) -> None:
+    """A moderator cancels a session while the employee talks to the customer: the call
+    ends on both screens and everyone sees CANCELLED with the reason."""
+    code_user, employee, session_id = _in_call(contexts, "Display flackert")
+    screenshot(employee.page, "1-employee-in-call")
+
+    moderator = EmployeePage(contexts.desktop()).login(email="moderator@demo.fernblick.test")
+    details = moderator.open_session(session_id)
+    expect(details).to_have_attribute("data-status", "RUNNING")
+    screenshot(moderator.page, "2-moderator-details-running")
+    moderator.page.get_by_test_id("cancel-session").click()
+    dialog = moderator.page.get_by_test_id("cancel-dialog")
+    dialog.get_by_test_id("cancel-reason").fill("Techniker ist vor Ort")
+    screenshot(moderator.page, "3-cancel-dialog")
+    dialog.get_by_test_id("cancel-confirm").click()
+
+    expect(details).to_have_attribute("data-status", "CANCELLED")
+    expect(details.get_by_test_id("status-chip")).to_have_text("Abgebrochen")
+    expect(details.get_by_test_id("history")).to_contain_text("Techniker ist vor Ort")
+    expect(employee.page.get_by_test_id("call-screen")).to_have_count(0)
+    expect(code_user.page.get_by_test_id("call-screen")).to_have_count(0)
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "CANCELLED")
+    screenshot(moderator.page, "4-moderator-cancelled")
+    screenshot(employee.page, "5-employee-after-cancel")
+    screenshot(code_user.page, "6-customer-after-cancel")
+
+
+def test_reopen_a_done_session(contexts: Contexts) -> None:
+    code_user, employee, session_id = _in_call(contexts, "Nachfrage")
+    employee.page.get_by_test_id("hangup").click()
+    employee.wait_for_status(session_id, "DONE")
+
+    details = employee.open_session(session_id)
+    expect(details).to_have_attribute("data-status", "DONE")
+    expect(details.get_by_test_id("status-chip")).to_have_text("Fertig")
+    screenshot(employee.page, "1-done")
+    details.get_by_test_id("reopen").click()
+    expect(details).to_have_attribute("data-status", "CONFIRMED")
+    expect(details.get_by_test_id("status-chip")).to_have_text("Bestätigt")
+    expect(details.get_by_test_id("history")).to_contain_text("wieder geöffnet")
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
+    screenshot(employee.page, "2-reopened")
+
+    # A reopened session can be called again.
+    details.get_by_test_id("start-call").click()
+    expect(code_user.page.get_by_test_id("incoming-call")).to_be_visible()
+    screenshot(code_user.page, "3-customer-called-again")
+
+
+def test_language_switch(contexts: Contexts) -> None:
+    employee = EmployeePage(contexts.desktop())
+    page = employee.page
+    page.goto("/app")
+    # The browser speaks English (DESKTOP locale): the login starts in English.
+    expect(page.get_by_test_id("login-submit")).to_have_text("Log in")
+    page.get_by_test_id("lang-de").click()
+    expect(page.get_by_test_id("login-submit")).to_have_text("Anmelden")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    screenshot(page, "1-login-german")
+
+    employee.login()
+    expect(page.get_by_test_id("nav-sessions")).to_have_text("Videositzungen")
+    page.get_by_test_id("lang-en").click()
+    expect(page.get_by_test_id("nav-sessions")).to_have_text("Video sessions")
+    expect(page.get_by_test_id("filter-status").locator("option[value=REQUESTED]")).to_have_text(
+        "Requested"
+    )
+    screenshot(page, "2-sessions-english")
+
+    # The choice is remembered over the employee's own language (German) after a reload.
+    page.reload()
+    expect(page.get_by_test_id("nav-sessions")).to_have_text("Video sessions")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    employee.go("settings")
+    expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+    screenshot(page, "3-settings-english")
