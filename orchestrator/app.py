@@ -29,6 +29,7 @@ from orchestrator.api import (
     markers,
     notifications,
     recordings,
+    screenshots,
     sessions,
     tickets,
 )
@@ -88,6 +89,7 @@ API_MODULES = (
     notifications,
     recordings,
     markers,
+    screenshots,
 )
 
 
@@ -170,7 +172,7 @@ async def fanout_and_hub(app: web.Application) -> AsyncIterator[None]:
     hub = LiveHub(app[UOW_KEY], settings.ws_queue_size, settings.ws_heartbeat_seconds)
     subscription = await fanout.subscribe(EVENTS_CHANNEL, hub.on_message, hub.gap)
     notices = await fanout.subscribe(NOTIFICATIONS_CHANNEL, hub.notify)
-    tools = await attach_tools(app[UOW_KEY], fanout, hub, settings)
+    tools = await attach_tools(app, app[UOW_KEY], fanout, hub, settings)
     app[FANOUT_KEY] = fanout
     app[HUB_KEY] = hub
     yield

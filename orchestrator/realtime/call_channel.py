@@ -8,8 +8,14 @@ costs its sender an error frame and nobody else anything. Accepted messages are
 stamped with the sender's role and published on the session's fan-out channel, so
 that browsers connected to any orchestrator instance receive them.
 
+Screenshot annotations (``elements``) are merged into the stored board first
+(``actions/screenshots.py``) and only the edits that changed it are relayed; a
+joining browser gets the boards in its ``call.joined``. A ``capture`` request may
+come from employees only; ``screenshot`` announcements come from the server, after
+the code user's browser uploaded the still (``api/screenshots.py``).
+
 The channel listens to domain events too: when the call ends, every member is told
-(``call.closed``) and removed.
+(``call.closed``) and removed, and the call's screenshots are stored as artifacts.
 """
 
 from __future__ import annotations
@@ -19,19 +25,29 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy import exists, select
 
 from orchestrator.actions.actors import CodeUserActor, EmployeeActor
 from orchestrator.actions.call_records import open_call
 from orchestrator.actions.calls import key_of, may_join, side_of
+from orchestrator.actions.screenshots import (
+    claim_screenshot,
+    do_apply_elements,
+    do_store_screenshot,
+    open_boards,
+    unstored_screenshots,
+)
 from orchestrator.actions.sessions import load_session_for
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.models import Participant
-from orchestrator.domain.calls import CallState
+from orchestrator.domain.calls import CallSide, CallState
 from orchestrator.domain.errors import (
     FernblickError,
     MalformedRequest,
@@ -44,11 +60,15 @@ from orchestrator.realtime.fanout import EVENTS_CHANNEL, Fanout, Subscription, s
 from orchestrator.realtime.tool_messages import (
     CLIENT_FRAME,
     CLIENT_FRAME_TYPES,
+    CaptureRequest,
     ClosedFrame,
+    Elements,
     JoinedFrame,
     JoinRequest,
     LeaveRequest,
+    ScreenshotShown,
     Sender,
+    Tool,
     ToolFrame,
     ToolRequest,
 )
@@ -147,8 +167,11 @@ def first_type(raw: str) -> str | None:
 class CallChannel:
     """The in-call tool channels of this orchestrator process."""
 
-    def __init__(self, uow: UnitOfWork, fanout: Fanout, hub: LiveHub, limits: ToolLimits) -> None:
+    def __init__(
+        self, uow: UnitOfWork, fanout: Fanout, hub: LiveHub, limits: ToolLimits, spool: Path
+    ) -> None:
         self.uow = uow
+        self.spool = spool
         self.fanout = fanout
         self.hub = hub
         self.limits = limits
@@ -196,11 +219,15 @@ class CallChannel:
             await self._leave(client, member, session_id)
 
     def on_event(self, _channel: str, message: dict[str, Any]) -> None:
-        """Fan-out callback for domain events: a call that ends closes its tools."""
+        """Fan-out callback for domain events: a call that ends closes its tools and
+        has its screenshots stored (by one orchestrator: ``claim_screenshot``)."""
         if message.get("type") not in ENDING_EVENTS:
             return
         session_id = message.get("payload", {}).get("session", {}).get("id")
-        if not isinstance(session_id, int) or session_id not in self._local:
+        if not isinstance(session_id, int):
+            return
+        self._spawn(self.store_screenshots(session_id))
+        if session_id not in self._local:
             return
         closed = ClosedFrame(type="call.closed", session_id=session_id, reason=message["type"])
         for client in list(self._local.get(session_id, ())):
@@ -212,9 +239,26 @@ class CallChannel:
         subscription = self._subscriptions.pop(session_id, None)
         if subscription is not None:
             # Callbacks must not block: unsubscribing waits for Redis, so it runs later.
-            task = asyncio.create_task(self.fanout.unsubscribe(subscription))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self.fanout.unsubscribe(subscription))
+
+    async def store_screenshots(self, session_id: int) -> None:
+        """Originals and rendered annotated images become the session's artifacts."""
+        async with self.uow.read() as db:
+            ids = await unstored_screenshots(db, session_id)
+        for shot_id in ids:
+            try:
+                async with self.uow.transaction() as db:
+                    if await claim_screenshot(db, shot_id):
+                        await do_store_screenshot(db, shot_id, self.spool)
+            except (FernblickError, OSError):
+                log.exception("storing screenshot %s of session %s failed", shot_id, session_id)
+
+    async def announce(self, session_id: int, sender: Sender, tool: Tool) -> None:
+        """A tool message from the server (a new screenshot) to every member."""
+        frame = ToolFrame(type="call.tool", session_id=session_id, sender=sender, tool=tool)
+        await self.fanout.publish(
+            {"origin": "", "frame": frame.model_dump(mode="json")}, session_channel(session_id)
+        )
 
     def members_of(self, session_id: int) -> int:
         """Local connections joined to the session (for tests and operators)."""
@@ -226,6 +270,11 @@ class CallChannel:
             await self.fanout.unsubscribe(subscription)
         self._subscriptions.clear()
         self._local.clear()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _member(self, client: Client) -> Member:
         member = self._members.get(client)
@@ -243,7 +292,11 @@ class CallChannel:
                 session_channel(session_id),
                 lambda _channel, message: self._deliver(session_id, message),
             )
-        joined = JoinedFrame(type="call.joined", session_id=session_id, sender=sender)
+        async with self.uow.read() as db:
+            boards = await open_boards(db, session_id)
+        joined = JoinedFrame(
+            type="call.joined", session_id=session_id, sender=sender, boards=boards
+        )
         self._send(client, joined.model_dump(mode="json"))
 
     async def _leave(self, client: Client, member: Member, session_id: int) -> None:
@@ -263,9 +316,20 @@ class CallChannel:
         sender = member.sessions.get(request.session_id)
         if sender is None:
             raise PermissionDenied("send call.join for this session first", code="not_joined")
-        frame = ToolFrame(
-            type="call.tool", session_id=request.session_id, sender=sender, tool=request.tool
-        )
+        tool = request.tool
+        if isinstance(tool, ScreenshotShown):
+            raise PermissionDenied("screenshots are announced by the server", code="server_only")
+        if isinstance(tool, CaptureRequest) and sender.role is not CallSide.EMPLOYEE:
+            raise PermissionDenied("only employees take screenshots", code="employees_only")
+        if isinstance(tool, Elements):
+            async with self.uow.transaction() as db:
+                changed = await do_apply_elements(
+                    db, request.session_id, tool.screenshot_id, sender, tool.elements
+                )
+            if not changed:
+                return
+            tool = Elements(kind="elements", screenshot_id=tool.screenshot_id, elements=changed)
+        frame = ToolFrame(type="call.tool", session_id=request.session_id, sender=sender, tool=tool)
         await self.fanout.publish(
             {"origin": member.id, "frame": frame.model_dump(mode="json")},
             session_channel(request.session_id),
@@ -287,11 +351,14 @@ class CallChannel:
 
 
 async def attach_tools(
-    uow: UnitOfWork, fanout: Fanout, hub: LiveHub, settings: Settings
+    app: web.Application, uow: UnitOfWork, fanout: Fanout, hub: LiveHub, settings: Settings
 ) -> tuple[CallChannel, Subscription]:
-    """Give ``hub`` the in-call tools; detach with ``detach_tools``."""
-    channel = CallChannel(uow, fanout, hub, ToolLimits.from_settings(settings))
+    """Give ``hub`` (and the API, under ``TOOLS_KEY``) the in-call tools; detach with
+    ``detach_tools``."""
+    spool = settings.storage_dir / "spool"
+    channel = CallChannel(uow, fanout, hub, ToolLimits.from_settings(settings), spool)
     hub.tools = channel
+    app[TOOLS_KEY] = channel
     return channel, await fanout.subscribe(EVENTS_CHANNEL, channel.on_event)
 
 
@@ -299,3 +366,6 @@ async def detach_tools(attached: tuple[CallChannel, Subscription], fanout: Fanou
     channel, subscription = attached
     await fanout.unsubscribe(subscription)
     await channel.close()
+
+
+TOOLS_KEY = web.AppKey("call_tools", CallChannel)

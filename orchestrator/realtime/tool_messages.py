@@ -82,8 +82,19 @@ class ScreenshotShown(BaseModel):
     height: int = Field(ge=1, le=8192)
 
 
-Tool = Annotated[StrokePoints | Elements | ScreenshotShown, Field(discriminator="kind")]
-TOOL_KINDS: tuple[str, ...] = ("stroke", "elements", "screenshot")
+class CaptureRequest(BaseModel):
+    """The employee asks the code user's browser for a still of its camera."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["capture"]
+    screenshot_id: ToolId
+
+
+Tool = Annotated[
+    StrokePoints | Elements | ScreenshotShown | CaptureRequest, Field(discriminator="kind")
+]
+TOOL_KINDS: tuple[str, ...] = ("stroke", "elements", "screenshot", "capture")
 
 
 class JoinRequest(BaseModel):
@@ -167,3 +178,32 @@ class ClosedFrame(BaseModel):
     type: Literal["call.closed"]
     session_id: int
     reason: str
+
+
+class MarkerPosition(BaseModel):
+    """One tracking marker on one frame; ``lost`` while the tracker cannot confirm it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    number: int
+    x: float
+    y: float
+    lost: bool
+
+
+class MarkersFrame(BaseModel):
+    """Every marker of the session on the code user's frame with this RTP timestamp (the
+    phone's own), sent by the tracker worker for each frame it tracks (``tracker/``);
+    ``frame_bytes`` is the encoded frame's size, which lets a receiver whose timestamps
+    Janus rebased find the frame. An empty list: no marker is left."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["call.markers"]
+    session_id: int
+    rtp_timestamp: int
+    frame_bytes: int
+    width: int
+    height: int
+    markers: list[MarkerPosition]

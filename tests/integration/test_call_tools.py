@@ -12,18 +12,24 @@ import uuid
 from typing import Any
 
 import aiohttp
+import cv2
+import numpy as np
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from orchestrator.app import create_app
+from orchestrator.db.models import Artifact
+from orchestrator.domain.types import ArtifactState
 from orchestrator.settings import Settings
 from tests.support.calls import (
     CallEnv,
     CallEnvFactory,
     call_env_fixture,  # noqa: F401
 )
+from tests.support.events import wait_until
 from tests.support.janus_server import janus_factory_fixture  # noqa: F401
-from tests.support.world import login, open_device
+from tests.support.world import assert_problem, bearer, login, open_device, table_counts
 
 pytestmark = pytest.mark.janus
 
@@ -196,4 +202,136 @@ async def test_two_instances_relay_through_redis(
     await employee_ws.send_json({"type": "ping"})
     assert (await frame_of(employee_ws, "call.tool", "pong"))["type"] == "pong"
     for socket in (code_user_ws, employee_ws):
+        await socket.close()
+
+
+def still(width: int = 640, height: int = 360) -> bytes:
+    """A JPEG like a camera's: a gradient with a white square."""
+    picture = np.zeros((height, width, 3), np.uint8)
+    picture[:, :, 1] = np.linspace(0, 255, width, dtype=np.uint8)
+    picture[100:200, 300:400] = 255
+    ok, encoded = cv2.imencode(".jpg", picture)
+    assert ok
+    return bytes(encoded.tobytes())
+
+
+def element(
+    element_id: str, role: str, version: int = 1, nonce: int = 1, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "id": element_id,
+        "version": version,
+        "nonce": nonce,
+        "shape": "rect",
+        "role": role,
+        "points": [[0.1, 0.1], [0.4, 0.5]],
+        **extra,
+    }
+
+
+def edits(session_id: int, shot: str, *elements: dict[str, Any]) -> dict[str, Any]:
+    return tool(session_id, {"kind": "elements", "screenshot_id": shot, "elements": list(elements)})
+
+
+async def screenshot_rows(env: CallEnv) -> dict[str, int]:
+    """The rows a screenshot upload would add (other tables change in the background)."""
+    counts = await table_counts(env.uow)
+    return {table: counts[table] for table in ("screenshots", "artifacts")}
+
+
+async def test_a_screenshot_is_annotated_together_and_stored_after_the_call(
+    call_env: CallEnvFactory,
+) -> None:
+    env = await call_env()
+    await active_call(env)
+    code_user_ws, _ = await joined(env.client, env.session_id, env.code_user_token)
+    employee_ws, _ = await joined(env.client, env.session_id)
+
+    # the employee asks, the code user's browser uploads, both are told
+    await code_user_ws.send_json(tool(env.session_id, {"kind": "capture", "screenshot_id": "x"}))
+    assert (await frame_of(code_user_ws, "error"))["code"] == "employees_only"
+    await employee_ws.send_json(tool(env.session_id, {"kind": "capture", "screenshot_id": "s1"}))
+    asked = await frame_of(code_user_ws, "call.tool")
+    assert asked["tool"] == {"kind": "capture", "screenshot_id": "s1"}
+    url = f"/api/code-user/sessions/{env.session_id}/call/screenshots/s1"
+    auth = {**bearer(env.code_user_token)}
+    before = await screenshot_rows(env)
+    not_image = await env.client.put(
+        url, data=b"nope", headers={**auth, "Content-Type": "image/jpeg"}
+    )
+    await assert_problem(not_image, 422, "not_an_image")
+    as_text = await env.client.put(
+        url, data=still(), headers={**auth, "Content-Type": "text/plain"}
+    )
+    await assert_problem(as_text, 422, "not_an_image")
+    assert await screenshot_rows(env) == before == {"screenshots": 0, "artifacts": 0}
+    uploaded = await env.client.put(
+        url, data=still(), headers={**auth, "Content-Type": "image/jpeg"}
+    )
+    assert uploaded.status == 201, await uploaded.text()
+    for socket in (code_user_ws, employee_ws):
+        shown = await frame_of(socket, "call.tool")
+        assert shown["tool"] == {
+            "kind": "screenshot",
+            "screenshot_id": "s1",
+            "width": 640,
+            "height": 360,
+        }
+    again = await env.client.put(url, data=still(), headers={**auth, "Content-Type": "image/jpeg"})
+    await assert_problem(again, 409, "screenshot_exists")
+    image = await env.client.get(f"/api/sessions/{env.session_id}/call/screenshots/s1")
+    assert image.status == 200 and await image.read() == still()
+
+    # edits from both sides reach the other; stale and foreign-coloured ones do not
+    await employee_ws.send_json(edits(env.session_id, "s1", element("e1", "employee")))
+    assert (await frame_of(code_user_ws, "call.tool"))["tool"]["elements"][0]["id"] == "e1"
+    await code_user_ws.send_json(edits(env.session_id, "s1", element("c1", "employee")))
+    assert (await frame_of(code_user_ws, "error"))["code"] == "wrong_role"
+    erase = element("e1", "employee", version=2, nonce=5, deleted=True)
+    text = element("c1", "code_user", shape="text", text="Ventil", points=[[0.6, 0.2]])
+    await code_user_ws.send_json(edits(env.session_id, "s1", erase, text))
+    relayed = (await frame_of(employee_ws, "call.tool"))["tool"]["elements"]
+    assert [(e["id"], e["deleted"]) for e in relayed] == [("e1", True), ("c1", False)]
+    await employee_ws.send_json(edits(env.session_id, "s1", element("e1", "employee")))  # stale
+    await employee_ws.send_json({"type": "ping"})
+    assert (await frame_of(employee_ws, "pong", "error"))["type"] == "pong"
+
+    # a reloading browser gets the merged board in its join answer
+    reloaded, snapshot = await joined(env.client, env.session_id)
+    [board] = snapshot["boards"]
+    assert (board["screenshot_id"], board["width"], board["height"]) == ("s1", 640, 360)
+    assert [(e["id"], e["version"], e["deleted"]) for e in board["elements"]] == [
+        ("c1", 1, False),
+        ("e1", 2, True),
+    ]
+
+    # after the call: the original and the rendered image are the session's artifacts
+    assert (await env.code_user("POST", "/hangup")).status == 200
+
+    async def stored() -> bool:
+        async with env.uow.read() as db:
+            rows = list(
+                await db.scalars(select(Artifact).where(Artifact.session_id == env.session_id))
+            )
+        return len(rows) == 2 and all(a.state is ArtifactState.STORED for a in rows)
+
+    await wait_until(stored, "two stored screenshot artifacts")
+    async with env.uow.read() as db:
+        artifacts = list(await db.scalars(select(Artifact).order_by(Artifact.id)))
+    original, annotated = artifacts
+    assert (
+        original.storage_key.endswith("s1-original.jpg") and original.content_type == "image/jpeg"
+    )
+    assert annotated.content_type == "image/png"
+    for artifact in artifacts:
+        response = await env.client.get(
+            f"/api/code-user/sessions/{env.session_id}/artifacts/{artifact.id}/content",
+            headers=auth,
+        )
+        assert response.status == 200
+    rendered = cv2.imdecode(np.frombuffer(await response.read(), np.uint8), cv2.IMREAD_COLOR)
+    assert rendered.shape == (360, 640, 3)
+    blue = rendered[:, :, 0].astype(int) - rendered[:, :, 2].astype(int)
+    assert (blue > 150).sum() > 50  # the code user's blue text is drawn; e1 was erased
+    for socket in (code_user_ws, employee_ws, reloaded):
         await socket.close()

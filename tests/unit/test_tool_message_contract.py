@@ -21,6 +21,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     py.Element,
     py.Elements,
     py.ScreenshotShown,
+    py.CaptureRequest,
     py.JoinRequest,
     py.LeaveRequest,
     py.ToolRequest,
@@ -29,12 +30,15 @@ MODELS: tuple[type[BaseModel], ...] = (
     py.Board,
     py.JoinedFrame,
     py.ClosedFrame,
+    py.MarkerPosition,
+    py.MarkersFrame,
 )
 NAMED = {
     CallSide: "CallRole",
     py.Sender: "Sender",
     py.Element: "Element",
     py.Board: "Board",
+    py.MarkerPosition: "MarkerPosition",
 }
 
 
@@ -76,7 +80,7 @@ def ts_type(annotation: object) -> str:
         return f"{ts_type(args[0])}[]"
     if origin is tuple and len(args) == 2 and all(ts_type(a) == "number" for a in args):
         return "FramePoint"
-    tool_union = {py.StrokePoints, py.Elements, py.ScreenshotShown}
+    tool_union = {py.StrokePoints, py.Elements, py.ScreenshotShown, py.CaptureRequest}
     if origin in (typing.Union, types.UnionType) and set(args) == tool_union:
         return "Tool"
     scalars = {int: "number", float: "number", str: "string", bool: "boolean"}

@@ -9,7 +9,7 @@
 export const CALL_ROLES = ["code_user", "employee"] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
-export const TOOL_KINDS = ["stroke", "elements", "screenshot"] as const;
+export const TOOL_KINDS = ["stroke", "elements", "screenshot", "capture"] as const;
 export const CLIENT_FRAME_TYPES = ["call.join", "call.leave", "call.tool"] as const;
 export const SHAPES = ["pen", "arrow", "rect", "text"] as const;
 export type Shape = (typeof SHAPES)[number];
@@ -57,7 +57,13 @@ export interface ScreenshotShown {
   height: number;
 }
 
-export type Tool = StrokePoints | Elements | ScreenshotShown;
+/** Mirror of tool_messages.CaptureRequest. */
+export interface CaptureRequest {
+  kind: "capture";
+  screenshot_id: string;
+}
+
+export type Tool = StrokePoints | Elements | ScreenshotShown | CaptureRequest;
 
 /** Mirror of tool_messages.JoinRequest. */
 export interface JoinRequest {
@@ -115,6 +121,26 @@ export interface ClosedFrame {
   reason: string;
 }
 
+/** Mirror of tool_messages.MarkerPosition. */
+export interface MarkerPosition {
+  id: string;
+  number: number;
+  x: number;
+  y: number;
+  lost: boolean;
+}
+
+/** Mirror of tool_messages.MarkersFrame (from the tracker worker, once per tracked frame). */
+export interface MarkersFrame {
+  type: "call.markers";
+  session_id: number;
+  rtp_timestamp: number;
+  frame_bytes: number;
+  width: number;
+  height: number;
+  markers: MarkerPosition[];
+}
+
 /** An error frame of the WebSocket (orchestrator/realtime/ws.py `error_frame`). */
 export interface ErrorFrame {
   type: "error";
@@ -124,7 +150,7 @@ export interface ErrorFrame {
   field?: string | null;
 }
 
-export type ToolServerFrame = ToolFrame | JoinedFrame | ClosedFrame;
+export type ToolServerFrame = ToolFrame | JoinedFrame | ClosedFrame | MarkersFrame;
 
 /** The server's in-call frames, recognised by their `type`; anything else is null. */
 export function asToolServerFrame(frame: unknown): ToolServerFrame | null {
@@ -132,7 +158,7 @@ export function asToolServerFrame(frame: unknown): ToolServerFrame | null {
     return null;
   }
   const type = (frame as { type?: unknown }).type;
-  if (type === "call.tool" || type === "call.joined" || type === "call.closed") {
+  if (type === "call.tool" || type === "call.joined" || type === "call.closed" || type === "call.markers") {
     return frame as ToolServerFrame;
   }
   return null;
