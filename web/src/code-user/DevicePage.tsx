@@ -25,6 +25,10 @@ function Ready({ api, opened }: { api: CodeUserApi; opened: OpenedDevice }) {
   const [requestOpen, setRequestOpen] = useState(false);
   const device = opened.device;
 
+  useEffect(() => {
+    document.title = `${device.name} · Fernblick`;
+  }, [device.name]);
+
   const sent = (session: CodeUserSession) => {
     own.put(session);
     setRequestOpen(false);

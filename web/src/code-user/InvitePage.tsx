@@ -18,6 +18,9 @@ type Loaded = { kind: "loading" } | { kind: "failed"; text: string } | { kind: "
 
 function Ready({ api, accepted }: { api: CodeUserApi; accepted: AcceptedInvite }) {
   const own = useOwnSessions(api);
+  useEffect(() => {
+    document.title = `${accepted.session.title} · Fernblick`;
+  }, [accepted.session.title]);
   return (
     <>
       <header>

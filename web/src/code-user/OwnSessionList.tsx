@@ -5,6 +5,7 @@ import type { CodeUserApi } from "../lib/api";
 import { isCallable, type SessionRow } from "../lib/sessions";
 import { t } from "../i18n";
 import { SessionHead } from "../ui/components/SessionHead";
+import { StartCallButton } from "../ui/components/StartCallButton";
 import { toast } from "../ui/dom";
 import { problemText } from "../ui/problem-text";
 import { Artifacts } from "./Artifacts";
@@ -55,11 +56,7 @@ function Card({ api, row, own }: { api: CodeUserApi; row: SessionRow; own: OwnSe
       <SessionHead row={row} details={[row.reason]} />
       <div class="session-actions">
         {row.status === "REQUESTED" && <Withdraw api={api} row={row} own={own} />}
-        {isCallable(row.status) && (
-          <button type="button" class="primary" data-testid="start-call" onClick={() => void own.calls.start(row.id)}>
-            {row.status === "RUNNING" ? t("sessions.rejoin") : t("sessions.start")}
-          </button>
-        )}
+        {isCallable(row.status) && <StartCallButton row={row} calls={own.calls} />}
       </div>
       {row.status === "DONE" && session && session.rating === null && (
         <RatingForm api={api} sessionId={row.id} prompt={own.justFinished === row.id} onRated={(rated) => {

@@ -31,6 +31,7 @@ export const de: Messages = {
   "sessions.confirm": "Bestätigen",
   "sessions.start": "Anruf starten",
   "sessions.rejoin": "Anruf wieder beitreten",
+  "sessions.starting": "Anruf wird aufgebaut…",
   "login.title": "Anmelden",
   "login.email": "E-Mail",
   "login.password": "Passwort",

@@ -30,6 +30,7 @@ export const en = {
   "sessions.confirm": "Confirm",
   "sessions.start": "Start call",
   "sessions.rejoin": "Rejoin call",
+  "sessions.starting": "Starting the call…",
   "login.title": "Log in",
   "login.email": "E-mail",
   "login.password": "Password",

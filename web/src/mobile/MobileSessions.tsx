@@ -9,6 +9,7 @@ import { CallController } from "../ui/call-controller";
 import { LanguageSwitch } from "../ui/components/LanguageSwitch";
 import { OfflineBanner } from "../ui/components/OfflineBanner";
 import { SessionHead } from "../ui/components/SessionHead";
+import { StartCallButton } from "../ui/components/StartCallButton";
 import { useLiveSessions } from "../ui/components/useLiveSessions";
 import { toast } from "../ui/dom";
 import { showNotification } from "../ui/notify";
@@ -32,7 +33,7 @@ function responsibleOf(item: unknown): [number, number[]] | null {
   return [s.id, s.responsible.map((ref) => ref.id)];
 }
 
-function Card({ row, busy, onConfirm, onStart }: { row: SessionRow; busy: boolean; onConfirm: () => void; onStart: () => void }) {
+function Card({ row, busy, calls, onConfirm }: { row: SessionRow; busy: boolean; calls: CallController; onConfirm: () => void }) {
   return (
     <li class="session card" data-testid="session" data-session-id={row.id} data-status={row.status}>
       <SessionHead row={row} details={[row.deviceName, row.requesterName, row.reason]} />
@@ -42,11 +43,7 @@ function Card({ row, busy, onConfirm, onStart }: { row: SessionRow; busy: boolea
             {busy ? t("mobile.confirming") : t("sessions.confirm")}
           </button>
         )}
-        {isCallable(row.status) && (
-          <button type="button" class="primary" data-testid="start-call" onClick={onStart}>
-            {row.status === "RUNNING" ? t("sessions.rejoin") : t("sessions.start")}
-          </button>
-        )}
+        {isCallable(row.status) && <StartCallButton row={row} calls={calls} />}
       </div>
     </li>
   );
@@ -105,6 +102,10 @@ export function MobileSessions({ api, me, onLanguage, onLoggedOut }: MobileSessi
     void calls.resume();
   }, [calls]);
 
+  useEffect(() => {
+    document.title = `${t("sessions.title")} · Fernblick`;
+  });
+
   const confirm = (row: SessionRow) => {
     setConfirming(row.id);
     api
@@ -153,10 +154,10 @@ export function MobileSessions({ api, me, onLanguage, onLoggedOut }: MobileSessi
                 key={row.id}
                 row={row}
                 busy={confirming === row.id}
+                calls={calls}
                 onConfirm={() => {
                   confirm(row);
                 }}
-                onStart={() => void calls.start(row.id)}
               />
             ))}
           </ul>
