@@ -79,9 +79,13 @@ class LiveView:
             self._seq = frame["seq"]
             self._apply(frame["event"])
 
-    def _apply(self, event: dict[str, Any]) -> None:
+    def record(self, event: dict[str, Any]) -> None:
+        """Keep the event (a benchmark's subclass keeps less)."""
         self.event_types.append(event["type"])
         self.events.append(event)
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        self.record(event)
         session = event["payload"]["session"]
         if session["status"] in OPEN:
             self.sessions[session["id"]] = session["status"]

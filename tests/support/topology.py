@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from aiortc import MediaStreamTrack
 from sqlalchemy import select
 
 from orchestrator.actions.unit_of_work import UnitOfWork
@@ -46,9 +47,10 @@ def topology_plan(
     *,
     orchestrators: int = 2,
     janus_nodes: int = 2,
-    workers: Sequence[str] = (),
+    workers: Sequence[str] | None = (),
 ) -> TopologyPlan:
-    """A plan on free ports; quick health checks and outbox polls for tests."""
+    """A plan on free ports; quick health checks and outbox polls for tests.
+    ``workers=None`` runs every worker command this version has."""
     ports = free_tcp_ports(1 + orchestrators + 3 * janus_nodes)
     entry, orchestrator_ports, janus = (
         ports[0],
@@ -192,9 +194,13 @@ class CodeUser:
 
 
 async def join_call(
-    topology: Topology, http: aiohttp.ClientSession, ticket: dict[str, Any]
+    topology: Topology,
+    http: aiohttp.ClientSession,
+    ticket: dict[str, Any],
+    video: MediaStreamTrack | None = None,
 ) -> Joined:
-    """Join a call's room with its ticket like a browser (token only) and publish video."""
+    """Join a call's room with its ticket like a browser (token only) and publish video
+    (``video``, or aiortc's test pattern)."""
     node = next(n for n in topology.plan.janus_nodes() if n["public_url"] == ticket["janus_url"])
     client = JanusClient(node["url"], http=http, node_name=node["name"], token=ticket["token"])
     session = await client.create_session()
@@ -205,5 +211,6 @@ async def join_call(
         pin=ticket["pin"],
         token=ticket["token"],
         display=ticket["display"],
+        video=video,
     )
     return Joined(session, publisher)
