@@ -82,6 +82,7 @@ class TopologyPlan:
         *,
         orchestrators: int = 2,
         janus_nodes: int = 2,
+        workers: Sequence[str] | None = None,
     ) -> TopologyPlan:
         """Entry on ``base_port``, orchestrators on the next ports, Janus nodes on
         ``base_port + 100 + 10 * n`` (HTTP), ``+1`` (admin), ``+2`` (WebSocket)."""
@@ -97,6 +98,7 @@ class TopologyPlan:
             ],
             secrets=secrets,
             environment=environment,
+            workers=workers,
         )
 
     @property
