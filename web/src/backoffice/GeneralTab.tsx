@@ -17,7 +17,7 @@ export function GeneralTab({ session: s }: { session: SessionDetails }) {
         <dt>{t("bo.details.reason")}</dt>
         <dd data-testid="detail-reason" class="prewrap">{s.reason || t("bo.none")}</dd>
         <dt>{t("bo.details.requester")}</dt>
-        <dd data-testid="detail-requester">{s.requester?.name || s.requester_name || t("bo.none")}</dd>
+        <dd data-testid="detail-requester">{s.requester?.name || s.requester_name || (s.requester ? t("bo.details.noName") : t("bo.none"))}</dd>
         {(s.contact || s.requester?.contact) && (
           <>
             <dt>{t("bo.details.contact")}</dt>

@@ -49,7 +49,7 @@ export function InvitePanel({ sessionId, number }: { sessionId: number; number: 
     <section class="invite" aria-labelledby={`invite-${sessionId}`} data-testid="invite-panel">
       <h2 id={`invite-${sessionId}`}>{t("bo.invite.title")}</h2>
       <button type="button" onClick={create} disabled={action.busy} aria-busy={action.busy} data-testid="invite-create">
-        {action.busy ? t("bo.loading") : t("bo.invite.create")}
+        {action.busy ? t("bo.loading") : t(invite ? "bo.invite.again" : "bo.invite.create")}
       </button>
       <ProblemAlert error={action.error} />
       {invite && (
