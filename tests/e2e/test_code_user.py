@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 
 # The issue's bound for the responsible employee's notification (a failure bound).
 NOTIFICATION_BOUND_MS = 2_000
+CSRF_TOKEN = "() => fetch('/api/auth/me').then((r) => r.json()).then((b) => b.csrf_token)"
 
 
 def _reason() -> str:
@@ -95,3 +96,39 @@ def test_withdraw_and_a_lost_token(contexts: Contexts) -> None:
     expect(code_user.page.get_by_test_id("sessions-empty")).to_be_visible()
     expect(code_user.session(session_id)).to_have_count(0)
     screenshot(code_user.page, "04-new-identity")
+
+
+def test_the_code_user_plays_their_own_recording(contexts: Contexts) -> None:
+    """With consent, the employee records part of the call; after it the code user finds
+    the recording on the session's card and plays it (fetched with the token)."""
+    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
+    employee = EmployeePage(contexts.phone(), path="/m").login()
+    session_id = code_user.request(_reason())  # with consent
+    employee.confirm(session_id)
+    employee.start_call(session_id)
+    accept_incoming(code_user.page)
+    wait_for_remote_frames(employee.page)
+    employee.wait_for_status(session_id, "RUNNING")
+
+    csrf = {"X-CSRF-Token": employee.page.evaluate(CSRF_TOKEN)}
+    started = employee.page.context.request.post(
+        f"/api/sessions/{session_id}/recording/start", headers=csrf
+    )
+    assert started.status == 201, started.text()
+    code_user.page.wait_for_timeout(4_000)  # a few seconds of picture to record
+    code_user.page.get_by_test_id("hangup").click()
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "DONE")
+
+    recording = code_user.session(session_id).locator(
+        '[data-testid="artifact"][data-kind="recording"]'
+    )
+    # Finalizing and storing the file takes a moment after the call (a failure bound).
+    expect(recording.get_by_test_id("artifact-open")).to_be_visible(timeout=90_000)
+    screenshot(code_user.page, "01-recording-listed")
+    recording.get_by_test_id("artifact-open").click()
+    video = recording.get_by_test_id("artifact-video")
+    expect(video).to_be_visible()
+    code_user.page.wait_for_function(
+        "(v) => v.readyState >= 1 && v.duration > 1", arg=video.element_handle()
+    )
+    screenshot(code_user.page, "02-recording-playing")
