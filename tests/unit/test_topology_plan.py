@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.cli import main
 from orchestrator.settings import load_settings
 from orchestrator.topology.topology import JanusSecrets, TopologyPlan, available_workers
 
@@ -54,3 +55,11 @@ def test_workers_not_run_stay_embedded(tmp_path: Path, monkeypatch: pytest.Monke
         monkeypatch.setenv(name, value)
     assert load_settings().notifier_embedded is True
     assert "notifier" in available_workers()
+
+
+def test_the_command_refuses_the_embedded_defaults(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FERNBLICK_DATABASE_URL", "sqlite+aiosqlite:///./var/unused.sqlite3")
+    assert main(["topology"]) == 2
+    assert "need PostgreSQL, RabbitMQ and Redis" in capsys.readouterr().err
