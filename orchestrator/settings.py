@@ -42,7 +42,11 @@ def _default_janus_nodes() -> list[JanusNode]:
 class Settings(BaseSettings):
     """All settings of every Fernblick process."""
 
-    model_config = SettingsConfigDict(env_prefix="FERNBLICK_", extra="ignore", frozen=True)
+    # An empty variable means "the default", as in .env.example (``FERNBLICK_X=``), which
+    # compose passes to the containers as empty strings.
+    model_config = SettingsConfigDict(
+        env_prefix="FERNBLICK_", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     env: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"

@@ -9,8 +9,9 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # System packages: Python, the media server and tools, the TURN server, the browser
-# for end-to-end tests.
-PACKAGES=(python3 python3-venv python3-dev gcc janus janus-tools ffmpeg coturn chromium curl)
+# for end-to-end tests, and docker-compose (CI validates compose/docker-compose.yml
+# with `docker-compose config`; no container engine is needed for that).
+PACKAGES=(python3 python3-venv python3-dev gcc janus janus-tools ffmpeg coturn chromium curl docker-compose)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

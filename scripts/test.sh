@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install.sh
 bash scripts/services.sh
 .venv/bin/ruff check .
+bash scripts/audit.sh
 (cd web && npm run --silent lint && npm run --silent test)
 set +e
 # Two workers (the machines have two cores), a file per worker. The browser tests run
