@@ -326,3 +326,15 @@ def _add_web(app: web.Application, dist: Path) -> None:
     assets = dist / "assets"
     if assets.is_dir():
         app.router.add_static("/assets", assets)
+    worker = dist / "sw.js"
+
+    async def service_worker(_request: web.Request) -> web.StreamResponse:
+        # At the root, so that its scope is the whole app; always revalidated, so that
+        # a new version reaches browsers (web/public/sw.js: Web Push).
+        if not worker.is_file():
+            raise web.HTTPNotFound()
+        response = web.FileResponse(worker, headers={"Cache-Control": "no-cache"})
+        response.content_type = "text/javascript"
+        return response
+
+    app.router.add_get("/sw.js", service_worker)

@@ -24,7 +24,8 @@ from orchestrator.domain.recording import RecordingState, RecordingStopReason, r
 from orchestrator.domain.types import ArtifactKind
 
 
-async def _recording_allowed(db: AsyncSession, organisation_id: int) -> bool:
+async def recording_allowed(db: AsyncSession, organisation_id: int) -> bool:
+    """Whether the organisation's video-session module allows recording."""
     org = await load_organisation(db, organisation_id)
     return OrganisationSettings.model_validate(org.settings or {}).recording_allowed
 
@@ -45,7 +46,7 @@ async def do_give_consent(db: AsyncSession, actor: CodeUserActor, session_id: in
     Giving it twice keeps the first time: the consent is a fact, not a toggle.
     """
     session = await load_session_for(db, actor, session_id)
-    if not await _recording_allowed(db, session.organisation_id):
+    if not await recording_allowed(db, session.organisation_id):
         raise PermissionDenied(
             "this organisation does not record video sessions", code="recording_not_allowed"
         )
@@ -64,7 +65,7 @@ async def do_start_recording(db: AsyncSession, actor: EmployeeActor, session_id:
     session = await load_session_for(db, actor, session_id)
     call = await open_call(db, session.id)
     problem = refusal(
-        recording_allowed=await _recording_allowed(db, session.organisation_id),
+        recording_allowed=await recording_allowed(db, session.organisation_id),
         consent=session.recording_consent,
         status=session.status,
         call_active=call is not None and call.state is CallState.ACTIVE,

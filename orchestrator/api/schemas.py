@@ -172,6 +172,9 @@ class SessionDetails(SessionSummary):
     history: list[StatusChangeOut]
     recording_consent: bool
     recording_consent_at: datetime | None
+    recording_allowed: bool = Field(
+        default=False, description="Whether the organisation records sessions at all."
+    )
     artifacts: list[ArtifactOut]
     recording: RecordingOut | None = None
     rating: RatingOut | None
@@ -290,6 +293,11 @@ class CodeUserSession(Out):
     rating: RatingOut | None
     artifacts: list[ArtifactOut]
     recording: RecordingOut | None = None
+    recording_allowed: bool = Field(
+        default=False,
+        description="Whether the organisation records sessions: the call screen then asks "
+        "for consent while ``recording_consent`` is false.",
+    )
 
 
 class RateIn(In):

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from orchestrator.actions.actors import AnyActor, CodeUserActor, EmployeeActor
+from orchestrator.actions.recordings import recording_allowed
 from orchestrator.actions.sessions import can_see
 from orchestrator.api.schemas import (
     ArtifactOut,
@@ -252,6 +253,7 @@ async def session_details(
         history=await status_history(db, session.id),
         recording_consent=session.recording_consent,
         recording_consent_at=session.recording_consent_at,
+        recording_allowed=await recording_allowed(db, session.organisation_id),
         artifacts=await _artifacts(db, session.id),
         recording=await _recording(db, session.id),
         rating=await _rating(db, session.id),
@@ -300,6 +302,7 @@ async def code_user_session(
         rating=await _rating(db, session.id),
         artifacts=await _artifacts(db, session.id),
         recording=await _recording(db, session.id),
+        recording_allowed=await recording_allowed(db, session.organisation_id),
     )
 
 

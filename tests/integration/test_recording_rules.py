@@ -38,6 +38,17 @@ async def test_consent_and_a_running_call_are_both_needed(
 ) -> None:
     token, session_id = await requested_session(client, world, consent=False)
     csrf = await login(client, "employee")
+    # what the call screens read: the organisation records, the code user has not agreed
+    own = await (
+        await client.get(f"/api/code-user/sessions/{session_id}", headers=bearer(token))
+    ).json()
+    assert (own["recording_allowed"], own["recording_consent"], own["recording"]) == (
+        True,
+        False,
+        None,
+    )
+    details = await (await client.get(f"/api/sessions/{session_id}")).json()
+    assert details["recording_allowed"] is True
 
     before = await table_counts(uow)
     await assert_problem(await start(client, csrf, session_id), 403, "recording_consent_missing")
@@ -87,6 +98,9 @@ async def test_an_organisation_that_does_not_record_refuses_consent_and_start(
         headers=admin,
     )
     assert changed.status == 200, await changed.text()
+    assert (await (await client.get(f"/api/sessions/{session_id}")).json())[
+        "recording_allowed"
+    ] is False
 
     await assert_problem(await start(client, admin, session_id), 403, "recording_not_allowed")
     token, other = await requested_session(client, world, consent=False)

@@ -8,6 +8,7 @@ import type { RequestStep } from "../lib/api";
 import type { NotificationPreferences, Organisation, OrganisationSettings } from "../lib/backoffice-api";
 import { t, type MessageKey } from "../i18n";
 import { ProblemAlert } from "../ui/components/ProblemAlert";
+import { PushToggle } from "../ui/components/PushToggle";
 import { isAdministrator, useBackOffice } from "./context";
 import { useAction, useLoad } from "./hooks";
 
@@ -28,6 +29,7 @@ export function SettingsPage() {
         />
       )}
       <NotificationsForm />
+      <PushToggle http={bo.api.http} />
     </section>
   );
 }

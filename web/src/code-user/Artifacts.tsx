@@ -5,6 +5,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import type { ArtifactOut, CodeUserApi } from "../lib/api";
+import { uploadStatus } from "../lib/upload-status";
 import { language, t } from "../i18n";
 import { problemText } from "../ui/problem-text";
 
@@ -55,6 +56,7 @@ function Artifact({ api, sessionId, artifact }: { api: CodeUserApi; sessionId: n
   };
 
   const label = artifact.kind === "recording" ? t("artifacts.recording") : t("artifacts.screenshot");
+  const status = uploadStatus(artifact);
   return (
     <li class="artifact" data-testid="artifact" data-kind={artifact.kind}>
       <div>
@@ -68,7 +70,11 @@ function Artifact({ api, sessionId, artifact }: { api: CodeUserApi; sessionId: n
           {progress !== null ? t("artifacts.loading", { percent: progress }) : t("artifacts.open")}
         </button>
       )}
-      {(artifact.state === "pending" || artifact.state === "uploading") && <p class="muted small">{t("artifacts.pending")}</p>}
+      {status !== null && (
+        <p class="muted small" data-testid="artifact-state" data-state={artifact.state}>
+          {t(status.key, status.params)}
+        </p>
+      )}
       {artifact.state === "failed" && <p class="muted small">{t("artifacts.failed")}</p>}
       {failure !== null && (
         <p class="error" role="alert">

@@ -252,7 +252,24 @@ export interface ArtifactOut {
   size_bytes: number;
   duration_ms: number | null;
   state: "pending" | "uploading" | "stored" | "failed";
+  /** Failed upload attempts so far (the upload retries with backoff). */
+  upload_attempts: number;
   created_at: string;
+}
+
+/** A running recording: the red dot on both call screens while it exists. */
+export interface RecordingOut {
+  id: number;
+  started_at: string;
+  started_by_id: number | null;
+}
+
+/** What the call screen needs to know about recording (docs/recording.md). */
+export interface RecordingState {
+  recording: RecordingOut | null;
+  /** The organisation records sessions at all. */
+  recording_allowed: boolean;
+  recording_consent: boolean;
 }
 
 export interface CodeUserSession {
@@ -268,6 +285,8 @@ export interface CodeUserSession {
   version: number;
   rating: RatingOut | null;
   artifacts: ArtifactOut[];
+  recording: RecordingOut | null;
+  recording_allowed: boolean;
 }
 
 export interface RequestSessionIn {
@@ -333,6 +352,25 @@ export class CallApi {
 
   hangup(sessionId: number): Promise<{ call: CallOut }> {
     return this.api.request("POST", `${this.prefix}/${sessionId}/call/hangup`);
+  }
+
+  /** Whether a recording runs, and whether one may (either side's view of the session). */
+  recordingState(sessionId: number): Promise<RecordingState> {
+    return this.api.request("GET", `${this.prefix}/${sessionId}`);
+  }
+
+  /** Start recording the running call (employees; 403 without the code user's consent). */
+  startRecording(sessionId: number): Promise<{ recording: RecordingOut | null }> {
+    return this.api.request("POST", `/api/sessions/${sessionId}/recording/start`);
+  }
+
+  stopRecording(sessionId: number): Promise<{ recording: RecordingOut | null }> {
+    return this.api.request("POST", `/api/sessions/${sessionId}/recording/stop`);
+  }
+
+  /** The code user agrees to be recorded (asked on the call screen). */
+  consentToRecording(sessionId: number): Promise<{ recording_consent: boolean }> {
+    return this.api.request("POST", `/api/code-user/sessions/${sessionId}/recording-consent`);
   }
 
   /** The /api/ws URL of the in-call tools' own socket (code users add their token). */

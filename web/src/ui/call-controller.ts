@@ -9,6 +9,7 @@ import type { FacingMode } from "../lib/call";
 import { callIdOf, ringingData, type CallSide, type LiveEvent } from "../lib/events";
 import { t } from "../i18n";
 import type { CallScreen } from "./call-screen";
+import type { RecordingIndicator } from "./recording-indicator";
 import { h, toast } from "./dom";
 import { problemText } from "./problem-text";
 import { Ringer } from "./ring";
@@ -36,6 +37,7 @@ function iceTransportPolicy(): RTCIceTransportPolicy | undefined {
 export class CallController {
   private readonly options: CallControllerOptions;
   private screen: CallScreen | null = null;
+  private recording: RecordingIndicator | null = null;
   private sessionId: number | null = null;
   private callId: number | null = null;
   private incoming: { sessionId: number; callId: number; node: HTMLElement } | null = null;
@@ -135,6 +137,7 @@ export class CallController {
 
   /** Call events from the page's live socket. */
   onEvent(event: LiveEvent): void {
+    this.recording?.onEvent(event);
     const sessionId = event.payload.session.id;
     const ringing = ringingData(event);
     if (ringing) {
@@ -239,11 +242,19 @@ export class CallController {
       },
     });
     this.screen.open(this.options.mount);
+    const screen = this.screen;
+    const { RecordingIndicator } = await import("./recording-indicator");
+    if (this.screen === screen) {
+      this.recording = new RecordingIndicator(this.options.calls, sessionId, this.options.side);
+      screen.addOverlay(this.recording.node);
+      void this.recording.refresh();
+    }
   }
 
   private close(): void {
     this.screen?.close();
     this.screen = null;
+    this.recording = null;
     this.sessionId = null;
     this.callId = null;
     sessionStorage.removeItem(ACTIVE_CALL_KEY);
