@@ -31,6 +31,8 @@ def _in_call(contexts: Contexts, reason: str) -> tuple[CodeUserPage, EmployeePag
     code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
     employee = EmployeePage(contexts.desktop()).login()
     session_id = code_user.request(f"{reason} {_tag()}")
+    # The administrator is responsible for the demo device: the request announces itself.
+    expect(employee.page.get_by_test_id("new-request-toast").first).to_be_visible()
     employee.confirm(session_id)
     employee.start_call(session_id)
     accept_incoming(code_user.page)
@@ -195,3 +197,10 @@ def test_language_switch(contexts: Contexts) -> None:
     employee.go("settings")
     expect(page.get_by_role("heading", name="Settings")).to_be_visible()
     screenshot(page, "3-settings-english")
+
+    # From 360 px wide: the table turns into cards, nothing scrolls sideways.
+    page.set_viewport_size({"width": 360, "height": 740})
+    employee.go("sessions")
+    expect(page.get_by_test_id("session").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    screenshot(page, "4-sessions-360px")
