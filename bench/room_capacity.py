@@ -2,7 +2,7 @@
 
 One real Janus node (rendered by janus_config/, as in production). Each room gets
 two headless WebRTC publishers (aiortc, DTLS-SRTP, ICE over the host address) that
-send a pre-encoded VP8 clip (640x480, 30 fps, ~600 kbit/s, a keyframe a second)
+send a pre-encoded VP8 clip (bench/looped_video.py; 640x480, 30 fps, ~600 kbit/s)
 without re-encoding, and Janus forwards each publisher's video as plain RTP
 (``rtp_forward``) to a local UDP sink that counts frames (RTP marker bits), one
 per publisher, standing in for the other side's subscription. Rooms are added in
@@ -25,17 +25,15 @@ import argparse
 import asyncio
 import contextlib
 import os
-import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 import aiohttp
-import av
-from aiortc import MediaStreamTrack
 
+from bench.load import process_cpu_seconds
+from bench.looped_video import EncodedClip, LoopedVp8Track
 from janus_config.start import stop_janus
 from orchestrator.janus.admin import VIDEOROOM_PLUGIN
 from orchestrator.janus.client import JanusClient, JanusSession
@@ -44,49 +42,7 @@ from tests.support.janus_server import RunningJanus, start_test_janus
 from tests.support.synthetic_publisher import SyntheticPublisher, publish_test_pattern
 
 FPS = 30
-CLIP_SECONDS = 10
-VIDEO_CLOCK = 90_000
 DROP_THRESHOLD = 0.9
-
-
-def encode_clip(out: Path) -> list[bytes]:
-    """A VP8 clip made once with ffmpeg; its frames as bytes, in order."""
-    subprocess.run(
-        [
-            "ffmpeg", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=size=640x480:rate={FPS}:duration={CLIP_SECONDS}",
-            "-c:v", "libvpx", "-b:v", "600k", "-g", str(FPS), "-deadline", "realtime",
-            "-cpu-used", "8", str(out),
-        ],
-        check=True,
-    )  # fmt: skip
-    with av.open(str(out)) as container:
-        return [bytes(packet) for packet in container.demux(video=0) if packet.size]
-
-
-class LoopedClipTrack(MediaStreamTrack):
-    """A video track that hands aiortc encoded VP8 frames (no encoding per publisher)."""
-
-    kind = "video"
-
-    def __init__(self, frames: list[bytes]) -> None:
-        super().__init__()
-        self._frames = frames
-        self._index = 0
-        self._started: float | None = None
-
-    async def recv(self) -> av.Packet:
-        now = time.monotonic()
-        if self._started is None:
-            self._started = now
-        due = self._started + self._index / FPS
-        if due > now:
-            await asyncio.sleep(due - now)
-        packet = av.Packet(self._frames[self._index % len(self._frames)])
-        packet.pts = self._index * (VIDEO_CLOCK // FPS)
-        packet.time_base = Fraction(1, VIDEO_CLOCK)
-        self._index += 1
-        return packet
 
 
 class FrameCounter(asyncio.DatagramProtocol):
@@ -109,12 +65,6 @@ class Room:
     transports: list[asyncio.DatagramTransport] = field(default_factory=list)
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -123,10 +73,10 @@ def rss_mib(pid: int) -> float:
 
 
 class Bench:
-    def __init__(self, janus: RunningJanus, http: aiohttp.ClientSession, frames: list[bytes]):
+    def __init__(self, janus: RunningJanus, http: aiohttp.ClientSession, clip: EncodedClip):
         self.janus = janus
         self.http = http
-        self.frames = frames
+        self.clip = clip
         self.rooms: list[Room] = []
         self.client = JanusClient(janus.url, http=http, api_secret=janus.secrets.api_secret)
         self.videoroom: VideoRoom | None = None
@@ -149,7 +99,7 @@ class Bench:
             handle = await room.session.attach(VIDEOROOM_PLUGIN)
             publisher = await publish_test_pattern(
                 handle, options.room, pin=options.pin, display=side,
-                video=LoopedClipTrack(self.frames),
+                video=LoopedVp8Track(self.clip),
             )  # fmt: skip
             counter = FrameCounter()
             transport, _ = await loop.create_datagram_endpoint(
@@ -169,12 +119,12 @@ class Bench:
         """Frame rate per forward, Janus CPU and our CPU (cores) over ``seconds``."""
         counters = [counter for room in self.rooms for counter in room.counters]
         before = [counter.frames for counter in counters]
-        janus_cpu, own_cpu = cpu_seconds(self.janus.process.pid), time.process_time()
+        janus_cpu, own_cpu = process_cpu_seconds(self.janus.process.pid), time.process_time()
         started = time.monotonic()
         await asyncio.sleep(seconds)
         elapsed = time.monotonic() - started
         rates = [(c.frames - b) / elapsed for c, b in zip(counters, before, strict=True)]
-        janus_load = (cpu_seconds(self.janus.process.pid) - janus_cpu) / elapsed
+        janus_load = (process_cpu_seconds(self.janus.process.pid) - janus_cpu) / elapsed
         own_load = (time.process_time() - own_cpu) / elapsed
         return rates, janus_load, own_load
 
@@ -192,7 +142,7 @@ class Bench:
 
 
 async def run(steps: list[int], seconds: float, workdir: Path) -> None:
-    frames = encode_clip(workdir / "clip.webm")
+    clip = EncodedClip.make(workdir / "clip.webm", fps=FPS, kbps=600)
     janus = start_test_janus(workdir / "janus", "janus-capacity", session_timeout=120)
     idle = rss_mib(janus.process.pid)
     print(f"Janus {janus.url}; idle RSS {idle:.0f} MiB; {os.cpu_count()} cores on this machine")
@@ -201,7 +151,7 @@ async def run(steps: list[int], seconds: float, workdir: Path) -> None:
     verdict = f"no frames dropped up to {steps[-1]} rooms"
     try:
         async with aiohttp.ClientSession() as http:
-            bench = Bench(janus, http, frames)
+            bench = Bench(janus, http, clip)
             await bench.start()
             try:
                 for target in steps:
