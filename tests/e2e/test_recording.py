@@ -1,0 +1,109 @@
+"""Recording a real two-browser call (docs/recording.md): the employee starts it on the
+call screen, both sides see the red dot, the hang-up ends it, the recorder stores the
+file, the code user plays it back in the browser (fetched through the orchestrator),
+and ffprobe finds both participants' audio and video in it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import Contexts
+from tests.e2e.pages import EmployeePage, eventually
+from tests.e2e.test_call import _connect, _hang_up
+
+pytestmark = [pytest.mark.e2e, pytest.mark.janus]
+
+RECORD_MS = 8000
+# The <video> of the opened artifact: it knows its length and its clock moves while it plays.
+PLAYS = """async () => {
+  const video = document.querySelector('[data-testid="artifact-video"]');
+  if (!video || video.readyState < 1) return null;
+  video.muted = true;
+  await video.play();
+  const start = video.currentTime;
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  return { duration: video.duration, start, now: video.currentTime, width: video.videoWidth };
+}"""
+
+
+def stored_recording(employee: EmployeePage, session_id: int) -> dict[str, Any]:
+    def stored() -> dict[str, Any] | None:
+        for artifact in employee.api_session(session_id)["artifacts"]:
+            if artifact["kind"] == "recording" and artifact["state"] == "stored":
+                return dict(artifact)
+        return None
+
+    found: dict[str, Any] = eventually(stored, "the stored recording", timeout=90)
+    return found
+
+
+def dot(page: Page) -> Any:
+    return page.get_by_test_id("recording-dot")
+
+
+def test_a_recorded_call_shows_the_dot_on_both_sides_and_plays_back(
+    contexts: Contexts, tmp_path: Path
+) -> None:
+    code_user, employee, session_id = _connect(contexts)
+    expect(dot(employee.page)).to_be_hidden()
+    expect(dot(code_user.page)).to_be_hidden()
+    toggle = employee.page.get_by_test_id("recording-toggle")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(code_user.page.get_by_test_id("recording-toggle")).to_be_hidden()  # employees only
+
+    toggle.click()
+    expect(dot(employee.page)).to_be_visible()
+    expect(dot(code_user.page)).to_be_visible()  # through the code user's live socket
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    box = dot(code_user.page).bounding_box()
+    viewport = code_user.page.viewport_size
+    assert box is not None and viewport is not None
+    assert box["x"] < viewport["width"] / 4 and box["y"] < viewport["height"] / 4  # top left
+    assert employee.api_session(session_id)["recording"] is not None
+    employee.page.wait_for_timeout(RECORD_MS)
+
+    _hang_up(code_user.page, employee.page, employee, session_id)  # the call's end stops it
+    artifact = stored_recording(employee, session_id)
+    assert employee.api_session(session_id)["recording"] is None
+
+    card = code_user.session(session_id)
+    recording = card.locator('[data-testid="artifact"][data-kind="recording"]')
+    recording.get_by_test_id("artifact-open").click()
+    expect(recording.get_by_test_id("artifact-video")).to_be_visible()
+    played = eventually(lambda: code_user.page.evaluate(PLAYS), "the recording to play", 30)
+    assert played["duration"] > RECORD_MS / 1000 - 1, played
+    assert played["now"] > played["start"], played
+    assert played["width"] > 0, played
+
+    response = employee.page.request.get(
+        f"/api/sessions/{session_id}/artifacts/{artifact['id']}/content"
+    )
+    assert response.ok, response.status
+    path = tmp_path / "recording.mkv"
+    path.write_bytes(response.body())
+    assert path.stat().st_size == artifact["size_bytes"]
+    probe = json.loads(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
+            capture_output=True,
+            check=True,
+            timeout=30,
+        ).stdout
+    )
+    tracks = sorted(
+        (s.get("tags", {}).get("title", "").split(":")[0], s["codec_type"])
+        for s in probe["streams"]
+    )
+    assert tracks == [
+        ("code_user", "audio"),
+        ("code_user", "video"),
+        ("employee", "audio"),
+        ("employee", "video"),
+    ]
+    assert float(probe["format"]["duration"]) > RECORD_MS / 1000 - 1
