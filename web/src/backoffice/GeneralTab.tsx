@@ -2,6 +2,7 @@
 
 import type { SessionDetails } from "../lib/backoffice-api";
 import { statusLabel, t, type MessageKey } from "../i18n";
+import { uploadStatus } from "../lib/upload-status";
 import { dateTime, fileSize } from "../ui/format";
 import { useBackOffice } from "./context";
 import { InvitePanel } from "./InvitePanel";
@@ -87,7 +88,9 @@ export function GeneralTab({ session: s }: { session: SessionDetails }) {
                     {t("bo.artifact.open")}
                   </a>
                 ) : (
-                  <span class="muted">{t(artifact.state === "failed" ? "bo.artifact.failed" : "bo.artifact.pending")}</span>
+                  <span class="muted" data-testid="artifact-state" data-state={artifact.state}>
+                    {uploadText(artifact)}
+                  </span>
                 )}
               </li>
             );
@@ -96,4 +99,10 @@ export function GeneralTab({ session: s }: { session: SessionDetails }) {
       )}
     </div>
   );
+}
+
+/** A recording or screenshot on its way to storage: waiting, being stored (attempt), or failed. */
+function uploadText(artifact: SessionDetails["artifacts"][number]): string {
+  const status = uploadStatus(artifact);
+  return status ? t(status.key, status.params) : t("bo.artifact.failed");
 }

@@ -101,7 +101,6 @@ export const backofficeDe: Record<keyof typeof backofficeEn, string> = {
   "bo.details.ratingValue": "{stars} von 5 Sternen",
   "bo.artifact.recording": "Aufzeichnung",
   "bo.artifact.screenshot": "Screenshot",
-  "bo.artifact.pending": "wird gespeichert…",
   "bo.artifact.failed": "Speichern fehlgeschlagen",
   "bo.artifact.open": "Öffnen",
   "bo.trigger.request": "angefragt",

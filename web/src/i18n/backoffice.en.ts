@@ -99,7 +99,6 @@ export const backofficeEn = {
   "bo.details.ratingValue": "{stars} of 5 stars",
   "bo.artifact.recording": "Recording",
   "bo.artifact.screenshot": "Screenshot",
-  "bo.artifact.pending": "being stored…",
   "bo.artifact.failed": "storing failed",
   "bo.artifact.open": "Open",
   "bo.trigger.request": "requested",
