@@ -52,6 +52,8 @@ def test_request_with_consent_to_rating(contexts: Contexts) -> None:
 
     employee.confirm(session_id)
     expect(code_user.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
+    # Screen readers hear the change too (an aria-live region).
+    expect(code_user.page.get_by_test_id("status-announcement")).to_contain_text("Bestätigt")
     employee.start_call(session_id)
     expect(code_user.page.get_by_test_id("incoming-call")).to_be_visible()
     screenshot(code_user.page, "06-incoming-call")

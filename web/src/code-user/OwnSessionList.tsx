@@ -78,6 +78,9 @@ export function OwnSessionList({ api, own }: { api: CodeUserApi; own: OwnSession
   return (
     <section aria-labelledby="own-sessions-title">
       <h2 id="own-sessions-title">{t("sessions.own")}</h2>
+      <p class="sr-only" aria-live="polite" data-testid="status-announcement">
+        {own.announcement}
+      </p>
       {own.rows.length === 0 ? (
         <p class="muted" data-testid="sessions-empty">
           {t("sessions.none")}

@@ -9,6 +9,7 @@ import type { CodeUserApi, CodeUserSession } from "../lib/api";
 import type { LiveEvent } from "../lib/events";
 import { isCallable, rowFromSummary, type SessionRow } from "../lib/sessions";
 import type { SocketStatus } from "../lib/socket";
+import { statusLabel, t } from "../i18n";
 import { CallController } from "../ui/call-controller";
 import { useLiveSessions } from "../ui/components/useLiveSessions";
 
@@ -18,6 +19,8 @@ export interface OwnSessions {
   details: ReadonlyMap<number, CodeUserSession>;
   /** The session whose call just ended while the page looked on (asks for a rating). */
   justFinished: number | null;
+  /** The last status change in words, for screen readers (an aria-live region). */
+  announcement: string;
   calls: CallController;
   /** A session from a REST answer (a request just made, a withdrawal, a rating). */
   put: (session: CodeUserSession) => void;
@@ -39,6 +42,7 @@ export function useOwnSessions(api: CodeUserApi): OwnSessions {
   );
   const [details, setDetails] = useState<ReadonlyMap<number, CodeUserSession>>(new Map());
   const [justFinished, setJustFinished] = useState<number | null>(null);
+  const [announcement, setAnnouncement] = useState("");
 
   const keep = useCallback((session: CodeUserSession) => {
     setDetails((known) => new Map(known).set(session.id, session));
@@ -54,6 +58,9 @@ export function useOwnSessions(api: CodeUserApi): OwnSessions {
       const session = event.payload.session;
       if (session.status === "DONE" && event.payload.previous_status === "RUNNING") {
         setJustFinished(session.id);
+      }
+      if (event.payload.previous_status !== null && event.payload.previous_status !== session.status) {
+        setAnnouncement(`${t("sessions.number", { number: session.number })}: ${statusLabel(session.status)}`);
       }
       if (changesDetails(event)) {
         api.session(session.id).then(keep, () => undefined);
@@ -76,5 +83,5 @@ export function useOwnSessions(api: CodeUserApi): OwnSessions {
     },
     [keep, putRow],
   );
-  return { rows: live.rows, status: live.status, details, justFinished, calls, put };
+  return { rows: live.rows, status: live.status, details, justFinished, announcement, calls, put };
 }

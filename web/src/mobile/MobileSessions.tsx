@@ -6,6 +6,7 @@ import type { InAppNotification } from "../lib/events";
 import { isCallable, rowFromSummary, type SessionRow } from "../lib/sessions";
 import { t, type Language } from "../i18n";
 import { CallController } from "../ui/call-controller";
+import { chime } from "../ui/chime";
 import { LanguageSwitch } from "../ui/components/LanguageSwitch";
 import { OfflineBanner } from "../ui/components/OfflineBanner";
 import { SessionHead } from "../ui/components/SessionHead";
@@ -93,6 +94,9 @@ export function MobileSessions({ api, me, onLanguage, onLoggedOut }: MobileSessi
     },
     onNotification: (notification: InAppNotification) => {
       toast(notification.title, "notification-toast");
+      if (notification.kind === "session.requested") {
+        chime();
+      }
       // A tap on the browser's notification opens this view, not the desktop back office.
       showNotification({ ...notification, url: "/m" });
     },
