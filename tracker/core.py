@@ -65,9 +65,9 @@ class Params:
     evidence_every: int = 2        # frames between surface-membership votes
     switch_margin_px: float = 0.7
     border_px: float = 1.0         # a point this close to the image edge may be just outside
-    reacq_every: int = 3
+    reacq_every: int = 2
     reacq_strong_inliers: int = 12  # ORB inliers around a point that lower the bar...
-    ncc_reacq_strong: float = 0.5   # ...for its verification to this
+    ncc_reacq_strong: float = 0.6   # ...for its verification to this
     audit_every: int = 6           # frames between ORB checks of the points reported ok
     audit_margin: float = 0.05     # verification gain needed to move a tracked point
     audit_strong: int = 20         # ORB inliers that make a disagreement a loss

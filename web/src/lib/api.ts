@@ -134,6 +134,27 @@ export class ApiClient {
     return (await response.json()) as T;
   }
 
+  /** A binary upload (a screenshot) with this client's credentials; the JSON answer. */
+  async upload<T>(method: string, path: string, body: Blob): Promise<T> {
+    const headers: Record<string, string> = { Accept: "application/json", "Content-Type": body.type };
+    const token = this.codeUserToken();
+    if (token) {
+      headers.Authorization = `Bearer ${token}`;
+    } else if (this.auth.kind === "employee" && this.auth.csrfToken) {
+      headers["X-CSRF-Token"] = this.auth.csrfToken;
+    }
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.baseUrl + path, { method, headers, credentials: "same-origin", body });
+    } catch (error) {
+      throw new NetworkError(error);
+    }
+    if (!response.ok) {
+      throw await toError(response);
+    }
+    return (await response.json()) as T;
+  }
+
   /** A binary download (recording, screenshot) with this client's credentials; `onProgress` gets bytes so far. */
   async blob(path: string, onProgress?: (loaded: number, total: number | null) => void): Promise<Blob> {
     const headers: Record<string, string> = {};
@@ -371,6 +392,16 @@ export class CallApi {
   /** The code user agrees to be recorded (asked on the call screen). */
   consentToRecording(sessionId: number): Promise<{ recording_consent: boolean }> {
     return this.api.request("POST", `/api/code-user/sessions/${sessionId}/recording-consent`);
+  }
+
+  /** A screenshot of the running call, to annotate. */
+  screenshot(sessionId: number, screenshotId: string): Promise<Blob> {
+    return this.api.blob(`${this.prefix}/${sessionId}/call/screenshots/${screenshotId}`);
+  }
+
+  /** The code user's browser sends the still of its camera that the employee asked for. */
+  uploadScreenshot(sessionId: number, screenshotId: string, image: Blob): Promise<{ screenshot_id: string }> {
+    return this.api.upload("PUT", `${this.prefix}/${sessionId}/call/screenshots/${screenshotId}`, image);
   }
 
   /** The /api/ws URL of the in-call tools' own socket (code users add their token). */

@@ -226,6 +226,7 @@ export class CallController {
       side: this.options.side,
       sessionId,
       toolsUrl: this.options.calls.toolsUrl(location.origin),
+      calls: this.options.calls,
       cameraOn: this.options.cameraOn,
       facingMode: this.options.facingMode,
       iceTransportPolicy: iceTransportPolicy(),

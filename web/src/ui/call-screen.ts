@@ -10,14 +10,17 @@
  * recording dot), go in with `addOverlay()`.
  */
 
-import type { JoinTicket } from "../lib/api";
+import type { CallApi, JoinTicket } from "../lib/api";
 import { VideoCall, type CallError, type CallPhase, type CameraState, type FacingMode } from "../lib/call";
 import type { FrameLayout } from "../lib/frame-coords";
+import { newId } from "../lib/drawing";
 import { ToolChannel } from "../lib/tool-channel";
-import type { CallRole } from "../lib/tool-messages";
+import type { Board, CallRole, Element, ToolFrame } from "../lib/tool-messages";
 import { t, type MessageKey } from "../i18n";
 import { h } from "./dom";
 import { DrawLayer } from "./draw-layer";
+import { ScreenshotBoard } from "./screenshot-board";
+import { captureStill } from "./still";
 
 export interface CallScreenOptions {
   ticket: JoinTicket;
@@ -26,6 +29,8 @@ export interface CallScreenOptions {
   sessionId: number;
   /** The /api/ws URL for the in-call tools (with the code user's token). */
   toolsUrl: string;
+  /** Screenshots: the code user uploads stills, both sides fetch them. */
+  calls: CallApi;
   cameraOn: boolean;
   facingMode: FacingMode;
   iceTransportPolicy?: RTCIceTransportPolicy;
@@ -66,6 +71,12 @@ export class CallScreen {
   private readonly tools: ToolChannel;
   private readonly resizeObserver: ResizeObserver;
   private mirrored: boolean;
+  private readonly options: CallScreenOptions;
+  private readonly screenshotButton: HTMLButtonElement;
+  private readonly showBoardButton: HTMLButtonElement;
+  /** Every screenshot of the call by id, the newest last; at most one is shown. */
+  private readonly boards = new Map<string, ScreenshotBoard>();
+  private shownBoard: ScreenshotBoard | null = null;
   private camera: CameraState | null = null;
   private readonly onVisibility = () => {
     if (document.visibilityState === "visible") {
@@ -77,6 +88,7 @@ export class CallScreen {
   };
 
   constructor(options: CallScreenOptions) {
+    this.options = options;
     this.remoteVideo = h("video", { class: "remote-video", autoplay: true, playsinline: true, "data-testid": "remote-video" });
     this.localVideo = h("video", { class: "local-video", autoplay: true, playsinline: true, "data-testid": "local-video" });
     this.localVideo.muted = true;
@@ -94,6 +106,8 @@ export class CallScreen {
       this.play();
     });
     this.mirrorButton = h("button", { type: "button", class: "round", "data-testid": "toggle-mirror", "aria-label": t("call.mirror"), title: t("call.mirror") }, "⇋");
+    this.screenshotButton = h("button", { type: "button", class: "round", "data-testid": "take-screenshot", "aria-label": t("call.screenshot"), title: t("call.screenshot"), hidden: options.side !== "employee" }, "📸");
+    this.showBoardButton = h("button", { type: "button", class: "round", "data-testid": "show-board", "aria-label": t("call.screenshots"), title: t("call.screenshots"), hidden: true }, "🖼");
     const hangup = h("button", { type: "button", class: "round hangup", "data-testid": "hangup", "aria-label": t("call.hangup"), title: t("call.hangup") }, "✆");
     this.switchButton.setAttribute("aria-label", t("call.switch"));
     this.torchButton.setAttribute("aria-label", t("call.torch"));
@@ -115,11 +129,16 @@ export class CallScreen {
         joined: (frame) => {
           this.drawLayer.setSender(frame.sender);
           this.root.dataset.tools = "joined";
+          for (const board of frame.boards) {
+            this.addBoard(board);
+          }
+          const newest = [...this.boards.values()].pop();
+          if (newest && this.shownBoard === null) {
+            this.showBoard(newest); // a reload in the middle of annotating
+          }
         },
         tool: (frame) => {
-          if (frame.tool.kind === "stroke") {
-            this.drawLayer.receive(frame.sender, frame.tool);
-          }
+          this.onTool(frame);
         },
         closed: () => {
           this.root.dataset.tools = "closed";
@@ -150,7 +169,7 @@ export class CallScreen {
       this.status,
       this.errorBox,
       this.soundButton,
-      h("div", { class: "call-controls" }, this.micButton, this.cameraButton, this.switchButton, this.torchButton, this.mirrorButton, hangup),
+      h("div", { class: "call-controls" }, this.micButton, this.cameraButton, this.switchButton, this.torchButton, this.mirrorButton, this.screenshotButton, this.showBoardButton, hangup),
       this.zoomInput,
     );
     this.showMirror();
@@ -205,6 +224,15 @@ export class CallScreen {
     this.zoomInput.addEventListener("input", () => {
       void this.call.setZoom(Number(this.zoomInput.value));
     });
+    this.screenshotButton.addEventListener("click", () => {
+      this.tools.send({ kind: "capture", screenshot_id: newId() });
+    });
+    this.showBoardButton.addEventListener("click", () => {
+      const newest = [...this.boards.values()].pop();
+      if (newest) {
+        this.showBoard(newest);
+      }
+    });
     this.mirrorButton.addEventListener("click", () => {
       this.mirrored = !this.mirrored;
       this.showMirror();
@@ -255,6 +283,9 @@ export class CallScreen {
     this.resizeObserver.disconnect();
     this.tools.stop();
     this.drawLayer.destroy();
+    for (const board of this.boards.values()) {
+      board.destroy();
+    }
     this.call.destroy();
     this.root.remove();
   }
@@ -269,6 +300,76 @@ export class CallScreen {
       this.soundButton.hidden = false;
       void this.remoteVideo.play().catch(() => undefined);
     });
+  }
+
+  private onTool(frame: ToolFrame): void {
+    const tool = frame.tool;
+    switch (tool.kind) {
+      case "stroke":
+        this.drawLayer.receive(frame.sender, tool);
+        return;
+      case "capture":
+        if (this.options.side === "code_user") {
+          void this.sendStill(tool.screenshot_id);
+        }
+        return;
+      case "screenshot": {
+        const board = this.addBoard({ ...tool, elements: [] });
+        this.showBoard(board); // both sides see it at once
+        return;
+      }
+      case "elements":
+        this.boards.get(tool.screenshot_id)?.receive(tool.elements);
+        return;
+    }
+  }
+
+  /** The employee asked for a still of our camera: take it and upload it. */
+  private async sendStill(screenshotId: string): Promise<void> {
+    const stream = this.localVideo.srcObject instanceof MediaStream ? this.localVideo.srcObject : null;
+    try {
+      const still = await captureStill(stream?.getVideoTracks()[0] ?? null, this.localVideo);
+      await this.options.calls.uploadScreenshot(this.options.sessionId, screenshotId, still);
+    } catch (error) {
+      this.root.dataset.toolError = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  private addBoard(board: Board): ScreenshotBoard {
+    const known = this.boards.get(board.screenshot_id);
+    if (known) {
+      known.receive(board.elements);
+      return known;
+    }
+    const made = new ScreenshotBoard({
+      role: this.options.side,
+      board,
+      image: this.options.calls.screenshot(this.options.sessionId, board.screenshot_id),
+      send: (screenshotId: string, elements: Element[]) => {
+        this.tools.send({ kind: "elements", screenshot_id: screenshotId, elements });
+      },
+      onClose: () => {
+        this.hideBoard();
+      },
+    });
+    this.boards.set(board.screenshot_id, made);
+    this.showBoardButton.hidden = this.shownBoard !== null;
+    return made;
+  }
+
+  private showBoard(board: ScreenshotBoard): void {
+    if (this.shownBoard !== board) {
+      this.shownBoard?.root.remove();
+      this.shownBoard = board;
+      this.root.append(board.root);
+    }
+    this.showBoardButton.hidden = true;
+  }
+
+  private hideBoard(): void {
+    this.shownBoard?.root.remove();
+    this.shownBoard = null;
+    this.showBoardButton.hidden = this.boards.size === 0;
   }
 
   private showMirror(): void {
