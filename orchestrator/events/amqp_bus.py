@@ -82,6 +82,7 @@ class AmqpBus:
         self._retry_delay = retry_delay
         self._connection: AbstractRobustConnection | None = None
         self._exchange: AbstractExchange | None = None
+        self._declared: set[str] = set()
         self._dead_exchange: AbstractExchange | None = None
 
     async def connect(self) -> None:
@@ -102,6 +103,25 @@ class AmqpBus:
     def connected(self) -> bool:
         """False while the robust connection is down and reconnecting."""
         return self._connection is not None and self._connection.connected.is_set()
+
+    async def queue_depths(self) -> dict[str, int]:
+        """Asks the broker (passive declarations on a channel of their own)."""
+        if not self.connected or self._connection is None:
+            return {}
+        depths: dict[str, int] = {}
+        try:
+            channel = await self._connection.channel()
+            try:
+                for queue in sorted(self._declared):
+                    for name in (queue, f"{queue}.dead"):
+                        declared = await channel.declare_queue(name, passive=True)
+                        depths[name] = declared.declaration_result.message_count or 0
+            finally:
+                await channel.close()
+        except (aio_pika.exceptions.AMQPError, ConnectionError, TimeoutError) as error:
+            log.warning("queue depths unavailable: %s", error)
+            return {}
+        return depths
 
     async def publish(self, event: Event) -> None:
         """Publish persistently and wait for the broker's confirm.
@@ -152,6 +172,7 @@ class AmqpBus:
         dead_exchange = await channel.declare_exchange(
             self._dead_exchange_name, ExchangeType.DIRECT, durable=True
         )
+        self._declared.add(queue)
         dead_queue = await channel.declare_queue(f"{queue}.dead", durable=True)
         await dead_queue.bind(dead_exchange, routing_key=queue)
         exchange = await channel.declare_exchange(

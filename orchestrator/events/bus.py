@@ -66,6 +66,10 @@ class MessageBus(Protocol):
     def connected(self) -> bool:
         """Whether publishing can work right now (the readiness probe asks)."""
 
+    async def queue_depths(self) -> dict[str, int]:
+        """Messages waiting in each queue this bus declared, ``<queue>.dead`` included
+        (for ``/metrics``); empty when the broker cannot be asked."""
+
 
 def topic_matches(pattern: str, routing_key: str) -> bool:
     """AMQP topic matching: ``*`` is exactly one word, ``#`` is zero or more words."""

@@ -80,6 +80,13 @@ class InProcessBus:
             raise RuntimeError("the bus is closed")
         self._queues.setdefault(queue, _Queue(queue)).binding_keys.update(binding_keys)
 
+    async def queue_depths(self) -> dict[str, int]:
+        depths = {}
+        for name, queue in self._queues.items():
+            depths[name] = queue.messages.qsize()
+            depths[f"{name}.dead"] = len(queue.dead)
+        return depths
+
     def dead_letters(self, queue: str) -> list[Event]:
         """The events that ``queue`` gave up on, oldest first."""
         return list(self._queues[queue].dead) if queue in self._queues else []

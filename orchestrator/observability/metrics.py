@@ -7,8 +7,9 @@ Two kinds, on purpose:
   notification or uploads an artifact, plus the client's own process and GC metrics;
 - cluster state read from the database at each scrape (sessions by status, open calls,
   outbox, notification and upload backlogs, failed jobs), so every orchestrator reports
-  the same figures however many run, and the Janus nodes as this orchestrator's pool
-  sees them (health, draining, rooms and participants per node).
+  the same figures however many run, the depths of the message-bus queues, and the
+  Janus nodes as this orchestrator's pool sees them (health, draining, rooms and
+  participants per node).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.api.keys import JANUS_POOL_KEY, UOW_KEY
+from orchestrator.api.keys import BUS_KEY, JANUS_POOL_KEY, UOW_KEY
 from orchestrator.db.models import Artifact, Call, Notification, OutboxEvent, VideoSession
 from orchestrator.domain.errors import ServiceUnavailable
 from orchestrator.domain.types import ArtifactState, NotificationState, SessionStatus
@@ -163,6 +164,18 @@ def janus_families(pool: JanusPool) -> Iterator[Metric]:
     yield from (healthy, draining, rooms, participants)
 
 
+def queue_families(depths: dict[str, int]) -> Iterator[Metric]:
+    """Messages waiting in the bus queues this orchestrator declared (``.dead`` included)."""
+    queued = GaugeMetricFamily(
+        "fernblick_queue_messages",
+        "Messages waiting in a message-bus queue; <queue>.dead holds the given-up ones.",
+        labels=["queue"],
+    )
+    for name, count in sorted(depths.items()):
+        queued.add_metric([name], count)
+    yield queued
+
+
 class _Fixed(Collector):
     """Hands prometheus_client families computed beforehand (the queries are async)."""
 
@@ -189,6 +202,9 @@ async def metrics(request: web.Request) -> web.Response:
     except ServiceUnavailable:
         state = None
     families = list(cluster_families(state))
+    bus = request.app.get(BUS_KEY)
+    if bus is not None:
+        families.extend(queue_families(await bus.queue_depths()))
     pool = request.app.get(JANUS_POOL_KEY)
     if pool is not None:
         families.extend(janus_families(pool))

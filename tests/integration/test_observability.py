@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from notifier.worker import NotifyConsumer
 from orchestrator.access_log import AccessLogger
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.app import create_app
@@ -23,6 +24,7 @@ from tests.support.calls import call_settings
 from tests.support.events import wait_until
 from tests.support.janus_server import RunningJanus, janus_node_fixture  # noqa: F401
 from tests.support.ports import free_tcp_ports
+from tests.support.rabbitmq import BROKER, temporary_vhost
 from tests.support.world import World, assert_problem, bearer, open_device
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -139,6 +141,8 @@ async def test_metrics_report_sessions_calls_nodes_backlogs_failures_and_latency
     assert after[("fernblick_outbox_unpublished", ())] == 0
     assert after[("fernblick_uploads", (("state", "failed"),))] == 0
     assert after[("fernblick_database_up", ())] == 1
+    assert after[("fernblick_queue_messages", (("queue", NotifyConsumer.name),))] == 0
+    assert after[("fernblick_queue_messages", (("queue", f"{NotifyConsumer.name}.dead"),))] == 0
     node = (("node", "janus-gone"),)
     assert after[("fernblick_janus_node_healthy", node)] == 0
     assert after[("fernblick_janus_node_draining", node)] == 0
@@ -200,3 +204,37 @@ async def test_request_ids_and_session_ids_reach_the_answer_and_json_logs(
     assert mine[0]["status"] == response.status
     assert mine[0]["path"] == f"/api/code-user/sessions/{session_id}"
     assert {"time", "level", "message", "duration_ms"} <= set(mine[0])
+
+
+@pytest.fixture
+def vhost() -> Iterator[str]:
+    with temporary_vhost() as name:
+        yield name
+
+
+@pytest.mark.rabbitmq
+async def test_queue_depths_come_from_the_broker(
+    aiohttp_client: Any, settings: Settings, world: World, vhost: str
+) -> None:
+    """The notifier runs elsewhere (not started here): its queue fills, and /metrics says so."""
+    broker = settings.model_copy(
+        update={
+            "bus_url": f"{BROKER}/{vhost}",
+            "notifier_embedded": False,
+            "janus_nodes": [dead_node()],
+        }
+    )
+    client = await aiohttp_client(create_app(broker))
+    queue = (("queue", NotifyConsumer.name),)
+    dead = (("queue", f"{NotifyConsumer.name}.dead"),)
+    assert (await scrape(client))[("fernblick_queue_messages", queue)] == 0
+    for _ in range(2):
+        await request_session(client, world)
+
+    async def queued() -> bool:
+        return (await scrape(client)).get(("fernblick_queue_messages", queue)) == 2
+
+    await wait_until(queued, "two session.requested events waiting for the notifier", within=15)
+    samples = await scrape(client)
+    assert samples[("fernblick_queue_messages", dead)] == 0
+    assert samples[("fernblick_outbox_unpublished", ())] == 0
