@@ -446,6 +446,8 @@ async def main(args: Any) -> None:
                 "FERNBLICK_JANUS_HEALTH_INTERVAL_SECONDS": "2",
                 "FERNBLICK_OUTBOX_POLL_SECONDS": "0.5",
                 "FERNBLICK_WS_QUEUE_SIZE": "4096",
+                # Every code user comes from 127.0.0.1: no per-address rate limit.
+                "FERNBLICK_CODE_USER_REQUESTS_PER_MINUTE": "0",
             },
             workers=None,
         )
