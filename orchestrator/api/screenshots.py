@@ -28,7 +28,16 @@ from orchestrator.realtime.tool_messages import ScreenshotShown
 
 api = Api()
 TAG = "screenshots"
-SHOT = "/call/screenshots/{screenshot_id:[A-Za-z0-9_-]{1,40}}"
+MAX_ID_LENGTH = 40
+SHOT = "/call/screenshots/{screenshot_id:[A-Za-z0-9_-]+}"
+
+
+def screenshot_id(call: Call[Empty, Empty]) -> str:
+    """The path's screenshot id (browsers make them: 1 to 40 URL-safe characters)."""
+    value = call.request.match_info["screenshot_id"]
+    if len(value) > MAX_ID_LENGTH:
+        raise NotFound(f"screenshot {value[:40]}… not found", code="no_such_screenshot")
+    return value
 
 
 class ScreenshotOut(Out):
@@ -49,7 +58,7 @@ class ScreenshotOut(Out):
 )
 async def upload(call: Call[Empty, Empty]) -> ScreenshotOut:
     session_id = call.path_id("session_id")
-    public_id = call.request.match_info["screenshot_id"]
+    public_id = screenshot_id(call)
     content_type = call.request.content_type
     if content_type not in CONTENT_TYPES:
         raise InvalidInput("send image/jpeg or image/png", code="not_an_image")
@@ -85,7 +94,7 @@ async def _serve(
     session_id = call.path_id("session_id")
     await tool_sender(call.uow, actor, session_id)
     async with call.uow.read() as db:
-        shot = await load_open_screenshot(db, session_id, call.request.match_info["screenshot_id"])
+        shot = await load_open_screenshot(db, session_id, screenshot_id(call))
         path = call.settings.storage_dir / "spool" / original_key(shot)
         content_type = shot.content_type
     if not path.is_file():
