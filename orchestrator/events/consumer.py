@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from orchestrator.db.models import ConsumedEvent
 from orchestrator.events.bus import MessageBus
 from orchestrator.events.schemas import Event
+from orchestrator.observability.context import bind_session
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Consumer(ABC):
         An exception from ``handle`` rolls everything back and propagates, so the bus
         redelivers the event.
         """
+        bind_session(event.payload.session.id)  # log lines of this handling name the session
         async with self.session_factory() as db, db.begin():
             if not await self._record(db, event):
                 log.debug("%s: skipped duplicate %s %s", self.name, event.type, event.id)

@@ -30,8 +30,8 @@ def incoming_request_id(request: web.BaseRequest) -> str:
     return sent if _SAFE_ID.fullmatch(sent) else uuid.uuid4().hex
 
 
-def bind_session(value: int) -> None:
-    """Mark the rest of this request (or task) as concerning session ``value``."""
+def bind_session(value: int | None) -> None:
+    """Mark the rest of this request (or consumer task) as concerning session ``value``."""
     session_id.set(value)
 
 

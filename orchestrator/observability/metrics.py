@@ -71,32 +71,34 @@ class ClusterState:
 
 async def read_cluster_state(db: AsyncSession) -> ClusterState:
     state = ClusterState()
-    rows = await db.execute(select(VideoSession.status, func.count()).group_by(VideoSession.status))
-    state.sessions = {str(status): n for status, n in rows}
-    rows = await db.execute(
+    sessions = await db.execute(
+        select(VideoSession.status, func.count()).group_by(VideoSession.status)
+    )
+    state.sessions = {str(status): n for status, n in sessions}
+    calls = await db.execute(
         select(Call.state, func.count())
         .where(Call.open_session_id.is_not(None))
         .group_by(Call.state)
     )
-    state.calls = {str(call_state): n for call_state, n in rows}
+    state.calls = {str(call_state): n for call_state, n in calls}
     state.outbox_unpublished = int(
         await db.scalar(
             select(func.count()).select_from(OutboxEvent).where(OutboxEvent.published_at.is_(None))
         )
         or 0
     )
-    rows = await db.execute(
+    notifications = await db.execute(
         select(Notification.state, Notification.channel, func.count())
         .where(Notification.state.in_([NotificationState.PENDING, NotificationState.FAILED]))
         .group_by(Notification.state, Notification.channel)
     )
-    state.notifications = {(str(s), str(c)): n for s, c, n in rows}
-    rows = await db.execute(
+    state.notifications = {(str(s), str(c)): n for s, c, n in notifications}
+    artifacts = await db.execute(
         select(Artifact.state, func.count())
         .where(Artifact.state != ArtifactState.STORED)
         .group_by(Artifact.state)
     )
-    state.artifacts = {str(artifact_state): n for artifact_state, n in rows}
+    state.artifacts = {str(artifact_state): n for artifact_state, n in artifacts}
     return state
 
 
@@ -145,7 +147,9 @@ def cluster_families(state: ClusterState | None) -> Iterator[Metric]:
 def janus_families(pool: JanusPool) -> Iterator[Metric]:
     """Each node's health, draining flag and load as this orchestrator last saw them."""
     healthy = GaugeMetricFamily(
-        "fernblick_janus_node_healthy", "1 when the node's last health check passed.", labels=["node"]
+        "fernblick_janus_node_healthy",
+        "1 when the node's last health check passed.",
+        labels=["node"],
     )
     draining = GaugeMetricFamily(
         "fernblick_janus_node_draining", "1 while the node takes no new rooms.", labels=["node"]

@@ -13,15 +13,18 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifier.worker import NotifyConsumer
 from orchestrator.access_log import AccessLogger
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.app import create_app
+from orchestrator.events.consumer import Consumer
+from orchestrator.events.schemas import Event
 from orchestrator.observability.logs import build_handler
 from orchestrator.settings import JanusNode, Settings
 from tests.support.calls import call_settings
-from tests.support.events import wait_until
+from tests.support.events import make_event, wait_until
 from tests.support.janus_server import RunningJanus, janus_node_fixture  # noqa: F401
 from tests.support.ports import free_tcp_ports
 from tests.support.rabbitmq import BROKER, temporary_vhost
@@ -238,3 +241,22 @@ async def test_queue_depths_come_from_the_broker(
     samples = await scrape(client)
     assert samples[("fernblick_queue_messages", dead)] == 0
     assert samples[("fernblick_outbox_unpublished", ())] == 0
+
+
+class LoggingConsumer(Consumer):
+    name = "test-logging"
+    binding_keys = ("session.*",)
+
+    async def handle(self, event: Event, db: AsyncSession) -> None:
+        logging.getLogger("tests.consumer").warning("handling %s", event.type)
+
+
+async def test_consumers_log_the_session_of_their_event(
+    session_factory: async_sessionmaker[AsyncSession], json_lines: io.StringIO
+) -> None:
+    assert await LoggingConsumer(session_factory).consume(make_event(session_id=4242))
+    lines = [json.loads(line) for line in json_lines.getvalue().splitlines()]
+    mine = [line for line in lines if line["logger"] == "tests.consumer"]
+    assert [(line["message"], line["session_id"]) for line in mine] == [
+        ("handling session.requested", 4242)
+    ]
