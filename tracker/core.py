@@ -77,6 +77,7 @@ class Params:
     mate_fit_min: int = 6          # confirmed points of a surface that pin its lost points
     outlier_px: float = 3.0        # an audited point this far from its ORB position is checked
     flat_support_px: float = 40.0  # untextured point: radius of the features that vouch for it
+    flat_drift_max_px: float = 3.0  # untextured point: uncertainty up to which it is ok
     flat_std_ratio: float = 2.5    # untextured point: hidden if its window gets this textured
     surfaces: SurfaceParams = field(default_factory=SurfaceParams)
     reacq: ReacqParams = field(default_factory=ReacqParams)
@@ -309,7 +310,11 @@ class PointTracker:
             elif not tp.textured and self.surf[k] is not None and fitted:
                 self.pos[k] = pred
                 self.meas[k] = None
+                # nothing checks its position: it is ok only while its plane's confirmed
+                # points pinned it recently (see _share_corrections)
+                self.drift[k] += p.drift_in_px * self.u
                 self.ok[k] = bool(inside(pred[None], self.shape, self.border)[0]) and \
+                    self.drift[k] <= p.flat_drift_max_px * self.u and \
                     self._flat_visible(frame, k, pred) and self._own_surface_around(k, pred)
                 self.miss[k] = 0 if self.ok[k] else self.miss[k] + 1
             else:
@@ -360,6 +365,8 @@ class PointTracker:
                         q - self.pos[k]) <= 2 * self.radius + 2 * self.drift[k]:
                     self.H[k] = fit
                     self.pos[k] = q
+                    if not self.tmpl[k].textured:
+                        self.drift[k] = 0.0
                     continue
             d = np.array([corr[j] for j in mates])
             dist = np.linalg.norm(self.pos[mates] - self.pos[k], axis=1)
