@@ -1,7 +1,8 @@
 """The markers of one video session: decode the code user's frames and track every marker.
 
 Synchronous and free of I/O, so the worker runs it in a thread and tests drive it
-directly with encoded frames. Positions are in frame coordinates as the browsers use
+directly with encoded frames. Positions are ``MarkersFrame``s
+(``orchestrator/realtime/tool_messages.py``) in frame coordinates as the browsers use
 them (``web/src/lib/frame-coords.ts``): (0, 0) is the frame's top-left corner and
 (1, 1) its bottom-right one, so pixel centre ``px`` is ``x * width - 0.5``.
 
@@ -23,6 +24,7 @@ from typing import Any
 import av
 import numpy as np
 
+from orchestrator.realtime.tool_messages import MarkerPosition, MarkersFrame
 from tracker.bench import Tracker
 from tracker.rtp import EncodedFrame
 
@@ -44,14 +46,14 @@ class Marker:
     shape: tuple[int, ...]
     lost: bool = False
 
-    def as_message(self, width: int, height: int) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "number": self.number,
-            "x": round((self.x + 0.5) / width, 5),
-            "y": round((self.y + 0.5) / height, 5),
-            "lost": self.lost,
-        }
+    def position(self, width: int, height: int) -> MarkerPosition:
+        return MarkerPosition(
+            id=self.id,
+            number=self.number,
+            x=round((self.x + 0.5) / width, 5),
+            y=round((self.y + 0.5) / height, 5),
+            lost=self.lost,
+        )
 
 
 @dataclass(frozen=True)
@@ -146,21 +148,22 @@ class SessionMarkers:
         return self.message(frame)
 
     def message(self, frame: DecodedFrame | None = None) -> dict[str, Any]:
-        """What participants get: each marker's position on the frame with this timestamp."""
+        """What participants get: each marker's position on the frame with this timestamp
+        (zeros for the frame when nothing was decoded yet)."""
         frame = frame or self.latest
         height, width = frame.gray.shape if frame is not None else (1, 1)
-        return {
-            "type": "call.markers",
-            "session_id": self.session_id,
-            "rtp_timestamp": frame.rtp_timestamp if frame is not None else None,
-            "frame_bytes": frame.size if frame is not None else None,
-            "width": width,
-            "height": height,
-            "markers": [
-                m.as_message(width, height)
+        return MarkersFrame(
+            type="call.markers",
+            session_id=self.session_id,
+            rtp_timestamp=frame.rtp_timestamp if frame is not None else 0,
+            frame_bytes=frame.size if frame is not None else 0,
+            width=width if frame is not None else 0,
+            height=height if frame is not None else 0,
+            markers=[
+                m.position(width, height)
                 for m in sorted(self.markers.values(), key=lambda m: m.number)
             ],
-        }
+        ).model_dump(mode="json")
 
     @staticmethod
     def _advance(marker: Marker, gray: np.ndarray) -> None:

@@ -82,6 +82,8 @@ class TrackedSession:
     task: asyncio.Task[None] | None = None
     pending: list[Place] = field(default_factory=list)
     last_keyframe_request: float = 0.0
+    busy_seconds: float = 0.0
+    batches: int = 0
 
 
 class TrackerWorker:
@@ -240,7 +242,19 @@ class TrackerWorker:
             batch = [await tracked.queue.get()]
             while not tracked.queue.empty():
                 batch.append(tracked.queue.get_nowait())
-            for message in await asyncio.to_thread(self._process, tracked, batch):
+            began = time.perf_counter()
+            messages = await asyncio.to_thread(self._process, tracked, batch)
+            tracked.busy_seconds += time.perf_counter() - began
+            tracked.batches += 1
+            if tracked.batches % 300 == 0:
+                log.info(
+                    "session %s: %d frames decoded, %.1f ms per batch (%d batches)",
+                    session_id,
+                    tracked.markers.decoded,
+                    1000 * tracked.busy_seconds / tracked.batches,
+                    tracked.batches,
+                )
+            for message in messages:
                 await self._publish(session_id, message)
             if not tracked.markers.markers and not tracked.pending:
                 tracked.task = None

@@ -28,6 +28,7 @@ from tests.support.events import make_event, wait_until
 from tests.support.janus_server import RunningJanus, janus_node_fixture  # noqa: F401
 from tests.support.ports import free_tcp_ports
 from tests.support.rabbitmq import BROKER, temporary_vhost
+from tests.support.uploads import spooled_artifact
 from tests.support.world import World, assert_problem, bearer, open_device
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -260,3 +261,37 @@ async def test_consumers_log_the_session_of_their_event(
     assert [(line["message"], line["session_id"]) for line in mine] == [
         ("handling session.requested", 4242)
     ]
+
+
+async def test_upload_failures_are_counted_and_the_failed_one_shown(
+    aiohttp_client: Any, settings: Settings, world: World, uow: UnitOfWork
+) -> None:
+    configured = settings.model_copy(
+        update={
+            "janus_nodes": [dead_node()],
+            "upload_max_attempts": 2,
+            "upload_retry_base_seconds": 0.05,
+            "upload_retry_max_seconds": 0.1,
+        }
+    )
+    # Local storage whose root is a file: every upload attempt fails.
+    configured.storage_dir.mkdir(parents=True, exist_ok=True)
+    (configured.storage_dir / "objects").write_text("not a directory")
+    client = await aiohttp_client(create_app(configured))
+    before = await scrape(client)
+    session_id, _ = await request_session(client, world)
+    await spooled_artifact(uow, configured, session_id)
+
+    def delta(samples: Samples, outcome: str) -> float:
+        key = ("fernblick_job_failures_total", (("job", "upload"), ("outcome", outcome)))
+        return samples.get(key, 0) - before.get(key, 0)
+
+    async def given_up() -> bool:
+        samples = await scrape(client)
+        return delta(samples, "failed") == 1
+
+    await wait_until(given_up, "the upload given up after two attempts", within=60)
+    after = await scrape(client)
+    assert delta(after, "retry") == 1
+    assert after[("fernblick_uploads", (("state", "failed"),))] == 1
+    assert after[("fernblick_uploads", (("state", "pending"),))] == 0

@@ -58,6 +58,8 @@ export const de: Messages = {
   "call.torch": "Taschenlampe",
   "call.zoom": "Zoom",
   "call.mirror": "Bild spiegeln",
+  "call.markers": "Markierung setzen, die auf dem Gegenstand bleibt",
+  "call.markerRemove": "Diese Markierung entfernen",
   "call.screenshot": "Screenshot aufnehmen",
   "call.screenshots": "Screenshot zeigen",
   "board.title": "Screenshot",

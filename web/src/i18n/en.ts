@@ -57,6 +57,8 @@ export const en = {
   "call.torch": "Torch",
   "call.zoom": "Zoom",
   "call.mirror": "Mirror the picture",
+  "call.markers": "Place a marker that stays on the object",
+  "call.markerRemove": "Remove this marker",
   "call.screenshot": "Take a screenshot",
   "call.screenshots": "Show the screenshot",
   "board.title": "Screenshot",

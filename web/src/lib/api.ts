@@ -375,6 +375,16 @@ export class CallApi {
     return this.api.request("POST", `${this.prefix}/${sessionId}/call/hangup`);
   }
 
+  /** Place a tracking marker at a frame point of the code user's video (employees). */
+  placeMarker(sessionId: number, x: number, y: number, rtpTimestamp: number | null): Promise<{ marker_id: string }> {
+    return this.api.request("POST", `${this.prefix}/${sessionId}/markers`, { body: { x, y, rtp_timestamp: rtpTimestamp } });
+  }
+
+  /** Remove a tracking marker (either side). */
+  removeMarker(sessionId: number, markerId: string): Promise<void> {
+    return this.api.request("DELETE", `${this.prefix}/${sessionId}/markers/${markerId}`);
+  }
+
   /** Whether a recording runs, and whether one may (either side's view of the session). */
   recordingState(sessionId: number): Promise<RecordingState> {
     return this.api.request("GET", `${this.prefix}/${sessionId}`);

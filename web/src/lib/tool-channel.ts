@@ -7,7 +7,7 @@
  * socket; the server treats both alike (orchestrator/realtime/call_channel.py).
  */
 
-import { asToolServerFrame, type ErrorFrame, type JoinedFrame, type Tool, type ToolFrame } from "./tool-messages";
+import { asToolServerFrame, type ErrorFrame, type JoinedFrame, type MarkersFrame, type Tool, type ToolFrame } from "./tool-messages";
 
 /** The part of the browser's WebSocket this needs (a fake in tests). */
 export interface ToolSocket {
@@ -29,6 +29,8 @@ export interface ToolChannelListener {
   closed(reason: string): void;
   /** A frame of ours was refused (rate, size, schema, not joined). */
   refused(error: ErrorFrame): void;
+  /** Marker positions of one frame from the tracker worker (tracking markers). */
+  markers?(frame: MarkersFrame): void;
 }
 
 export interface ToolChannelOptions {
@@ -158,6 +160,9 @@ export class ToolChannel {
       case "call.closed":
         this.stop();
         this.options.listener.closed(frame.reason);
+        return;
+      case "call.markers":
+        this.options.listener.markers?.(frame);
         return;
     }
   }

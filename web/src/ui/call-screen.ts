@@ -21,6 +21,7 @@ import { h } from "./dom";
 import { DrawLayer } from "./draw-layer";
 import { ScreenshotBoard } from "./screenshot-board";
 import { captureStill } from "./still";
+import { MarkersLayer } from "./markers-layer";
 
 export interface CallScreenOptions {
   ticket: JoinTicket;
@@ -68,6 +69,7 @@ export class CallScreen {
   private readonly stage: HTMLElement;
   private readonly stageLayers: HTMLElement;
   private readonly drawLayer: DrawLayer;
+  private readonly markers: MarkersLayer;
   private readonly tools: ToolChannel;
   private readonly resizeObserver: ResizeObserver;
   private mirrored: boolean;
@@ -146,6 +148,9 @@ export class CallScreen {
         refused: (error) => {
           this.root.dataset.toolError = error.code;
         },
+        markers: (frame) => {
+          this.markers.receive(frame);
+        },
       },
     });
     this.drawLayer = new DrawLayer({
@@ -154,8 +159,17 @@ export class CallScreen {
     });
     this.stageLayers = h("div", { class: "stage-layers", "data-testid": "stage-layers" });
     this.stage = h("div", { class: "call-stage", "data-testid": "call-stage" }, this.stageVideo, this.drawLayer.canvas, this.stageLayers);
+    this.markers = new MarkersLayer({
+      side: options.side,
+      video: this.stageVideo,
+      layout: () => this.frameLayout(),
+      place: (x, y, rtpTimestamp) => options.calls.placeMarker(options.sessionId, x, y, rtpTimestamp),
+      remove: (markerId) => options.calls.removeMarker(options.sessionId, markerId),
+    });
+    this.addStageLayer(this.markers.element);
     this.resizeObserver = new ResizeObserver(() => {
       this.drawLayer.redraw();
+      this.markers.redraw();
     });
     this.stageVideo.addEventListener("resize", () => {
       this.drawLayer.redraw(); // the picture's size changed (rotation, resolution)
@@ -169,7 +183,7 @@ export class CallScreen {
       this.status,
       this.errorBox,
       this.soundButton,
-      h("div", { class: "call-controls" }, this.micButton, this.cameraButton, this.switchButton, this.torchButton, this.mirrorButton, this.screenshotButton, this.showBoardButton, hangup),
+      h("div", { class: "call-controls" }, this.micButton, this.cameraButton, this.switchButton, this.torchButton, this.mirrorButton, this.screenshotButton, this.showBoardButton, this.markers.toggle, hangup),
       this.zoomInput,
     );
     this.showMirror();
@@ -286,6 +300,7 @@ export class CallScreen {
     for (const board of this.boards.values()) {
       board.destroy();
     }
+    this.markers.destroy();
     this.call.destroy();
     this.root.remove();
   }
@@ -377,6 +392,7 @@ export class CallScreen {
     this.root.dataset.mirrored = String(this.mirrored);
     this.mirrorButton.setAttribute("aria-pressed", String(this.mirrored));
     this.drawLayer.redraw();
+    this.markers.redraw();
   }
 
   private showPhase(phase: CallPhase): void {

@@ -1,0 +1,211 @@
+"""Tracking markers in a real call: Chromium films the benchmark's textured plane.
+
+The code user's camera is a ``.y4m`` made with the benchmark's generator (exact ground
+truth per frame, the frame's index in a code strip: ``tests/support/tracking_clip.py``).
+The employee places a marker by clicking on the picture, then a second one exactly on a
+corner of the frame being shown; the tracker worker follows both. On the employee's
+side, every shown frame is checked: the marker drawn over it must be within 8 px of
+where that corner really is in that frame, over at least 100 frames of motion. The code
+user's side (drawn as soon as positions arrive, on its own preview) is measured and
+reported with its lag. Either side removes a marker.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Contexts, Stack
+from tests.e2e.test_call import _connect
+from tests.support.tracking_clip import TrackingClip, make_clip
+
+pytestmark = [pytest.mark.e2e, pytest.mark.janus]
+
+MAX_ERROR_PX = 8.0
+FRAMES = 100
+
+# Records, for each frame the stage video shows, the sequence frame index (code strip)
+# and where marker `number` is drawn then (frame coordinates), until `count` frames.
+RECORD = """([number, count]) => {
+  const frameIndex = FRAME_INDEX;
+  const video = document.querySelector('.stage-video');
+  const layer = document.querySelector('[data-testid="markers-layer"]');
+  const clock = () => performance.timeOrigin + performance.now();
+  window.__track = [];
+  window.__drawn = [];
+  new MutationObserver(() => {
+    window.__drawn.push({ rtp: Number(layer.dataset.rtpTimestamp), at: clock() });
+  }).observe(layer, { attributes: true, attributeFilter: ['data-rtp-timestamp'] });
+  const step = () => {
+    const k = frameIndex(video);
+    const marker = document.querySelector(`[data-testid="marker"][data-number="${number}"]`);
+    if (k >= 0 && marker) {
+      window.__track.push({ k, x: Number(marker.dataset.x), y: Number(marker.dataset.y),
+                            lost: marker.dataset.lost === 'true', at: clock(),
+                            frameRtp: layer.dataset.frameRtpTimestamp || null });
+    }
+    if (window.__track.length < count) video.requestVideoFrameCallback(step);
+  };
+  video.requestVideoFrameCallback(step);
+}"""
+
+# On the next shown frame, click (as the employee would) on the corner's true position in
+# that very frame: the markers layer stamps the click with that frame's timestamp.
+PLACE_ON_CORNER = """([corner]) => new Promise((resolve) => {
+  const frameIndex = FRAME_INDEX;
+  const video = document.querySelector('.stage-video');
+  const layer = document.querySelector('[data-testid="markers-layer"]');
+  document.querySelector('[data-testid="toggle-markers"]').click();
+  video.requestVideoFrameCallback(() => {
+    const k = frameIndex(video);
+    const [px, py] = corner[k];
+    const fx = (px + 0.5) / video.videoWidth, fy = (py + 0.5) / video.videoHeight;
+    const box = video.getBoundingClientRect();
+    const scale = Math.min(box.width / video.videoWidth, box.height / video.videoHeight);
+    const w = video.videoWidth * scale, h = video.videoHeight * scale;
+    const x = box.x + (box.width - w) / 2 + fx * w, y = box.y + (box.height - h) / 2 + fy * h;
+    layer.dispatchEvent(new MouseEvent('click', { clientX: x, clientY: y, bubbles: true }));
+    resolve(k);
+  });
+})"""
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> TrackingClip:
+    return make_clip(tmp_path_factory.mktemp("clip"))
+
+
+@pytest.fixture
+def camera_browser(playwright: Playwright, clip: TrackingClip) -> Iterator[Browser]:
+    """A Chromium whose fake camera plays the clip."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, f"--use-file-for-fake-video-capture={clip.path}"],
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+def start_recording(page: Page, clip: TrackingClip, number: int, count: int) -> None:
+    page.evaluate(RECORD.replace("FRAME_INDEX", clip.index_js()), [number, count])
+
+
+def recorded(page: Page, count: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(per shown frame: sequence index, marker, time; per drawn message: its timestamp, time)."""
+    page.wait_for_function(
+        "(n) => window.__track.length >= n", arg=count, polling=200, timeout=60_000
+    )
+    track: list[dict[str, Any]] = page.evaluate("window.__track")
+    drawn: list[dict[str, Any]] = page.evaluate("window.__drawn")
+    return track, drawn
+
+
+def lags_ms(
+    employee: list[dict[str, Any]], phone: list[dict[str, Any]], drawn: list[dict[str, Any]]
+) -> list[float]:
+    """For each message the code user drew: from its preview showing that frame to the draw.
+
+    The employee's page names the sequence frame of each worker timestamp (its clock is
+    in step); the code user's preview says when it showed that frame.
+    """
+    frame_of = {int(s["frameRtp"]): s["k"] for s in employee if s["frameRtp"]}
+    lags = []
+    for message in drawn:
+        k = frame_of.get(message["rtp"])
+        shown = [s["at"] for s in phone if s["k"] == k and s["at"] <= message["at"]]
+        if k is not None and shown:
+            lags.append(message["at"] - max(shown))
+    return lags
+
+
+def errors(track: list[dict[str, Any]], clip: TrackingClip, corner: int) -> list[float]:
+    """Distance (frame pixels) between each drawn position and the corner's true one."""
+    found = []
+    for sample in track:
+        true_x, true_y = clip.gt[sample["k"], corner]
+        x = sample["x"] * clip.width - 0.5
+        y = sample["y"] * clip.height - 0.5
+        found.append(float(((x - true_x) ** 2 + (y - true_y) ** 2) ** 0.5))
+    return found
+
+
+def test_a_marker_stays_on_its_corner_while_the_camera_moves(
+    stack: Stack, camera_browser: Browser, clip: TrackingClip
+) -> None:
+    contexts = Contexts(camera_browser, stack.base_url)
+    try:
+        code_user, employee, _ = _connect(contexts)
+        phone, desk = code_user.page, employee.page
+        expect(desk.get_by_test_id("draw-layer")).to_have_attribute("data-role", "employee")
+        expect(phone.get_by_test_id("draw-layer")).to_have_attribute("data-role", "code_user")
+        assert phone.get_by_test_id("toggle-markers").count() == 0  # only employees place
+
+        # A first marker by clicking: it starts the worker and both clocks get in step.
+        desk.get_by_test_id("toggle-markers").click()
+        box = desk.get_by_test_id("markers-layer").bounding_box()
+        assert box is not None
+        desk.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)
+        for page in (desk, phone):
+            expect(page.locator('[data-testid="marker"][data-number="1"]')).to_be_visible()
+        expect(desk.get_by_test_id("markers-layer")).to_have_attribute("data-synced", "true")
+
+        corner = clip.steady_corner()
+        desk.evaluate(
+            PLACE_ON_CORNER.replace("FRAME_INDEX", clip.index_js()), [clip.gt[:, corner].tolist()]
+        )
+        for page in (desk, phone):
+            expect(page.locator('[data-testid="marker"][data-number="2"]')).to_be_visible()
+
+        start_recording(desk, clip, 2, FRAMES + 20)
+        start_recording(phone, clip, 2, FRAMES + 20)
+        employee_track, _ = recorded(desk, FRAMES + 20)
+        phone_track, phone_drawn = recorded(phone, FRAMES + 20)
+
+        employee_errors = errors(employee_track, clip, corner)
+        moving = {sample["k"] for sample in employee_track}
+        print(
+            f"\nemployee: {len(employee_errors)} frames ({len(moving)} distinct), error median "
+            f"{statistics.median(employee_errors):.2f} px, max {max(employee_errors):.2f} px"
+        )
+        assert len(moving) >= FRAMES * 0.8  # the picture moved through these frames
+        assert not any(sample["lost"] for sample in employee_track)
+        assert max(employee_errors) <= MAX_ERROR_PX
+
+        phone_errors = sorted(errors(phone_track, clip, corner))
+        lags = sorted(lags_ms(employee_track, phone_track, phone_drawn))
+        assert lags, "no message of a frame both pages showed"
+        print(
+            f"code user: {len(phone_errors)} frames, error median "
+            f"{statistics.median(phone_errors):.2f} px, 95 % "
+            f"{phone_errors[int(0.95 * len(phone_errors))]:.2f} px, max {phone_errors[-1]:.2f} px; "
+            f"lag from the preview showing a frame to its positions drawn: median "
+            f"{statistics.median(lags):.0f} ms, 95 % {lags[int(0.95 * len(lags))]:.0f} ms "
+            f"({len(lags)} messages)"
+        )
+
+        # either side removes: the code user the first marker, the employee the second
+        phone.locator('[data-testid="marker"][data-number="1"]').click()
+        for page in (desk, phone):
+            expect(page.locator('[data-testid="marker"][data-number="1"]')).to_have_count(0)
+        desk.locator('[data-testid="marker"][data-number="2"]').click()
+        for page in (desk, phone):
+            expect(page.get_by_test_id("marker")).to_have_count(0)
+    finally:
+        contexts.close_all()
+
+
+def test_the_clip_generator_writes_the_frames_it_promises(clip: TrackingClip) -> None:
+    """The y4m holds the sequence forwards and back (no jump when Chromium loops it)."""
+    frames = (clip.gt.shape[0] - 1) * 2
+    size = clip.width * clip.height * 3 // 2
+    with Path(clip.path).open("rb") as clip_file:
+        header = clip_file.readline()
+    assert header.startswith(b"YUV4MPEG2 W320 H240 F30:1")
+    assert clip.path.stat().st_size == len(header) + frames * (len(b"FRAME\n") + size)

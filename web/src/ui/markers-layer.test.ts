@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+
+import type { MarkersFrame } from "../lib/tool-messages";
+import { extrapolated } from "./markers-layer";
+
+function frame(rtp: number, x: number, lost = false): MarkersFrame {
+  return {
+    type: "call.markers",
+    session_id: 1,
+    rtp_timestamp: rtp,
+    frame_bytes: 900,
+    width: 320,
+    height: 240,
+    markers: [{ id: "a", number: 1, x, y: 0.5, lost }],
+  };
+}
+
+describe("extrapolated", () => {
+  it("moves each marker on at the speed it had, across the timestamp wrap", () => {
+    const a = frame(0xffffffff - 2999, 0.4);
+    const b = frame(0, 0.41);
+    const ahead = extrapolated(a, b, 6000);
+    expect(ahead.rtp_timestamp).toBe(6000);
+    expect(ahead.markers[0]?.x).toBeCloseTo(0.43, 6);
+    expect(ahead.markers[0]?.y).toBeCloseTo(0.5, 6);
+  });
+
+  it("keeps a lost marker where it was reported", () => {
+    const ahead = extrapolated(frame(0, 0.4), frame(3000, 0.41, true), 6000);
+    expect(ahead.markers[0]?.x).toBe(0.41);
+  });
+});

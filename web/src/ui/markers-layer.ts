@@ -1,0 +1,234 @@
+/**
+ * Tracking markers over the call's stage video. The employee switches to placing
+ * (the ⌖ button) and taps a spot of the code user's picture; the tracker worker
+ * follows it and sends its position for every frame (`call.markers`, see
+ * docs/tracking.md). Markers are numbered buttons; tapping one removes it (either side).
+ * A marker the tracker cannot confirm is drawn as lost (hollow, dashed) until it is
+ * re-acquired.
+ *
+ * Where each side draws:
+ * - the employee sees the code user's video through Janus, so each position is drawn
+ *   on the frame it belongs to: `requestVideoFrameCallback` gives the shown frame's
+ *   RTP timestamp, lib/rtp-clock.ts maps it onto the worker's, and the message of that
+ *   frame is drawn (or the newest older one while the message is still on its way);
+ *   until the clock is in step, the newest message is drawn;
+ * - the code user sees their own camera, ahead of anything the worker can say about
+ *   it, so every message is drawn the moment it arrives (its lag: docs/tracking.md).
+ */
+
+import { clientToFrame, frameToElement, insideFrame, type FrameLayout } from "../lib/frame-coords";
+import { RtpClock } from "../lib/rtp-clock";
+import type { CallRole, MarkerPosition, MarkersFrame } from "../lib/tool-messages";
+import { t } from "../i18n";
+import { h } from "./dom";
+
+/** Messages kept for frames still to be shown (about 3 s at 30 fps). */
+const KEEP_MESSAGES = 90;
+/** How far ahead of the newest message positions are extrapolated (90 kHz ticks, 0.5 s). */
+const MAX_EXTRAPOLATION = 45_000;
+
+export interface MarkersLayerOptions {
+  side: CallRole;
+  /** The stage video (the code user's camera on both sides). */
+  video: HTMLVideoElement;
+  layout: () => FrameLayout;
+  place: (x: number, y: number, rtpTimestamp: number | null) => Promise<unknown>;
+  remove: (markerId: string) => Promise<unknown>;
+}
+
+export class MarkersLayer {
+  readonly element: HTMLElement;
+  /** The employee's switch between drawing and placing markers (null for the code user). */
+  readonly toggle: HTMLButtonElement | null;
+  private readonly options: MarkersLayerOptions;
+  private readonly clock = new RtpClock();
+  private readonly messages = new Map<number, MarkersFrame>();
+  private readonly buttons = new Map<string, HTMLButtonElement>();
+  private latest: MarkersFrame | null = null;
+  private shownLocalTimestamp: number | null = null;
+  private placing = false;
+  private videoCallback: number | null = null;
+  private destroyed = false;
+
+  constructor(options: MarkersLayerOptions) {
+    this.options = options;
+    this.element = h("div", { class: "markers-layer", "data-testid": "markers-layer" });
+    this.element.style.pointerEvents = "none";
+    this.element.addEventListener("click", (event) => {
+      this.place(event);
+    });
+    if (options.side === "employee") {
+      this.toggle = h("button", { type: "button", class: "round markers-toggle", "data-testid": "toggle-markers", "aria-pressed": "false", "aria-label": t("call.markers"), title: t("call.markers") }, "⌖");
+      this.toggle.addEventListener("click", () => {
+        this.setPlacing(!this.placing);
+      });
+    } else {
+      this.toggle = null;
+    }
+    this.watchFrames();
+  }
+
+  /** Positions of one frame from the tracker worker. */
+  receive(frame: MarkersFrame): void {
+    this.clock.addRemote(frame.rtp_timestamp);
+    this.element.dataset.synced = String(this.clock.offset !== null);
+    this.messages.set(frame.rtp_timestamp, frame);
+    if (this.messages.size > KEEP_MESSAGES) {
+      const oldest = this.messages.keys().next().value;
+      if (oldest !== undefined) {
+        this.messages.delete(oldest);
+      }
+    }
+    this.latest = frame;
+    if (this.options.side === "code_user") {
+      this.show(frame);
+    } else if (frame.markers.length === 0 || this.clock.offset === null) {
+      this.show(frame); // nothing to align (yet): the newest is the best guess
+    }
+  }
+
+  /** Redraw the current markers (the video was resized or mirrored). */
+  redraw(): void {
+    if (this.latest) {
+      this.show(this.shownFrame() ?? this.latest);
+    }
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    if (this.videoCallback !== null) {
+      this.options.video.cancelVideoFrameCallback(this.videoCallback);
+    }
+    this.element.remove();
+    this.toggle?.remove();
+  }
+
+  private setPlacing(placing: boolean): void {
+    this.placing = placing;
+    this.element.style.pointerEvents = placing ? "auto" : "none";
+    this.element.classList.toggle("placing", placing);
+    this.toggle?.setAttribute("aria-pressed", String(placing));
+  }
+
+  /** The employee draws each message on its frame; the code user needs no frame clock. */
+  private watchFrames(): void {
+    const video = this.options.video;
+    if (this.options.side !== "employee" || typeof video.requestVideoFrameCallback !== "function") {
+      return;
+    }
+    const onFrame = (_now: number, metadata: VideoFrameCallbackMetadata): void => {
+      if (this.destroyed) {
+        return;
+      }
+      if (metadata.rtpTimestamp !== undefined) {
+        this.shownLocalTimestamp = metadata.rtpTimestamp;
+        this.clock.addLocal(metadata.rtpTimestamp);
+        this.element.dataset.frameRtpTimestamp = String(this.clock.toRemote(metadata.rtpTimestamp) ?? "");
+        const frame = this.shownFrame();
+        if (frame) {
+          this.show(frame);
+        }
+      }
+      this.videoCallback = video.requestVideoFrameCallback(onFrame);
+    };
+    this.videoCallback = video.requestVideoFrameCallback(onFrame);
+  }
+
+  /**
+   * The message of the frame on screen. While it is still on its way (the worker is
+   * behind the picture), the two newest older messages are extrapolated to it.
+   */
+  private shownFrame(): MarkersFrame | null {
+    const local = this.shownLocalTimestamp;
+    const remote = local === null ? null : this.clock.toRemote(local);
+    if (remote === null) {
+      return null;
+    }
+    const exact = this.messages.get(remote);
+    if (exact) {
+      return exact;
+    }
+    const older = [...this.messages.values()]
+      .filter((frame) => ((remote - frame.rtp_timestamp) >>> 0) < MAX_EXTRAPOLATION)
+      .sort((a, b) => ((remote - a.rtp_timestamp) >>> 0) - ((remote - b.rtp_timestamp) >>> 0));
+    const [newest, before] = older;
+    if (!newest) {
+      return null;
+    }
+    return before ? extrapolated(before, newest, remote) : newest;
+  }
+
+  private show(frame: MarkersFrame): void {
+    const layout = this.options.layout();
+    const box = this.element.getBoundingClientRect();
+    const sized = { ...layout, elementWidth: box.width, elementHeight: box.height };
+    const seen = new Set<string>();
+    for (const marker of frame.markers) {
+      seen.add(marker.id);
+      this.draw(marker, sized);
+    }
+    for (const [id, button] of this.buttons) {
+      if (!seen.has(id)) {
+        button.remove();
+        this.buttons.delete(id);
+      }
+    }
+    this.element.dataset.rtpTimestamp = String(frame.rtp_timestamp);
+    this.element.dataset.count = String(frame.markers.length);
+  }
+
+  private draw(marker: MarkerPosition, layout: FrameLayout): void {
+    let button = this.buttons.get(marker.id);
+    if (!button) {
+      button = h("button", { type: "button", class: "marker", "data-testid": "marker", "aria-label": t("call.markerRemove"), title: t("call.markerRemove") }, String(marker.number));
+      const id = marker.id;
+      button.addEventListener("click", (event) => {
+        event.stopPropagation();
+        void this.options.remove(id);
+      });
+      this.buttons.set(marker.id, button);
+      this.element.append(button);
+    }
+    const point = frameToElement(layout, { x: marker.x, y: marker.y });
+    button.style.transform = `translate(${point.x}px, ${point.y}px) translate(-50%, -50%)`;
+    button.classList.toggle("lost", marker.lost);
+    button.dataset.number = String(marker.number);
+    button.dataset.lost = String(marker.lost);
+    button.dataset.x = String(marker.x);
+    button.dataset.y = String(marker.y);
+  }
+
+  private place(event: MouseEvent): void {
+    if (!this.placing) {
+      return;
+    }
+    const box = this.element.getBoundingClientRect();
+    const point = clientToFrame(this.options.layout(), box, { x: event.clientX, y: event.clientY });
+    if (!insideFrame(point)) {
+      return; // on a letterbox bar
+    }
+    const local = this.shownLocalTimestamp;
+    const remote = local === null ? null : this.clock.toRemote(local);
+    void this.options.place(point.x, point.y, remote);
+    this.setPlacing(false);
+  }
+}
+
+/** Positions at `timestamp`, moving each marker on as it moved from `a` to `b`. */
+export function extrapolated(a: MarkersFrame, b: MarkersFrame, timestamp: number): MarkersFrame {
+  const span = (b.rtp_timestamp - a.rtp_timestamp) >>> 0;
+  const ahead = (timestamp - b.rtp_timestamp) >>> 0;
+  const factor = span > 0 && span < MAX_EXTRAPOLATION ? ahead / span : 0;
+  const previous = new Map(a.markers.map((marker) => [marker.id, marker]));
+  return {
+    ...b,
+    rtp_timestamp: timestamp,
+    markers: b.markers.map((marker) => {
+      const from = previous.get(marker.id);
+      if (!from || marker.lost || from.lost) {
+        return marker;
+      }
+      return { ...marker, x: marker.x + (marker.x - from.x) * factor, y: marker.y + (marker.y - from.y) * factor };
+    }),
+  };
+}
