@@ -1,6 +1,6 @@
 /**
  * A still of the code user's own camera for a screenshot, taken on the code user's
- * side at the camera track's full resolution (docs/decisions/0010-screenshot-source.md):
+ * side at the camera track's full resolution (docs/decisions/0012-screenshot-source.md):
  * `ImageCapture.grabFrame()` where the browser has it, else the local preview video.
  * Either way the picture never went through the video encoder, so it is sharper
  * than a frame of the received video.
