@@ -27,7 +27,7 @@ from tests.support.calls import call_settings
 from tests.support.events import make_event, wait_until
 from tests.support.janus_server import RunningJanus, janus_node_fixture  # noqa: F401
 from tests.support.ports import free_tcp_ports
-from tests.support.rabbitmq import BROKER, temporary_vhost
+from tests.support.rabbitmq import BROKER, vhost_fixture  # noqa: F401
 from tests.support.uploads import spooled_artifact
 from tests.support.world import World, assert_problem, bearer, open_device
 
@@ -208,12 +208,6 @@ async def test_request_ids_and_session_ids_reach_the_answer_and_json_logs(
     assert mine[0]["status"] == response.status
     assert mine[0]["path"] == f"/api/code-user/sessions/{session_id}"
     assert {"time", "level", "message", "duration_ms"} <= set(mine[0])
-
-
-@pytest.fixture
-def vhost() -> Iterator[str]:
-    with temporary_vhost() as name:
-        yield name
 
 
 @pytest.mark.rabbitmq

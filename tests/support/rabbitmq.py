@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import aio_pika
+import pytest
 
 from tests.support.ports import free_tcp_ports
 
@@ -43,6 +44,13 @@ def temporary_vhost() -> Iterator[str]:
         yield name
     finally:
         rabbitmqctl("delete_vhost", name)
+
+
+@pytest.fixture(name="vhost")
+def vhost_fixture() -> Iterator[str]:
+    """A temporary vhost for one test (import it explicitly, like the Janus fixtures)."""
+    with temporary_vhost() as name:
+        yield name
 
 
 async def close_all_connections(vhost: str) -> int:
