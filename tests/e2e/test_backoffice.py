@@ -131,10 +131,20 @@ def test_cancel_during_a_call(contexts: Contexts) -> None:
     details = moderator.open_session(session_id)
     expect(details).to_have_attribute("data-status", "RUNNING")
     screenshot(moderator.page, "2-moderator-details-running")
+    # The moderator steps back and in again as responsible (the version moves on twice).
+    moderator.page.get_by_test_id("tab-employees").click()
+    responsible = moderator.page.get_by_test_id("responsible")
+    mine = responsible.locator("li", has_text="Moritz Moderator")
+    mine.get_by_test_id("remove-responsible").click()
+    expect(responsible).not_to_contain_text("Moritz Moderator")
+    moderator.page.get_by_test_id("add-me").click()
+    expect(responsible).to_contain_text("Moritz Moderator")
+    screenshot(moderator.page, "3-moderator-employees-tab")
+    moderator.page.get_by_test_id("tab-general").click()
     moderator.page.get_by_test_id("cancel-session").click()
     dialog = moderator.page.get_by_test_id("cancel-dialog")
     dialog.get_by_test_id("cancel-reason").fill("Techniker ist vor Ort")
-    screenshot(moderator.page, "3-cancel-dialog")
+    screenshot(moderator.page, "4-cancel-dialog")
     dialog.get_by_test_id("cancel-confirm").click()
 
     expect(details).to_have_attribute("data-status", "CANCELLED")
@@ -143,9 +153,9 @@ def test_cancel_during_a_call(contexts: Contexts) -> None:
     expect(employee.page.get_by_test_id("call-screen")).to_have_count(0)
     expect(code_user.page.get_by_test_id("call-screen")).to_have_count(0)
     expect(code_user.session(session_id)).to_have_attribute("data-status", "CANCELLED")
-    screenshot(moderator.page, "4-moderator-cancelled")
-    screenshot(employee.page, "5-employee-after-cancel")
-    screenshot(code_user.page, "6-customer-after-cancel")
+    screenshot(moderator.page, "5-moderator-cancelled")
+    screenshot(employee.page, "6-employee-after-cancel")
+    screenshot(code_user.page, "7-customer-after-cancel")
 
 
 def test_reopen_a_done_session(contexts: Contexts) -> None:
@@ -204,3 +214,50 @@ def test_language_switch(contexts: Contexts) -> None:
     expect(page.get_by_test_id("session").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "4-sessions-360px")
+
+
+def test_administrator_sets_up_a_device_and_who_may_request(contexts: Contexts) -> None:
+    admin = EmployeePage(contexts.desktop()).login()
+    page = admin.page
+    admin.go("devices")
+    page.get_by_test_id("new-device").click()
+    form = page.get_by_test_id("device-form")
+    name = f"Prüfstand {_tag()}"
+    form.get_by_test_id("device-name-input").fill(name)
+    form.get_by_test_id("device-location").fill("Halle 3")
+    form.get_by_label("Emil Employee").check()
+    form.get_by_test_id("add-assistant-button").click()
+    second = form.get_by_role("group", name="Schaltfläche 2")
+    second.get_by_label("Beschriftung (Deutsch)").fill("Öffnungszeiten")
+    second.get_by_label("Beschriftung (Englisch)").fill("Opening hours")
+    second.get_by_label(re.compile("^Ziel")).fill("Mo bis Fr 8 bis 17 Uhr")
+    screenshot(page, "1-new-device")
+    form.get_by_test_id("device-save").click()
+    card = page.get_by_test_id("device").filter(has_text=name)
+    expect(card).to_contain_text("Emil Employee")
+    code = str(card.get_attribute("data-code"))
+    screenshot(page, "2-devices")
+
+    original = page.context.request.get("/api/organisation").json()["settings"]
+    admin.go("settings")
+    try:
+        page.get_by_test_id("setting-policy-nobody").check()
+        page.get_by_label(re.compile("^An wen man sich")).fill("Bitte rufen Sie die Leitwarte an.")
+        page.get_by_test_id("settings-save").click()
+        expect(page.get_by_test_id("settings-saved")).to_be_visible()
+        screenshot(page, "3-settings-nobody-may-request")
+
+        phone = CodeUserPage(contexts.phone()).open(code)
+        expect(phone.page.get_by_test_id("request-not-allowed")).to_contain_text("Leitwarte")
+        phone.page.get_by_role("button", name="Öffnungszeiten").click()
+        expect(phone.page.get_by_text("Mo bis Fr 8 bis 17 Uhr")).to_be_visible()
+        screenshot(phone.page, "4-device-page")
+    finally:
+        # The stack is shared: the next tests request sessions again.
+        csrf = page.evaluate(
+            "() => fetch('/api/auth/me').then(r => r.json()).then(b => b.csrf_token)"
+        )
+        restored = page.context.request.patch(
+            "/api/organisation", data={"settings": original}, headers={"X-CSRF-Token": csrf}
+        )
+        assert restored.ok, restored.text()
