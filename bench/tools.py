@@ -120,8 +120,8 @@ def latency(strokes: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="fernblick-tools-bench-"))
     with stack(workdir, {}, web=True) as (base_url, _pid), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        phone_context = browser.new_context(base_url=base_url, **PHONE)  # type: ignore[arg-type]
-        desk_context = browser.new_context(base_url=base_url, **DESKTOP)  # type: ignore[arg-type]
+        phone_context = browser.new_context(base_url=base_url, **PHONE)
+        desk_context = browser.new_context(base_url=base_url, **DESKTOP)
         code_user = CodeUserPage(phone_context.new_page()).open(DEMO_DEVICE)
         employee = EmployeePage(desk_context.new_page()).login()
         session_id = code_user.request(f"tools benchmark {time.time_ns()}")
