@@ -261,3 +261,35 @@ def test_administrator_sets_up_a_device_and_who_may_request(contexts: Contexts) 
             "/api/organisation", data={"settings": original}, headers={"X-CSRF-Token": csrf}
         )
         assert restored.ok, restored.text()
+
+
+def test_the_table_searches_filters_and_shows_more(contexts: Contexts) -> None:
+    employee = EmployeePage(contexts.desktop()).login()
+    page = employee.page
+    tag = f"Serie{_tag()}"
+    csrf = {
+        "X-CSRF-Token": page.evaluate(
+            "() => fetch('/api/auth/me').then(r => r.json()).then(b => b.csrf_token)"
+        )
+    }
+    ids = []
+    for n in range(101):
+        created = page.context.request.post(
+            "/api/sessions", data={"title": f"{tag} {n}"}, headers=csrf
+        )
+        assert created.status == 201, created.text()
+        ids.append(created.json()["id"])
+    page.get_by_test_id("filter-search").fill(tag)
+    expect(page.get_by_test_id("session")).to_have_count(100)
+    expect(page.get_by_test_id("sessions-count")).to_contain_text("100")
+    page.get_by_test_id("sessions-more").click()
+    expect(page.get_by_test_id("session")).to_have_count(101)
+    expect(page.get_by_test_id("sessions-more")).to_have_count(0)
+
+    # Oldest first by number, then only cancelled ones (none of these).
+    page.get_by_test_id("sort").select_option("number")
+    expect(page.get_by_test_id("session").first).to_have_attribute("data-session-id", str(ids[0]))
+    screenshot(page, "1-search-sorted")
+    page.get_by_test_id("filter-status").select_option("CANCELLED")
+    expect(page.get_by_test_id("sessions-empty")).to_be_visible()
+    screenshot(page, "2-filtered-empty")

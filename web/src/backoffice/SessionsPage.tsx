@@ -55,6 +55,7 @@ export function SessionsPage() {
   const [items, setItems] = useState<SessionSummary[]>([]);
   const [loading, setLoading] = useState(true);
   const [loadError, setLoadError] = useState<unknown>(null);
+  const [nextCursor, setNextCursor] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const action = useAction();
   const itemsRef = useRef(items);
@@ -77,6 +78,7 @@ export function SessionsPage() {
       .then((page) => {
         if (current) {
           show(page.items);
+          setNextCursor(page.next_cursor);
           setLoadError(null);
         }
       })
@@ -129,6 +131,15 @@ export function SessionsPage() {
       show(upsertItem(itemsRef.current, details, filterRef.current));
     }).then((ok) => {
       if (!ok) setReloadTick((n) => n + 1);
+    });
+  };
+
+  // The next page of the same query, merged (live events may have added some rows already).
+  const more = () => {
+    void action.run(async () => {
+      const page = await bo.api.sessions(filterRef.current, nextCursor);
+      show(page.items.reduce((rows, item) => upsertItem(rows, item, filterRef.current), itemsRef.current));
+      setNextCursor(page.next_cursor);
     });
   };
 
@@ -195,7 +206,7 @@ export function SessionsPage() {
       <ProblemAlert error={loadError} />
       <ProblemAlert error={action.error} testId="action-problem" />
       <p class="muted small" aria-live="polite" data-testid="sessions-count">
-        {loading ? t("bo.loading") : t("bo.table.count", { count: items.length })}
+        {loading ? t("bo.loading") : t(nextCursor ? "bo.table.countMore" : "bo.table.count", { count: items.length })}
       </p>
       {items.length === 0 && !loading ? (
         <p class="muted" data-testid="sessions-empty">
@@ -258,6 +269,11 @@ export function SessionsPage() {
             ))}
           </tbody>
         </table>
+      )}
+      {nextCursor !== null && (
+        <button type="button" onClick={more} disabled={action.busy} aria-busy={action.busy} data-testid="sessions-more">
+          {action.busy ? t("bo.loading") : t("bo.table.more")}
+        </button>
       )}
       {creating && (
         <CreateSessionDialog

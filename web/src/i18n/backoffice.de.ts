@@ -36,6 +36,8 @@ export const backofficeDe: Record<keyof typeof backofficeEn, string> = {
   "bo.table.actions": "Aktionen",
   "bo.table.open": "Öffnen",
   "bo.table.count": "{count} Sitzungen",
+  "bo.table.countMore": "{count} Sitzungen angezeigt; es gibt weitere",
+  "bo.table.more": "Weitere anzeigen",
   "bo.table.empty": "Keine Videositzung passt zu diesem Filter.",
   "bo.filter.label": "Filter",
   "bo.filter.open": "Offen",

@@ -34,6 +34,8 @@ export const backofficeEn = {
   "bo.table.actions": "Actions",
   "bo.table.open": "Open",
   "bo.table.count": "{count} sessions",
+  "bo.table.countMore": "{count} sessions shown; there are more",
+  "bo.table.more": "Show more",
   "bo.table.empty": "No video sessions match this filter.",
   "bo.filter.label": "Filter",
   "bo.filter.open": "Open",

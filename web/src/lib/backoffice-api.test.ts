@@ -10,6 +10,10 @@ describe("the back office's API calls", () => {
     expect(query.get("q")).toBe("fräse");
     expect(query.get("sort")).toBe("number");
     expect(query.get("device_id")).toBe("4");
+    expect(query.get("cursor")).toBeNull();
+    const next = new URLSearchParams(sessionQueryString({ statuses: [], q: "", sort: "-created_at" }, "abc"));
+    expect(next.get("cursor")).toBe("abc");
+    expect(next.getAll("status")).toEqual([]);
   });
 
   it("send the session's version as If-Match and the CSRF token", async () => {

@@ -168,9 +168,12 @@ export interface Team {
   member_ids: number[];
 }
 
-/** The query string of a session list request. */
-export function sessionQueryString(query: SessionQuery, limit = 200): string {
+/** The query string of a session list request; `cursor` asks for the page after the one it came with. */
+export function sessionQueryString(query: SessionQuery, cursor: string | null = null, limit = 100): string {
   const params = new URLSearchParams({ limit: String(limit), sort: query.sort });
+  if (cursor) {
+    params.set("cursor", cursor);
+  }
   for (const status of query.statuses) {
     params.append("status", status);
   }
@@ -196,8 +199,8 @@ export class BackOfficeApi {
     this.http = http;
   }
 
-  sessions(query: SessionQuery): Promise<SessionPage> {
-    return this.http.request("GET", `/api/sessions?${sessionQueryString(query)}`);
+  sessions(query: SessionQuery, cursor: string | null = null): Promise<SessionPage> {
+    return this.http.request("GET", `/api/sessions?${sessionQueryString(query, cursor)}`);
   }
 
   session(id: number): Promise<SessionDetails> {
