@@ -51,6 +51,9 @@ def test_both_faces_on_a_360px_phone(contexts: Contexts) -> None:
 
     employee = EmployeePage(contexts.small_phone(), path="/m").login()
     assert employee.page.evaluate(NO_SIDEWAYS_SCROLL)
+    expect(employee.page.get_by_test_id("tab-mine")).to_contain_text("Meine")  # the admin's German
+    employee.page.get_by_test_id("lang-en").click()
+    expect(employee.page.get_by_test_id("tab-mine")).to_contain_text("Mine")
     session_id = code_user.request(_reason())
     mine = employee.session(session_id)
     expect(mine).to_have_attribute("data-status", "REQUESTED")
