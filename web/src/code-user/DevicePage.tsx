@@ -33,6 +33,10 @@ function Ready({ api, opened }: { api: CodeUserApi; opened: OpenedDevice }) {
     own.put(session);
     setRequestOpen(false);
     toast(t("request.sent"), "request-sent");
+    // Show the new session's card (the form above it just closed).
+    requestAnimationFrame(() => {
+      document.querySelector(`[data-session-id="${session.id}"]`)?.scrollIntoView({ block: "nearest" });
+    });
   };
 
   return (

@@ -1,6 +1,6 @@
 /** The code user's own sessions: status, withdraw, the call, rating, recordings. */
 
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { CodeUserApi } from "../lib/api";
 import { isCallable, type SessionRow } from "../lib/sessions";
 import { t } from "../i18n";
@@ -15,6 +15,14 @@ import type { OwnSessions } from "./useOwnSessions";
 function Withdraw({ api, row, own }: { api: CodeUserApi; row: SessionRow; own: OwnSessions }) {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
+  const keep = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    // The question replaces the button that had the focus: the safe answer takes it.
+    if (asking) {
+      keep.current?.focus();
+    }
+  }, [asking]);
   if (!asking) {
     return (
       <button type="button" data-testid="withdraw" onClick={() => { setAsking(true); }}>
@@ -42,7 +50,7 @@ function Withdraw({ api, row, own }: { api: CodeUserApi; row: SessionRow; own: O
       <button type="button" class="danger" disabled={busy} aria-busy={busy} data-testid="withdraw-yes" onClick={withdraw}>
         {t("sessions.withdrawYes")}
       </button>
-      <button type="button" disabled={busy} data-testid="withdraw-no" onClick={() => { setAsking(false); }}>
+      <button ref={keep} type="button" disabled={busy} data-testid="withdraw-no" onClick={() => { setAsking(false); }}>
         {t("sessions.withdrawNo")}
       </button>
     </div>
