@@ -13,6 +13,7 @@ and dead Janus nodes count even when no event arrives.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -140,10 +141,23 @@ async def _room_legs(db: AsyncSession, call: Call) -> list[CallLeg]:
     return list(rows)
 
 
-async def active_call_nodes(db: AsyncSession) -> list[tuple[int, str]]:
-    """(call id, Janus node) of every active call, for the sweeper."""
-    rows = await db.execute(select(Call.id, Call.janus_node).where(Call.state == CallState.ACTIVE))
-    return [(int(call_id), str(node)) for call_id, node in rows]
+class ActiveCallRoom(NamedTuple):
+    """Where an active call's room lives, for the sweeper's health view."""
+
+    call_id: int
+    node: str
+    room_id: str
+    answered_at: datetime | None
+
+
+async def active_call_nodes(db: AsyncSession) -> list[ActiveCallRoom]:
+    """Node and room of every active call, for the sweeper."""
+    rows = await db.execute(
+        select(Call.id, Call.janus_node, Call.room_id, Call.answered_at).where(
+            Call.state == CallState.ACTIVE
+        )
+    )
+    return [ActiveCallRoom(int(row[0]), str(row[1]), str(row[2]), row[3]) for row in rows]
 
 
 async def do_evaluate_call(

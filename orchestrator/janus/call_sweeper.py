@@ -7,7 +7,8 @@ that died (and so went silent). Each pass therefore
 1. ends ringing calls past their ring time as missed,
 2. re-evaluates active calls with the pool's view of their node's health, so a
    grace period runs out even without events (a crashed node ends its calls
-   with ``janus_failed``),
+   with ``janus_failed``; so does a node restarted so quickly that it looks
+   healthy but no longer lists the call's room),
 3. destroys the rooms of DONE and CANCELLED sessions (retired in the same
    transaction as the status change) and revokes their tokens.
 
@@ -97,12 +98,20 @@ class CallSweeper:
     async def _evaluate_active_calls(self) -> None:
         async with self.uow.read() as db:
             active = await call_media.active_call_nodes(db)
-        for call_id, node in active:
-            await self._quietly(self._evaluate, call_id, self._healthy(node))
+        for call in active:
+            await self._quietly(self._evaluate, call.call_id, self._room_alive(call))
 
     async def _evaluate(self, call_id: int, healthy: bool) -> None:
         async with self.uow.transaction() as db:
             await call_media.do_evaluate_call(db, call_id, node_healthy=healthy, grace=self.grace)
+
+    def _room_alive(self, call: call_media.ActiveCallRoom) -> bool:
+        """The call's node is healthy and has not lost the call's room."""
+        if not self._healthy(call.node):
+            return False
+        if call.answered_at is None:
+            return True
+        return not self.pool.node(call.node).lost_room(call.room_id, call.answered_at)
 
     def _healthy(self, node: str) -> bool:
         try:

@@ -21,6 +21,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import aiohttp
 
@@ -90,6 +91,9 @@ class JanusNodeConnection:
         self.draining = False
         self.load = NodeLoad()
         self.last_error: str | None = "not checked yet"
+        #: Room ids of the last successful listing, and when that listing began.
+        self.rooms: frozenset[str] = frozenset()
+        self.rooms_listed_at: datetime | None = None
 
     @property
     def name(self) -> str:
@@ -112,6 +116,7 @@ class JanusNodeConnection:
 
     async def check(self) -> bool:
         """Refresh health and load; True when the node answered properly."""
+        listed_at = datetime.now(UTC)
         try:
             await self.client.info()
             rooms = await (await self.videoroom()).list_rooms()
@@ -121,11 +126,19 @@ class JanusNodeConnection:
         self.load = NodeLoad(
             participants=sum(room.num_participants for room in rooms), rooms=len(rooms)
         )
+        self.rooms = frozenset(room.room for room in rooms)
+        self.rooms_listed_at = listed_at
         if not self.healthy:
             log.info("janus node %s healthy (%s)", self.name, self.load)
         self.healthy = True
         self.last_error = None
         return True
+
+    def lost_room(self, room_id: str, since: datetime) -> bool:
+        """True when a listing begun after ``since`` lacks ``room_id``: the node was
+        restarted (quicker than a health round notices) and forgot the room."""
+        listed_at = self.rooms_listed_at
+        return listed_at is not None and listed_at > since and room_id not in self.rooms
 
     def mark_unhealthy(self, reason: str) -> None:
         """Take the node out of placement until a health check finds it well again."""
