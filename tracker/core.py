@@ -53,6 +53,7 @@ class Params:
     loc_strong: float = 0.9        # small-patch score that confirms a point at its prediction
     loc_min: float = 0.5           # localisation score below which nothing is accepted
     ncc_ok: float = 0.6            # verification score that confirms a tracked point
+    ncc_refind: float = 0.75       # ...that takes a lost point back away from its prediction
     ncc_hold: float = 0.7          # ...that keeps an unrefined prediction of a tracked point
     hold_drift_px: float = 1.0     # ...for at most this much accumulated uncertainty
     ncc_reacq: float = 0.7         # ...needed to take a point back after loss
@@ -251,6 +252,10 @@ class PointTracker:
         if m.score >= p.loc_strong and jump <= gate and lk_agrees:
             return True
         v = self.tmpl[k].verify(frame, h_pred, m.xy, ker)
+        if jump > gate:
+            # a lost point found away from its prediction: similar texture nearby matches
+            # well too, so this needs the strongest evidence
+            return v >= p.ncc_refind
         return v >= (p.ncc_ok if tracked else p.ncc_reacq)
 
     def _update_points(self, frame: np.ndarray, full: dict[int, np.ndarray],
