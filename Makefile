@@ -1,7 +1,7 @@
 # Common tasks. The two set-up commands in the README call scripts/ directly.
 PY := .venv/bin/python
 
-.PHONY: help install run test test-fast lint typecheck format migrate revision seed bench-api bench-tracking
+.PHONY: help install run test test-fast lint typecheck format migrate revision seed bench-api bench-tracking bench-load topology
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -41,3 +41,9 @@ bench-api:  ## API benchmark on PostgreSQL (100,000 sessions)
 
 bench-tracking:  ## tracker benchmark (shared scorer)
 	$(PY) -m bench.tracking
+
+bench-load:  ## load on the process topology: sessions, 200 WebSockets, call ramp (niced)
+	nice -n 10 $(PY) -m bench.load
+
+topology:  ## two orchestrators, workers, two Janus nodes and an entry point (FERNBLICK_* URLs)
+	.venv/bin/fernblick topology
