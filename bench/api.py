@@ -51,18 +51,17 @@ STATUS_WEIGHTS = {
 }
 
 
-def database_url() -> str:
-    return (
-        PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-        + f"/{DATABASE}"
-    )
+def database_url(name: str = DATABASE) -> str:
+    """The SQLAlchemy URL of the benchmark database ``name`` on the local PostgreSQL."""
+    return PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
 
 
-async def recreate_database() -> None:
+async def recreate_database(name: str = DATABASE) -> None:
+    """Drop and create the benchmark database ``name`` (empty, not migrated)."""
     conn = await asyncpg.connect(PG_ADMIN)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{DATABASE}"')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
 

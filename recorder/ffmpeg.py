@@ -271,18 +271,23 @@ async def join_segments(
     A segment cut short by a crash may be unreadable; it is left out rather than
     failing the recording. False when no segment was readable.
     """
-    # ffmpeg closed every segment but the ones it was writing when it stopped or died:
-    # only the last two need a look (probing each would cost a second per 20 of them).
-    closed, last = list(segments[:-2]), list(segments[-2:])
-    readable = [segment for segment in closed if segment.stat().st_size > 0] + [
+    if not segments:
+        return False
+    # ffmpeg lists a segment in its segment list once it has closed it: those are whole.
+    # Only the ones it was writing when it died need a look (ffprobe costs a process each).
+    spans = _segment_spans(segments[0].parent / SEGMENT_LIST)
+    readable = [
         segment
-        for segment in last
+        for segment in segments
         if segment.stat().st_size > 0
-        and await probe(segment, limit_seconds=limit_seconds, ffprobe_path=ffprobe_path) is not None
+        and (
+            segment.name in spans
+            or await probe(segment, limit_seconds=limit_seconds, ffprobe_path=ffprobe_path)
+            is not None
+        )
     ]
     if not readable:
         return False
-    spans = _segment_spans(readable[0].parent / SEGMENT_LIST)
     listing = target.with_suffix(".txt")
     listing.write_text("".join(_listing_entry(segment, spans) for segment in readable))
     args = ffmpeg.compile(

@@ -77,6 +77,7 @@ class UploadWorker:
             if artifact.state is ArtifactState.FAILED:
                 raise UploadGivenUp(f"artifact {artifact_id}: {artifact.last_error}")
             key, content_type = artifact.storage_key, artifact.content_type
+            known_checksum = artifact.checksum
         source = self.spool / key
         try:
             if not source.is_file():
@@ -85,7 +86,8 @@ class UploadWorker:
         except Exception as exc:
             await self._failed(artifact_id, exc)
             raise
-        checksum = await asyncio.to_thread(sha256_of, source)
+        # The recorder summed the file when it finalized it; a screenshot is summed here.
+        checksum = known_checksum or await asyncio.to_thread(sha256_of, source)
         async with self.uow.transaction() as db:
             await do_artifact_stored(
                 db, artifact_id, size_bytes=source.stat().st_size, checksum=checksum
