@@ -8,7 +8,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { JSX } from "preact";
 import { ApiError, type EmployeeApi, type MeOut } from "../../lib/api";
 import { t } from "../../i18n";
-import { errorText } from "../call-controller";
+import { problemText } from "../problem-text";
 
 export interface LoginFormProps {
   api: EmployeeApi;
@@ -38,7 +38,7 @@ export function LoginForm({ api, onLoggedIn, children }: LoginFormProps) {
         onLoggedIn(me);
       })
       .catch((error: unknown) => {
-        setFailure(error instanceof ApiError && error.status < 500 ? t("login.failed") : errorText(error));
+        setFailure(error instanceof ApiError && error.status < 500 ? t("login.failed") : problemText(error));
         setBusy(false);
       });
   };
