@@ -31,7 +31,7 @@ from orchestrator.db.models import CallLeg, VideoSession
 from orchestrator.domain.types import ParticipantKind
 from orchestrator.events.bus import MessageBus
 from orchestrator.events.schemas import Event
-from orchestrator.janus.errors import JanusError
+from orchestrator.janus.errors import JanusError, JanusUnreachable
 from orchestrator.janus.pool import JanusPool
 from orchestrator.realtime.fanout import Fanout, session_channel
 from orchestrator.settings import Settings
@@ -221,7 +221,10 @@ class TrackerWorker:
             return
         if tracked.transport is not None:
             tracked.transport.close()
-        await tracked.forward.stop()
+        try:
+            await tracked.forward.stop()
+        except (JanusError, JanusUnreachable) as exc:  # the room or its node is gone
+            log.info("session %s: forward not stopped (%s)", session_id, exc)
         if tracked.task is not None and tracked.task is not asyncio.current_task():
             tracked.task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -10,13 +10,19 @@ the worker stops the forward.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from orchestrator.app import FANOUT_KEY, TRACKER_KEY
 from orchestrator.realtime.fanout import session_channel
-from tests.support.calls import CallEnv, CallEnvFactory, call_env_fixture  # noqa: F401
+from tests.support.calls import (  # noqa: F401
+    CallEnv,
+    CallEnvFactory,
+    call_env_fixture,
+    confirmed_session,
+)
 from tests.support.events import wait_until
 from tests.support.janus_server import janus_factory_fixture  # noqa: F401
 from tests.support.moving_texture import TICKS_PER_FRAME, MovingTexture
@@ -130,3 +136,45 @@ async def test_markers_follow_the_code_users_video_and_stop_with_the_last(
     await asyncio.sleep(0.5)
     assert len(messages) == count  # nothing tracked or published any more
     await fanout.unsubscribe(subscription)
+
+
+async def test_one_worker_tracks_several_sessions_at_once(call_env: CallEnvFactory) -> None:
+    first = await call_env()
+    csrf, token, session_id = await confirmed_session(first.client, first.world)
+    first.csrf = csrf  # the same employee, logged in again
+    second = replace(first, csrf=csrf, code_user_token=token, session_id=session_id, joined=[])
+    await running_call(first)
+    await running_call(second)
+    fanout = first.client.app[FANOUT_KEY]
+    heard: dict[int, list[dict[str, Any]]] = {first.session_id: [], second.session_id: []}
+    for env in (first, second):
+        await fanout.subscribe(
+            session_channel(env.session_id),
+            lambda _channel, message, sid=env.session_id: heard[sid].append(message["frame"]),
+        )
+    one = await place(first, 0.7, 0.7)
+    two = await place(second, 0.6, 0.6)
+
+    async def both_tracked() -> bool:
+        return all(sum(bool(m["markers"]) for m in heard[sid]) >= 30 for sid in heard)
+
+    await wait_until(both_tracked, "30 frames in each session", within=30)
+    worker = first.client.app[TRACKER_KEY]
+    assert set(worker.sessions) == {first.session_id, second.session_id}
+    for env, marker_id in ((first, one), (second, two)):
+        messages = heard[env.session_id]
+        assert {m["session_id"] for m in messages} == {env.session_id}
+        assert {k["id"] for m in messages for k in m["markers"]} == {marker_id}
+        assert max(errors_along_path(messages, marker_id)) < 2.0
+
+    removed = await first.client.delete(
+        f"/api/sessions/{first.session_id}/markers/{one}", headers=first.csrf
+    )
+    assert removed.status == 204
+
+    async def first_stopped() -> bool:
+        return first.session_id not in worker.sessions
+
+    await wait_until(first_stopped, "the first session's tracking stops", within=10)
+    assert second.session_id in worker.sessions  # the other call keeps its marker
+    await second.close()
