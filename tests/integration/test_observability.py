@@ -6,7 +6,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -225,14 +225,17 @@ async def test_queue_depths_come_from_the_broker(
     client = await aiohttp_client(create_app(broker))
     queue = (("queue", NotifyConsumer.name),)
     dead = (("queue", f"{NotifyConsumer.name}.dead"),)
-    assert (await scrape(client))[("fernblick_queue_messages", queue)] == 0
+
+    def depth(count: int) -> Callable[[], Awaitable[bool]]:
+        async def reached() -> bool:
+            return (await scrape(client)).get(("fernblick_queue_messages", queue)) == count
+
+        return reached
+
+    await wait_until(depth(0), "the notifier's queue, declared and empty", within=30)
     for _ in range(2):
         await request_session(client, world)
-
-    async def queued() -> bool:
-        return (await scrape(client)).get(("fernblick_queue_messages", queue)) == 2
-
-    await wait_until(queued, "two session.requested events waiting for the notifier", within=15)
+    await wait_until(depth(2), "two session.requested events waiting for the notifier", within=30)
     samples = await scrape(client)
     assert samples[("fernblick_queue_messages", dead)] == 0
     assert samples[("fernblick_outbox_unpublished", ())] == 0
