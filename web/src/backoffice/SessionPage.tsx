@@ -75,7 +75,7 @@ export function SessionPage({ id, tab }: { id: number; tab: SessionTab }) {
   return (
     <section aria-labelledby="session-title" data-testid="session-details" data-session-id={s.id} data-status={s.status} data-version={s.version}>
       <BackLink />
-      <div class="bo-title">
+      <div class="bo-title left">
         <h1 id="session-title">
           {t("bo.details.title", { number: s.number })}
           {s.title ? ` · ${s.title}` : ""}
