@@ -193,7 +193,8 @@ async def drive(
     ws_url = base_url.replace("http", "ws") + "/api/ws"
     latencies: list[float] = []
     sent = 0
-    async with aiohttp.ClientSession() as http:
+    # no cap on connections (aiohttp's default of 100 would hold back the 101st socket)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
 
         async def joined(
             url: str, session_id: int, headers: dict[str, str]
@@ -204,10 +205,13 @@ async def drive(
                 pass
             return socket
 
-        async def listen(socket: aiohttp.ClientWebSocketResponse) -> None:
+        async def listen(socket: aiohttp.ClientWebSocketResponse, measure: bool) -> None:
+            """Read everything (so pings are answered); the code user's side measures."""
             async for message in socket:
+                if message.type is not aiohttp.WSMsgType.TEXT:
+                    continue
                 frame = json.loads(message.data)
-                if frame["type"] == "call.tool":
+                if measure and frame["type"] == "call.tool":
                     latencies.append(time.time() * 1000 - frame["tool"]["at"])
 
         async def draw(
@@ -233,22 +237,27 @@ async def drive(
                 n += 1
                 await asyncio.sleep(1 / rate)
 
-        employees = [
-            await joined(ws_url, s, {"Cookie": f"fernblick_session={cookie}"}) for s, _ in calls
-        ]
-        code_users = [await joined(f"{ws_url}?token={t}", s, {}) for s, t in calls]
-        listeners = [asyncio.create_task(listen(socket)) for socket in code_users]
+        readers = []
+        employees, code_users = [], []
+        for session_id, token in calls:
+            employee = await joined(ws_url, session_id, {"Cookie": f"fernblick_session={cookie}"})
+            code_user = await joined(f"{ws_url}?token={token}", session_id, {})
+            readers += [
+                asyncio.create_task(listen(employee, False)),
+                asyncio.create_task(listen(code_user, True)),
+            ]
+            employees.append(employee)
+            code_users.append(code_user)
         await asyncio.gather(
             *(
-                draw(e, s, i / len(calls) / rate)
-                for i, (e, (s, _)) in enumerate(zip(employees, calls, strict=True))
+                draw(socket, session_id, i / len(calls) / rate)
+                for i, (socket, (session_id, _)) in enumerate(zip(employees, calls, strict=True))
             )
         )
-        await asyncio.sleep(1.0)
-        for socket in [*employees, *code_users]:
-            await socket.close()
-        for task in listeners:
+        await asyncio.sleep(1.0)  # the last frames arrive
+        for task in readers:
             task.cancel()
+        await asyncio.gather(*(s.close() for s in [*employees, *code_users]))
     return sent, latencies
 
 
