@@ -28,6 +28,7 @@ class ReacqParams:
     ratio: float = 0.8        # Lowe ratio test
     ransac_px: float = 3.0
     min_inliers: int = 8
+    global_stride: int = 3      # every n-th first-frame keypoint also joins the global fit
     dominant_min: int = 25      # inliers of the dominant fit that make it a fallback
     model_radius: float = 160.0 # a global model's inliers this near a point vote for it
 
@@ -74,11 +75,15 @@ class Reacquirer:
         if des is None or len(kp) < p.min_inliers:
             return {}
         xy = np.float32([k.pt for k in kp])
-        pairs = self.matcher.knnMatch(self.des0, des, k=2)
+        # only the first-frame keypoints that can matter: the searched points' neighbourhoods,
+        # and a sparse sample of the rest for the global fallback models
+        query = np.union1d(np.concatenate([self.sets[k] for k in which]),
+                           np.arange(0, len(self.des0), p.global_stride))
+        pairs = self.matcher.knnMatch(self.des0[query], des, k=2)
         ref_i, cur_i = [], []
         for m in pairs:
             if len(m) == 2 and m[0].distance < p.ratio * m[1].distance:
-                ref_i.append(m[0].queryIdx)
+                ref_i.append(int(query[m[0].queryIdx]))
                 cur_i.append(m[0].trainIdx)
         if len(ref_i) < p.min_inliers:
             return {}
