@@ -83,6 +83,7 @@ class TrackedSession:
     pending: list[Place] = field(default_factory=list)
     last_keyframe_request: float = 0.0
     busy_seconds: float = 0.0
+    requests: set[asyncio.Task[None]] = field(default_factory=set)
     batches: int = 0
 
 
@@ -193,7 +194,9 @@ class TrackerWorker:
         now = time.monotonic()
         if now - tracked.last_keyframe_request >= KEYFRAME_REQUEST_SECONDS:
             tracked.last_keyframe_request = now
-            asyncio.get_running_loop().create_task(self._request_keyframe(tracked, times=1))
+            task = asyncio.get_running_loop().create_task(self._request_keyframe(tracked, 1))
+            tracked.requests.add(task)  # keep a reference until it is done
+            task.add_done_callback(tracked.requests.discard)
 
     @staticmethod
     async def _request_keyframe(tracked: TrackedSession, times: int = 3) -> None:
