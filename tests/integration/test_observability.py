@@ -7,8 +7,10 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client.parser import text_string_to_metric_families
@@ -28,6 +30,7 @@ from tests.support.events import make_event, wait_until
 from tests.support.janus_server import RunningJanus, janus_node_fixture  # noqa: F401
 from tests.support.ports import free_tcp_ports
 from tests.support.rabbitmq import BROKER, vhost_fixture  # noqa: F401
+from tests.support.servers import orchestrator_process, settings_env, wait_until_healthy
 from tests.support.uploads import spooled_artifact
 from tests.support.world import World, assert_problem, bearer, open_device
 
@@ -292,3 +295,34 @@ async def test_upload_failures_are_counted_and_the_failed_one_shown(
     assert delta(after, "retry") == 1
     assert after[("fernblick_uploads", (("state", "failed"),))] == 1
     assert after[("fernblick_uploads", (("state", "pending"),))] == 0
+
+
+async def test_fernblick_serve_writes_json_lines_with_the_request_id(
+    settings: Settings, world: World, tmp_path: Path
+) -> None:
+    """The CLI's one logging set-up and access log, in a real ``fernblick serve``."""
+    env = {
+        **settings_env(settings, "database_url", "storage_dir", "env"),
+        "FERNBLICK_LOG_FORMAT": "json",
+        "FERNBLICK_JANUS_NODES": json.dumps([dead_node().model_dump()]),
+    }
+    log_path = tmp_path / "serve.log"
+    with orchestrator_process(free_tcp_ports(1)[0], env, log_path) as base_url:
+        await wait_until_healthy(base_url)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(
+                f"{base_url}/api/sessions/7", headers={"X-Request-ID": "ops-check-1"}
+            ) as response:
+                assert response.status == 401
+                assert response.headers["X-Request-ID"] == "ops-check-1"
+
+            async def logged() -> bool:
+                return "ops-check-1" in log_path.read_text()
+
+            await wait_until(logged, "the access log line", within=10)
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("request_id") == "ops-check-1"]
+    assert len(access) == 1, lines
+    assert access[0]["logger"] == "aiohttp.access" and access[0]["status"] == 401
+    assert access[0]["session_id"] == 7 and access[0]["path"] == "/api/sessions/7"
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
