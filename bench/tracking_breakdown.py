@@ -1,0 +1,141 @@
+"""Where the tracker fails, on development sequences that are neither public nor hidden.
+
+    .venv/bin/python bench/tracking_breakdown.py                  # the dev set below
+    .venv/bin/python bench/tracking_breakdown.py hard101 depth302 --cache /tmp/trk-dev
+
+The shared benchmark's public split is for reporting only and its hidden split uses seeds
+1000+, so tuning happens on these seeds (100-399). Sequences are rendered once by the
+benchmark's generator (`../shared/bench/tracking/make_sequences.py`) and cached as `.npz`.
+Besides the scorer's metrics each row splits the failures by kind:
+
+* lost-vis: visible point-frames reported lost (% of visible);
+* wrong-ok: visible, reported ok, more than 5 px off (% of visible);
+* fo-out / fo-hidden: reported ok while outside the image / inside it but hidden
+  (counts over the invisible point-frames of that kind);
+* for scenes with depth, success / false-ok / re-acquisition of background and object points.
+
+fps is wall time inside `update()` on a shared machine: compare runs, not machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT.parent / "shared" / "bench" / "tracking"
+DEV: dict[str, tuple[str, int, dict[str, Any]]] = {
+    "hard101": ("hard", 101, {}), "hard102": ("hard", 102, {}), "hard103": ("hard", 103, {}),
+    "med201": ("medium", 201, {}), "med202": ("medium", 202, {}),
+    "depth301": ("depth", 301, {}), "depth302": ("depth", 302, {}),
+    "depth303": ("depth", 303, {}), "depthmv304": ("depth", 304, {"moving_layer": 1}),
+    "harddepth305": ("hard", 305, {"depth_layers": 2, "moving_layer": 1}),
+}
+
+
+def _pct(a: float, b: float) -> str:
+    return f"{100.0 * a / b:5.1f}" if b else "    -"
+
+
+def _load(name: str, cache: Path) -> dict[str, Any]:
+    """The cached sequence, rendered by the benchmark's generator on first use."""
+    import make_sequences as ms
+
+    path = cache / f"{name}.npz"
+    if not path.is_file():
+        profile, seed, overrides = DEV[name]
+        ms.Sequence(ms.SequenceSpec(profile, seed, overrides=overrides)).save_npz(str(path))
+    return ms.load_npz(str(path))
+
+
+def _surface_rows(pred: np.ndarray, ok: np.ndarray, d: dict[str, Any]) -> str:
+    import score
+
+    if "point_layer" not in d:
+        return ""
+    parts = []
+    for label, m in (("bg", d["point_layer"] == 0), ("obj", d["point_layer"] > 0)):
+        s = score.score_arrays(pred[:, m], ok[:, m], d["gt"][:, m], d["visible"][:, m]).summary()
+        parts.append(f"{label} {100 * s['success_at_5px']:.1f}/{100 * s['false_ok_rate']:.1f}/"
+                     f"{100 * s['reacq_rate']:.0f}({s['reacq_events']})")
+    return " | " + " ".join(parts)
+
+
+def run(name: str, cache: Path, make: Any) -> tuple[Any, dict[str, int]]:
+    """Track one sequence; return the scorer's counts and the failure-kind counts."""
+    import score
+
+    d = _load(name, cache)
+    frames, gt, vis = d["frames"], d["gt"], d["visible"]
+    pred, ok, spent, _ = score.run_tracker(make, list(frames), gt[0].astype(np.float32))
+    c = score.score_arrays(pred, ok, gt, vis)
+    c.frames, c.seconds = len(frames) - 1, spent
+    v, o, g = vis[1:], ok[1:], gt[1:]
+    err = np.linalg.norm(pred[1:].astype(np.float64) - g, axis=2)
+    hgt, wid = frames.shape[1:]
+    in_img = (g[..., 0] >= 0) & (g[..., 0] <= wid - 1) & (g[..., 1] >= 0) & (g[..., 1] <= hgt - 1)
+    kinds = dict(vis=int(v.sum()), lost_vis=int((v & ~o).sum()),
+                 wrong_ok=int((v & o & (err > 5)).sum()),
+                 fo_out=int((~v & o & ~in_img).sum()), out=int((~v & ~in_img).sum()),
+                 fo_hidden=int((~v & o & in_img).sum()), hidden=int((~v & in_img).sum()))
+    s = c.summary()
+    print(f"{name:13s} succ {100 * s['success_at_5px']:5.1f} fo {100 * s['false_ok_rate']:4.1f} "
+          f"reacq {100 * s['reacq_rate']:5.1f}({s['reacq_events']:3d}) med {s['median_err_px']:.2f}"
+          f" fps {s['fps']:5.1f} | lost-vis {_pct(kinds['lost_vis'], kinds['vis'])} wrong-ok "
+          f"{_pct(kinds['wrong_ok'], kinds['vis'])} fo-out {kinds['fo_out']}/{kinds['out']} "
+          f"fo-hidden {kinds['fo_hidden']}/{kinds['hidden']}{_surface_rows(pred, ok, d)}",
+          flush=True)
+    return c, kinds
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("names", nargs="*", help=f"dev sequences (default: all of {', '.join(DEV)})")
+    ap.add_argument("--cache", type=Path, help="directory for the rendered sequences")
+    args = ap.parse_args()
+    unknown = set(args.names) - set(DEV)
+    if unknown:
+        ap.error(f"unknown dev sequence(s): {', '.join(sorted(unknown))}")
+    if not (BENCH / "score.py").is_file():
+        print(f"tracking benchmark not found at {BENCH}", file=sys.stderr)
+        return 2
+    sys.path[:0] = [str(BENCH), str(ROOT)]
+    cv2.setNumThreads(1)
+    import score
+
+    from tracker.bench import Tracker
+
+    tmp = None
+    if args.cache is None:
+        tmp = tempfile.TemporaryDirectory()
+        args.cache = Path(tmp.name)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    total, kinds = score.Counts(), dict.fromkeys(
+        ("vis", "lost_vis", "wrong_ok", "fo_out", "out", "fo_hidden", "hidden"), 0)
+    t0 = time.perf_counter()
+    for name in args.names or list(DEV):
+        c, k = run(name, args.cache, Tracker)
+        total.add(c)
+        kinds = {key: kinds[key] + k[key] for key in kinds}
+    s = total.summary()
+    print(f"{'TOTAL':13s} succ {100 * s['success_at_5px']:5.1f} fo {100 * s['false_ok_rate']:4.1f}"
+          f" reacq {100 * s['reacq_rate']:5.1f}({s['reacq_events']:3d}) med "
+          f"{s['median_err_px']:.2f} fps {s['fps']:5.1f} | lost-vis "
+          f"{_pct(kinds['lost_vis'], kinds['vis'])} wrong-ok {_pct(kinds['wrong_ok'], kinds['vis'])}"
+          f" fo-out {kinds['fo_out']}/{kinds['out']} fo-hidden {kinds['fo_hidden']}/"
+          f"{kinds['hidden']}   ({time.perf_counter() - t0:.0f} s)")
+    if tmp is not None:
+        tmp.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
