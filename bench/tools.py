@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import statistics
 import subprocess
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -266,7 +268,14 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def load(sessions: int, rate: float, seconds: float) -> None:
+def drive_in_process(
+    job: tuple[str, list[tuple[int, str]], str, float, float],
+) -> tuple[int, list[float]]:
+    """``drive`` in a worker process: the clients' own CPU is spread over processes."""
+    return asyncio.run(drive(*job))
+
+
+def load(sessions: int, rate: float, seconds: float, workers: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="fernblick-tools-load-"))
     extra = {"FERNBLICK_CODE_USER_REQUESTS_PER_MINUTE": "0", "FERNBLICK_CALL_RING_SECONDS": "600"}
     with stack(workdir, extra, web=False) as (base_url, pid):
@@ -280,11 +289,21 @@ def load(sessions: int, rate: float, seconds: float) -> None:
                 return str(login.cookies["fernblick_session"].value)
 
         session_cookie = run_async(cookie)
+        shares = [calls[n::workers] for n in range(workers)]
         before, began = cpu_ticks(pid), time.monotonic()
-        sent, latencies = run_async(lambda: drive(base_url, calls, session_cookie, rate, seconds))
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(
+                pool.map(
+                    drive_in_process,
+                    [(base_url, share, session_cookie, rate, seconds) for share in shares],
+                )
+            )
         cpu = (cpu_ticks(pid) - before) / os.sysconf("SC_CLK_TCK") / (time.monotonic() - began)
+        sent = sum(n for n, _ in results)
+        latencies = [ms for _, values in results for ms in values]
     print(
-        f"\n{sessions} sessions drawing at {rate:g} frames/s each for {seconds:g} s, one orchestrator"
+        f"\n{sessions} sessions drawing at {rate:g} frames/s each for {seconds:g} s,"
+        f" one orchestrator, clients in {workers} processes"
     )
     print(f"sent {sent} frames ({sent / seconds:.0f}/s), received {len(latencies)}")
     print(summary("send → receive (bench client included)", latencies))
@@ -303,11 +322,12 @@ def main() -> None:
     many.add_argument("--sessions", type=int, default=100)
     many.add_argument("--rate", type=float, default=30.0)
     many.add_argument("--seconds", type=float, default=10.0)
+    many.add_argument("--workers", type=int, default=4, help="client processes")
     args = parser.parse_args()
     if args.what == "latency":
         latency(args.strokes)
     else:
-        load(args.sessions, args.rate, args.seconds)
+        load(args.sessions, args.rate, args.seconds, args.workers)
 
 
 if __name__ == "__main__":
