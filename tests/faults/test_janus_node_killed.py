@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,17 +27,11 @@ from orchestrator.topology.topology import Topology
 from tests.support.calls import Joined
 from tests.support.events import wait_until
 from tests.support.live_view import LiveView
-from tests.support.rabbitmq import BROKER, temporary_vhost
+from tests.support.rabbitmq import BROKER, vhost_fixture  # noqa: F401
 from tests.support.topology import CodeUser, Staff, join_call, running_topology, topology_plan
 from tests.support.world import World
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq, pytest.mark.janus]
-
-
-@pytest.fixture
-def vhost() -> Iterator[str]:
-    with temporary_vhost() as name:
-        yield name
 
 
 @dataclass

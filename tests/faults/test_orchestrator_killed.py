@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -22,7 +21,7 @@ from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.settings import Settings
 from tests.support.events import outbox_unpublished, wait_until
 from tests.support.live_view import LiveView
-from tests.support.rabbitmq import BROKER, temporary_vhost
+from tests.support.rabbitmq import BROKER, vhost_fixture  # noqa: F401
 from tests.support.topology import Staff, open_sessions, running_topology, topology_plan
 from tests.support.world import World
 
@@ -31,12 +30,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq, pyt
 SESSIONS = 90
 KILL_AFTER = 30
 BROWSERS = 20
-
-
-@pytest.fixture
-def vhost() -> Iterator[str]:
-    with temporary_vhost() as name:
-        yield name
 
 
 async def create_with_retries(staff: Staff, title: str) -> int:

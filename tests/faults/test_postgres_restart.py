@@ -19,7 +19,7 @@ from sqlalchemy import select
 from orchestrator.db.models import VideoSession
 from tests.support.events import outbox_unpublished, wait_until
 from tests.support.private_services import PrivatePostgres
-from tests.support.rabbitmq import BROKER, temporary_vhost
+from tests.support.rabbitmq import BROKER, vhost_fixture  # noqa: F401
 from tests.support.topology import Staff, running_topology, topology_plan, unit_of_work
 from tests.support.world import build_world
 
@@ -27,12 +27,6 @@ pytestmark = [pytest.mark.redis, pytest.mark.rabbitmq, pytest.mark.janus]
 
 RECOVERED_AFTER = 20
 """Consecutive successful requests after the restart that count as recovered."""
-
-
-@pytest.fixture
-def vhost() -> Iterator[str]:
-    with temporary_vhost() as name:
-        yield name
 
 
 @pytest.fixture

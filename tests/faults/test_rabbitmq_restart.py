@@ -24,7 +24,7 @@ from orchestrator.domain.types import NotificationChannel, NotificationState
 from orchestrator.settings import Settings
 from tests.support.events import outbox_unpublished, wait_until
 from tests.support.ports import free_tcp_ports
-from tests.support.private_services import PrivateRabbitMQ
+from tests.support.rabbitmq import PrivateBroker, private_broker
 from tests.support.smtp_server import SmtpServer
 from tests.support.topology import CodeUser, running_topology, topology_plan
 from tests.support.world import EMAILS, World
@@ -36,8 +36,8 @@ RESPONSIBLE = (EMAILS["moderator"], EMAILS["employee"])
 
 
 @pytest.fixture
-def broker() -> Iterator[PrivateRabbitMQ]:
-    with PrivateRabbitMQ() as server:
+def broker(tmp_path: Path) -> Iterator[PrivateBroker]:
+    with private_broker(tmp_path / "rabbitmq") as server:
         yield server
 
 
@@ -54,7 +54,7 @@ async def test_every_request_is_notified_exactly_once_across_a_broker_restart(
     settings: Settings,
     world: World,
     uow: UnitOfWork,
-    broker: PrivateRabbitMQ,
+    broker: PrivateBroker,
     smtp: SmtpServer,
     tmp_path: Path,
 ) -> None:

@@ -21,17 +21,11 @@ from orchestrator.settings import Settings
 from tests.support.events import wait_until
 from tests.support.live_view import LiveView
 from tests.support.private_services import PrivateRedis
-from tests.support.rabbitmq import BROKER, temporary_vhost
+from tests.support.rabbitmq import BROKER, vhost_fixture  # noqa: F401
 from tests.support.topology import Staff, open_sessions, running_topology, topology_plan
 from tests.support.world import World
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.janus]
-
-
-@pytest.fixture
-def vhost() -> Iterator[str]:
-    with temporary_vhost() as name:
-        yield name
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
-"""Private PostgreSQL, Redis and RabbitMQ servers that a fault test may stop and start.
+"""Private PostgreSQL and Redis servers that a fault test may stop and start.
 
 The shared servers on the default ports belong to everybody's tests and are never
 restarted; a test that needs a broker or database to go away starts its own here, on
 free ports, with its data in a temporary folder. ``stop()`` then ``start()`` is a
-restart that keeps the data (PostgreSQL's cluster, RabbitMQ's durable queues).
+restart that keeps the data (PostgreSQL's cluster). A private RabbitMQ node is
+``tests.support.rabbitmq.PrivateBroker``.
 
     with PrivatePostgres() as postgres:
         url = postgres.url("fernblick")
@@ -14,12 +15,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -27,7 +26,6 @@ from typing import Self
 from tests.support.ports import free_tcp_ports
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-RABBITMQ_BIN = Path("/usr/lib/rabbitmq/bin")
 
 
 def wait_for_port(port: int, within: float, process: subprocess.Popen[bytes] | None = None) -> None:
@@ -153,64 +151,4 @@ class PrivateRedis(PrivateService):
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(20)
-        self.process = None
-
-
-class PrivateRabbitMQ(PrivateService):
-    """A RabbitMQ node of its own (name, ports, Mnesia, logs, no plugins), guest/guest.
-
-    Its Erlang cookie lives in the temporary ``HOME``, which ``rabbitmqctl`` shares.
-    """
-
-    def __init__(self) -> None:
-        super().__init__("rabbitmq")
-        self.port, self.dist_port = free_tcp_ports(2)
-        self.node = f"fernblick-{uuid.uuid4().hex[:8]}@localhost"
-        (self.dir / "enabled_plugins").write_text("[].\n")
-        self.env = {
-            **os.environ,
-            "HOME": str(self.dir),
-            "RABBITMQ_NODENAME": self.node,
-            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
-            "RABBITMQ_NODE_PORT": str(self.port),
-            "RABBITMQ_DIST_PORT": str(self.dist_port),
-            "RABBITMQ_MNESIA_BASE": str(self.dir / "mnesia"),
-            "RABBITMQ_LOG_BASE": str(self.dir / "log"),
-            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.dir / "enabled_plugins"),
-            "RABBITMQ_CONFIG_FILE": str(self.dir / "rabbitmq"),
-        }
-        # guest may log in from loopback only, which is where we are
-        (self.dir / "rabbitmq.conf").write_text("loopback_users.guest = true\n")
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"amqp://guest:guest@127.0.0.1:{self.port}/"
-
-    def start(self) -> None:
-        with (self.dir / "server.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                [str(RABBITMQ_BIN / "rabbitmq-server")],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        wait_for_port(self.port, 120, self.process)  # AMQP listens once the boot is done
-
-    def ctl(self, *args: str) -> str:
-        done = subprocess.run(
-            [str(RABBITMQ_BIN / "rabbitmqctl"), "-n", self.node, *args],
-            env=self.env, capture_output=True, text=True, timeout=150, check=True,
-        )  # fmt: skip
-        return done.stdout
-
-    def stop(self) -> None:
-        """A clean broker shutdown (durable queues and their messages are kept)."""
-        if self.process is None or self.process.poll() is not None:
-            self.process = None
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)  # the broker shuts down cleanly on it
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
         self.process = None
