@@ -89,12 +89,16 @@ class CodeUserPage:
         expect(self.page.get_by_test_id("device-name")).to_be_visible()
         return self
 
-    def request(self, reason: str, contact: str = "+49 30 555 0101") -> int:
-        """Request a video session; the id of the new session in the own list."""
+    def request(
+        self, reason: str, contact: str = "+49 30 555 0101", *, consent: bool = True
+    ) -> int:
+        """Request a video session (agreeing to recording unless ``consent`` is False); the
+        id of the new session in the own list."""
         self.open_request()
         self.page.get_by_test_id("request-reason").fill(reason)
         self.page.get_by_test_id("request-contact").fill(contact)
-        self.page.get_by_test_id("request-consent").check()
+        if consent:
+            self.page.get_by_test_id("request-consent").check()
         self.page.get_by_test_id("request-submit").click()
         row = self.page.get_by_test_id("session").filter(has_text=reason)
         expect(row).to_have_attribute("data-status", "REQUESTED")

@@ -13,9 +13,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Contexts
-from tests.e2e.pages import EmployeePage, eventually
-from tests.e2e.test_call import _connect, _hang_up
+from tests.e2e.conftest import DEMO_DEVICE, Contexts
+from tests.e2e.pages import (
+    CodeUserPage,
+    EmployeePage,
+    accept_incoming,
+    eventually,
+    wait_for_remote_frames,
+)
+from tests.e2e.test_call import _connect, _hang_up, _reason
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 
@@ -107,3 +113,40 @@ def test_a_recorded_call_shows_the_dot_on_both_sides_and_plays_back(
         ("employee", "video"),
     ]
     assert float(probe["format"]["duration"]) > RECORD_MS / 1000 - 1
+
+
+def test_a_code_user_who_did_not_consent_is_asked_on_the_call_screen(contexts: Contexts) -> None:
+    """Without consent at request time the employee cannot record; the code user's call
+    screen asks, and once they agree the recording starts and stops from the button."""
+    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
+    employee = EmployeePage(contexts.desktop()).login(email="employee@demo.fernblick.test")
+    session_id = code_user.request(_reason(), consent=False)
+    employee.confirm(session_id)
+    employee.start_call(session_id)
+    accept_incoming(code_user.page)
+    wait_for_remote_frames(employee.page)
+    employee.wait_for_status(session_id, "RUNNING")
+
+    question = code_user.page.get_by_test_id("recording-consent")
+    expect(question).to_be_visible()
+    expect(employee.page.get_by_test_id("recording-consent")).to_be_hidden()  # code users only
+    toggle = employee.page.get_by_test_id("recording-toggle")
+    toggle.click()
+    expect(employee.page.get_by_test_id("recording-error")).to_be_visible()  # consent missing
+    expect(dot(employee.page)).to_be_hidden()
+    assert employee.api_session(session_id)["recording"] is None
+
+    question.get_by_test_id("recording-consent-yes").click()
+    expect(question).to_be_hidden()
+    assert employee.api_session(session_id)["recording_consent"] is True
+    toggle.click()
+    expect(dot(employee.page)).to_be_visible()
+    expect(dot(code_user.page)).to_be_visible()
+    expect(toggle).to_have_text("Stop recording")  # this employee reads English
+
+    toggle.click()
+    expect(dot(employee.page)).to_be_hidden()
+    expect(dot(code_user.page)).to_be_hidden()
+    expect(toggle).to_have_text("Start recording")
+    _hang_up(employee.page, code_user.page, employee, session_id)
+    stored_recording(employee, session_id)
