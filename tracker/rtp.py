@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import struct
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class EncodedFrame:
 
     rtp_timestamp: int
     data: bytes
+    received: float = field(default=0.0, compare=False)
+    """``time.monotonic()`` when its last packet arrived (0 when unknown)."""
 
     @property
     def keyframe(self) -> bool:
@@ -111,7 +114,11 @@ class Vp8Assembler:
         if not packet.marker:
             return None
         complete = not self._broken and bool(self._parts) and self._timestamp == packet.timestamp
-        frame = EncodedFrame(packet.timestamp, b"".join(self._parts)) if complete else None
+        frame = (
+            EncodedFrame(packet.timestamp, b"".join(self._parts), time.monotonic())
+            if complete
+            else None
+        )
         if not complete:
             self.dropped += 1
         self._parts, self._timestamp, self._broken = [], None, False

@@ -17,6 +17,7 @@ picture lands where the employee saw the spot.
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -61,6 +62,7 @@ class DecodedFrame:
     rtp_timestamp: int
     size: int
     gray: np.ndarray
+    received: float = 0.0
 
 
 class SessionMarkers:
@@ -132,7 +134,7 @@ class SessionMarkers:
         for picture in pictures:
             timestamp = picture.pts if picture.pts is not None else frame.rtp_timestamp
             gray = np.ascontiguousarray(picture.to_ndarray(format="gray"))
-            decoded = DecodedFrame(timestamp, len(frame.data), gray)
+            decoded = DecodedFrame(timestamp, len(frame.data), gray, frame.received)
             self.history.append(decoded)
             self.decoded += 1
         return decoded
@@ -163,6 +165,9 @@ class SessionMarkers:
                 m.position(width, height)
                 for m in sorted(self.markers.values(), key=lambda m: m.number)
             ],
+            tracked_ms=round(1000 * (time.monotonic() - frame.received), 1)
+            if frame is not None and frame.received
+            else 0.0,
         ).model_dump(mode="json")
 
     @staticmethod

@@ -195,8 +195,9 @@ class MarkerPosition(BaseModel):
 class MarkersFrame(BaseModel):
     """Every marker of the session on the code user's frame with this RTP timestamp (the
     phone's own), sent by the tracker worker for each frame it tracks (``tracker/``);
-    ``frame_bytes`` is the encoded frame's size, which lets a receiver whose timestamps
-    Janus rebased find the frame. An empty list: no marker is left."""
+    ``tracked_ms`` is how long the frame took from reaching the worker to this message,
+    which lets a receiver whose timestamps Janus rebased tell frames a period apart.
+    An empty list: no marker is left."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -207,3 +208,4 @@ class MarkersFrame(BaseModel):
     width: int
     height: int
     markers: list[MarkerPosition]
+    tracked_ms: float

@@ -39,9 +39,10 @@ RECORD = """([number, count]) => {
   const clock = () => performance.timeOrigin + performance.now();
   window.__track = [];
   window.__drawn = [];
-  new MutationObserver(() => {
+  const observer = new MutationObserver(() => {
     window.__drawn.push({ rtp: Number(layer.dataset.rtpTimestamp), at: clock() });
-  }).observe(layer, { attributes: true, attributeFilter: ['data-rtp-timestamp'] });
+  });
+  observer.observe(layer, { attributes: true, attributeFilter: ['data-rtp-timestamp'] });
   const step = () => {
     const k = frameIndex(video);
     const marker = document.querySelector(`[data-testid="marker"][data-number="${number}"]`);
@@ -51,6 +52,7 @@ RECORD = """([number, count]) => {
                             frameRtp: layer.dataset.frameRtpTimestamp || null });
     }
     if (window.__track.length < count) video.requestVideoFrameCallback(step);
+    else observer.disconnect();
   };
   video.requestVideoFrameCallback(step);
 }"""

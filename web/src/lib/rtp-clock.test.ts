@@ -2,54 +2,46 @@ import { describe, expect, it } from "vitest";
 
 import { RtpClock } from "./rtp-clock";
 
-/** Frame timestamps of a camera: 90 kHz, about 33 ms apart, never exactly. */
-function cameraTimestamps(count: number, start: number, seed = 7): number[] {
-  let state = seed;
-  const out: number[] = [];
-  let t = start;
-  for (let i = 0; i < count; i += 1) {
-    out.push(t >>> 0);
-    state = (state * 1103515245 + 12345) % 2147483648;
-    t += 2790 + 90 * (state % 6); // 31 to 36 ms
-  }
-  return out;
+/** A steady 30 fps camera stamped in whole milliseconds: gaps of 33, 33, 34 ms. */
+function steadyCamera(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => 90 * Math.floor((i * 1000) / 30));
 }
 
 describe("RtpClock", () => {
-  it("finds the offset from the gaps between frames, across the 32-bit wrap", () => {
+  it("takes the offset under which positions arrive just after their frames, across the wrap", () => {
     const clock = new RtpClock();
     const offset = 0xfffff000;
-    const local = cameraTimestamps(60, 1000);
-    local.forEach((ts, i) => {
-      clock.addLocal(ts);
-      if (i % 3 !== 0) {
-        clock.addRemote((ts + offset) >>> 0); // the worker skips no frame, the page some
+    steadyCamera(60).forEach((ts, i) => {
+      const received = 1000 + (i * 1000) / 30;
+      clock.addLocal(ts, received);
+      if (i % 4 !== 0) {
+        clock.addRemote((ts + offset) >>> 0, received + 28, 25); // tracked in 25 ms, sent in 3
       }
     });
     expect(clock.offset).toBe(offset);
-    expect(clock.toRemote(1000)).toBe((1000 + offset) >>> 0);
+    expect(clock.toRemote(3000)).toBe((3000 + offset) >>> 0);
   });
 
-  it("stays unsynced on perfectly regular frames rather than guess", () => {
+  it("does not take a period-shifted offset, even when positions lag far behind", () => {
     const clock = new RtpClock();
-    for (let i = 0; i < 60; i += 1) {
-      clock.addLocal(3000 * i);
-      clock.addRemote(3000 * i + 777);
-    }
-    expect(clock.offset).toBeNull();
-    expect(clock.toRemote(0)).toBeNull();
-  });
-
-  it("works when the worker's timestamps come before the page shows the frames", () => {
-    const clock = new RtpClock();
-    const local = cameraTimestamps(80, 50_000, 3);
-    local.forEach((ts, i) => {
-      clock.addRemote(ts + 90_000);
-      const shown = local[i - 2];
-      if (shown !== undefined) {
-        clock.addLocal(shown);
+    const frames = steadyCamera(90);
+    frames.forEach((ts, i) => {
+      clock.addLocal(ts, 5000 + (i * 1000) / 30);
+      const behind = frames[i - 6]; // the worker is 200 ms behind the picture
+      if (behind !== undefined) {
+        clock.addRemote(behind + 90_000, 5000 + (i * 1000) / 30, 195);
       }
     });
     expect(clock.offset).toBe(90_000);
+  });
+
+  it("knows nothing before enough frames landed", () => {
+    const clock = new RtpClock();
+    clock.addLocal(0, 0);
+    for (let i = 0; i < 5; i += 1) {
+      clock.addRemote(3000 * i + 7, i, 0);
+    }
+    expect(clock.offset).toBeNull();
+    expect(clock.toRemote(0)).toBeNull();
   });
 });

@@ -2,33 +2,48 @@
  * The tracker worker stamps marker positions with the code user's own RTP timestamps;
  * the employee's browser sees the same frames with other ones, because Janus's
  * VideoRoom rebases the timestamps it sends to each subscriber. The two differ by a
- * constant. Camera frames do not come at exact intervals (a capture clock stamps them),
- * so the sequence of gaps between timestamps is a fingerprint both sides share: the
- * offset under which most of the worker's timestamps land exactly on timestamps shown
- * here is the one. A perfectly regular source would leave it ambiguous, and then the
- * clock stays unsynced rather than guess. No DOM access.
+ * constant, found here:
+ *
+ * 1. Camera frames are stamped by a capture clock in whole milliseconds, so the gaps
+ *    between timestamps form a fingerprint both sides share: offsets under which many
+ *    of the worker's timestamps land exactly on timestamps shown here are candidates.
+ * 2. A steady 30 fps source repeats its gaps (33, 33, 34 ms), so offsets a whole period
+ *    apart fit equally well. The worker receives a frame when the browser does; each
+ *    message says how long the worker then took (`tracked_ms`), so message arrival minus
+ *    that is about when the frame arrived here too. Among the candidates the offset whose
+ *    frames were received closest to those times (median) is taken.
+ *
+ * No DOM access; times are the page's performance clock in milliseconds.
  */
 
 const WINDOW = 150;
-/** Exact landings the best offset needs, and how far it must lead the runner-up. */
+/** Exact landings the best offset needs; candidates need this share of its landings. */
 const MIN_MATCHES = 8;
-const LEAD = 2;
+const CANDIDATE_SHARE = 0.8;
+
+interface Stamp {
+  timestamp: number;
+  at: number;
+}
 
 export class RtpClock {
-  private readonly local: number[] = [];
-  private readonly remote: number[] = [];
+  private readonly local: Stamp[] = [];
+  private readonly remote: Stamp[] = [];
   private sinceCheck = 0;
   /** remote = (local + offset) mod 2^32, once known. */
   offset: number | null = null;
 
-  /** The RTP timestamp of a frame shown here (requestVideoFrameCallback). */
-  addLocal(timestamp: number): void {
-    push(this.local, timestamp >>> 0);
+  /** A frame shown here: its RTP timestamp and when it was received (requestVideoFrameCallback). */
+  addLocal(timestamp: number, receivedAt: number): void {
+    push(this.local, { timestamp: timestamp >>> 0, at: receivedAt });
   }
 
-  /** The RTP timestamp of a frame the worker tracked (a `call.markers` message). */
-  addRemote(timestamp: number): void {
-    push(this.remote, timestamp >>> 0);
+  /**
+   * A frame the worker tracked (a `call.markers` message): when its message arrived and
+   * how long the worker took from receiving the frame to sending it.
+   */
+  addRemote(timestamp: number, arrivedAt: number, trackedMs: number): void {
+    push(this.remote, { timestamp: timestamp >>> 0, at: arrivedAt - trackedMs });
     this.sinceCheck += 1;
     if (this.sinceCheck >= (this.offset === null ? 5 : 30)) {
       this.sinceCheck = 0;
@@ -41,29 +56,52 @@ export class RtpClock {
   }
 
   private settle(): void {
-    // candidates pair a few recent worker frames with every frame shown here (the
-    // newest worker frames may not be on screen yet)
-    const recent = this.remote.slice(-10);
-    const shown = new Set(this.local);
-    const scores = new Map<number, number>();
-    for (const remote of recent) {
+    const shown = new Map(this.local.map((stamp) => [stamp.timestamp, stamp.at]));
+    const delays = new Map<number, number[]>();
+    // pair a few recent worker frames (the newest may not be on screen yet) with every shown one
+    for (const remote of this.remote.slice(-10)) {
       for (const candidate of this.local) {
-        const offset = (remote - candidate) >>> 0;
-        if (!scores.has(offset)) {
-          scores.set(offset, this.remote.filter((r) => shown.has((r - offset) >>> 0)).length);
+        const offset = (remote.timestamp - candidate.timestamp) >>> 0;
+        if (delays.has(offset)) {
+          continue;
         }
+        const landed: number[] = [];
+        for (const other of this.remote) {
+          const received = shown.get((other.timestamp - offset) >>> 0);
+          if (received !== undefined) {
+            landed.push(other.at - received);
+          }
+        }
+        delays.set(offset, landed);
       }
     }
-    const ranked = [...scores.entries()].sort((a, b) => b[1] - a[1]);
-    const [best, second] = ranked;
-    if (best && best[1] >= MIN_MATCHES && best[1] >= LEAD * (second?.[1] ?? 0)) {
-      this.offset = best[0];
+    const best = Math.max(0, ...[...delays.values()].map((landed) => landed.length));
+    if (best < MIN_MATCHES) {
+      return;
+    }
+    let chosen: { offset: number; delay: number } | null = null;
+    for (const [offset, landed] of delays) {
+      if (landed.length < CANDIDATE_SHARE * best) {
+        continue;
+      }
+      const delay = Math.abs(median(landed));
+      if (chosen === null || delay < chosen.delay) {
+        chosen = { offset, delay };
+      }
+    }
+    if (chosen !== null) {
+      this.offset = chosen.offset;
     }
   }
 }
 
-function push(list: number[], value: number): void {
-  list.push(value);
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function push(list: Stamp[], stamp: Stamp): void {
+  list.push(stamp);
   if (list.length > WINDOW) {
     list.shift();
   }

@@ -139,6 +139,7 @@ export interface MarkersFrame {
   width: number;
   height: number;
   markers: MarkerPosition[];
+  tracked_ms: number;
 }
 
 /** An error frame of the WebSocket (orchestrator/realtime/ws.py `error_frame`). */

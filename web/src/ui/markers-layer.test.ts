@@ -12,6 +12,7 @@ function frame(rtp: number, x: number, lost = false): MarkersFrame {
     width: 320,
     height: 240,
     markers: [{ id: "a", number: 1, x, y: 0.5, lost }],
+    tracked_ms: 10,
   };
 }
 

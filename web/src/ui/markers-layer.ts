@@ -70,7 +70,7 @@ export class MarkersLayer {
 
   /** Positions of one frame from the tracker worker. */
   receive(frame: MarkersFrame): void {
-    this.clock.addRemote(frame.rtp_timestamp);
+    this.clock.addRemote(frame.rtp_timestamp, performance.now(), frame.tracked_ms);
     this.element.dataset.synced = String(this.clock.offset !== null);
     this.messages.set(frame.rtp_timestamp, frame);
     if (this.messages.size > KEEP_MESSAGES) {
@@ -122,7 +122,7 @@ export class MarkersLayer {
       }
       if (metadata.rtpTimestamp !== undefined) {
         this.shownLocalTimestamp = metadata.rtpTimestamp;
-        this.clock.addLocal(metadata.rtpTimestamp);
+        this.clock.addLocal(metadata.rtpTimestamp, metadata.receiveTime ?? metadata.expectedDisplayTime);
         this.element.dataset.frameRtpTimestamp = String(this.clock.toRemote(metadata.rtpTimestamp) ?? "");
         const frame = this.shownFrame();
         if (frame) {
