@@ -13,6 +13,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import DEMO_DEVICE, Contexts
 from tests.e2e.pages import (
+    ADMIN_EMAIL,
+    DEMO_PASSWORD,
     CodeUserPage,
     EmployeePage,
     accept_incoming,
@@ -293,3 +295,23 @@ def test_the_table_searches_filters_and_shows_more(contexts: Contexts) -> None:
     page.get_by_test_id("filter-status").select_option("CANCELLED")
     expect(page.get_by_test_id("sessions-empty")).to_be_visible()
     screenshot(page, "2-filtered-empty")
+
+
+def test_an_expired_login_leads_back_to_the_same_page(contexts: Contexts) -> None:
+    employee = EmployeePage(contexts.desktop()).login()
+    page = employee.page
+    employee.go("tickets")
+    expect(page.get_by_test_id("new-ticket")).to_be_visible()
+    # The login ends elsewhere (another tab logs out): the next answer is 401.
+    page.evaluate(
+        """() => fetch('/api/auth/me').then(r => r.json()).then(me =>
+             fetch('/api/auth/logout', {method: 'POST', headers: {'X-CSRF-Token': me.csrf_token}}))"""
+    )
+    page.get_by_test_id("nav-devices").click()
+    expect(page.get_by_test_id("login-form")).to_be_visible()
+    screenshot(page, "1-login-again")
+    page.get_by_test_id("login-email").fill(ADMIN_EMAIL)
+    page.get_by_test_id("login-password").fill(DEMO_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("devices")).to_be_visible()
+    expect(page).to_have_url(re.compile("/app/devices$"))

@@ -57,6 +57,10 @@ function BackOfficeApp() {
     setLanguageTick((n) => n + 1);
   }, []);
 
+  const signedOut = useCallback(() => {
+    setMe(null);
+  }, []);
+
   const check = useCallback(() => {
     setError(null);
     auth
@@ -105,7 +109,7 @@ function BackOfficeApp() {
       </main>
     );
   }
-  return <Shell auth={auth} me={me} onLanguage={relabel} onLogout={() => { setMe(null); }} />;
+  return <Shell auth={auth} me={me} onLanguage={relabel} onLogout={signedOut} />;
 }
 
 interface ShellProps {
@@ -196,8 +200,9 @@ function Shell({ auth, me, onLanguage, onLogout }: ShellProps) {
       startCall: (sessionId) => {
         void calls.start(sessionId);
       },
+      signedOut: onLogout,
     }),
-    [auth, api, me, navigate, calls],
+    [auth, api, me, navigate, calls, onLogout],
   );
 
   const logout = () => {

@@ -20,6 +20,7 @@ const context: BackOffice = {
   navigate: () => undefined,
   subscribe: () => () => undefined,
   startCall: () => undefined,
+  signedOut: () => undefined,
 };
 
 function session(extra: Partial<SessionDetails>): SessionDetails {

@@ -18,6 +18,8 @@ export interface BackOffice {
   subscribe: (listener: LiveListener) => () => void;
   /** START (or rejoin) the session's call: the call screen opens over the page. */
   startCall: (sessionId: number) => void;
+  /** The login expired (an API answer 401): show the login, then the same page again. */
+  signedOut: () => void;
 }
 
 export const BackOfficeContext = createContext<BackOffice | null>(null);

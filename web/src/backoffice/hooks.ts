@@ -1,6 +1,21 @@
 /** Small hooks of the back office: load data with its error, and run an action with progress. */
 
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
+import { ApiError } from "../lib/api";
+import { BackOfficeContext } from "./context";
+
+/** An expired login answers 401 anywhere: back to the login form (which returns to this page). */
+function useSignedOutCheck(): (error: unknown) => void {
+  const bo = useContext(BackOfficeContext);
+  return useCallback(
+    (error: unknown) => {
+      if (error instanceof ApiError && error.status === 401) {
+        bo?.signedOut();
+      }
+    },
+    [bo],
+  );
+}
 
 export interface Loaded<T> {
   data: T | null;
@@ -16,6 +31,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const [tick, setTick] = useState(0);
+  const check = useSignedOutCheck();
   const latest = useRef(load);
   latest.current = load;
 
@@ -33,6 +49,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
       .catch((reason: unknown) => {
         if (current) {
           setError(reason);
+          check(reason);
         }
       })
       .finally(() => {
@@ -62,6 +79,7 @@ export interface Action {
 export function useAction(): Action {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const check = useSignedOutCheck();
   const run = useCallback(async (work: () => Promise<unknown>) => {
     setBusy(true);
     setError(null);
@@ -70,11 +88,12 @@ export function useAction(): Action {
       return true;
     } catch (reason) {
       setError(reason);
+      check(reason);
       return false;
     } finally {
       setBusy(false);
     }
-  }, []);
+  }, [check]);
   const clear = useCallback(() => {
     setError(null);
   }, []);
