@@ -315,3 +315,34 @@ def test_an_expired_login_leads_back_to_the_same_page(contexts: Contexts) -> Non
     page.get_by_test_id("login-submit").click()
     expect(page.get_by_test_id("devices")).to_be_visible()
     expect(page).to_have_url(re.compile("/app/devices$"))
+
+
+def test_administrator_adds_an_employee_and_a_team(contexts: Contexts) -> None:
+    admin = EmployeePage(contexts.desktop()).login()
+    page = admin.page
+    admin.go("employees")
+    name = f"Erika {_tag()}"
+    email = f"{name.split()[1]}@demo.fernblick.test"
+    page.get_by_test_id("new-employee").click()
+    dialog = page.get_by_test_id("employee-dialog")
+    dialog.get_by_label("Name").fill(name)
+    dialog.get_by_label("E-Mail").fill(email)
+    dialog.get_by_label(re.compile("^Erstes Passwort")).fill(DEMO_PASSWORD)
+    dialog.get_by_label("Sprache").select_option("en")
+    screenshot(page, "1-new-employee")
+    dialog.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_test_id("employee").filter(has_text=name)).to_be_visible()
+
+    page.get_by_test_id("new-team").click()
+    team = page.get_by_test_id("team-dialog")
+    team.get_by_label("Teamname").fill(f"Team {name}")
+    team.get_by_label(name).check()
+    team.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_test_id("teams")).to_contain_text(f"Team {name}: {name}")
+    screenshot(page, "2-employees-and-teams")
+
+    # The new employee logs in; her back office speaks her language and has no admin menu.
+    erika = EmployeePage(contexts.desktop()).login(email=email)
+    expect(erika.page.get_by_test_id("nav-sessions")).to_have_text("Video sessions")
+    expect(erika.page.get_by_test_id("nav-employees")).to_have_count(0)
+    screenshot(erika.page, "3-new-employee-logged-in")
