@@ -56,6 +56,11 @@ def test_employee_creates_a_session_from_a_ticket(contexts: Contexts) -> None:
     dialog.get_by_test_id("ticket-save").click()
     row = page.get_by_test_id("ticket").filter(has_text=title)
     expect(row).to_be_visible()
+    row.get_by_test_id("edit-ticket").click()
+    edit = page.get_by_test_id("ticket-dialog")
+    edit.get_by_test_id("ticket-description").fill("Geräusche an der Spindel ab 3000/min.")
+    edit.get_by_test_id("ticket-save").click()
+    expect(row).to_contain_text("ab 3000/min")
     screenshot(page, "2-tickets")
 
     row.get_by_test_id("ticket-new-session").click()

@@ -11,7 +11,7 @@ import { CreateSessionDialog } from "./CreateSessionDialog";
 import { FormEnd } from "./FormEnd";
 import { useAction, useLoad } from "./hooks";
 
-type Open = { kind: "new" } | { kind: "session"; ticket: Ticket } | { kind: "link"; ticket: Ticket } | null;
+type Open = { kind: "new" } | { kind: "edit"; ticket: Ticket } | { kind: "session"; ticket: Ticket } | { kind: "link"; ticket: Ticket } | null;
 
 export function TicketsPage() {
   const bo = useBackOffice();
@@ -67,6 +67,9 @@ export function TicketsPage() {
                   <button type="button" class="primary" onClick={() => { setOpen({ kind: "session", ticket }); }} data-testid="ticket-new-session">
                     {t("bo.tickets.newSession")}
                   </button>
+                  <button type="button" onClick={() => { setOpen({ kind: "edit", ticket }); }} data-testid="edit-ticket">
+                    {t("bo.edit")}
+                  </button>
                   <button type="button" onClick={() => { setOpen({ kind: "link", ticket }); }} data-testid="ticket-link">
                     {t("bo.tickets.linkTo")}
                   </button>
@@ -80,11 +83,12 @@ export function TicketsPage() {
         </table>
       )}
       {open?.kind === "session" && <CreateSessionDialog ticketId={open.ticket.id} onClose={close} />}
-      {open?.kind === "new" && (
-        <NewTicketDialog
+      {(open?.kind === "new" || open?.kind === "edit") && (
+        <TicketDialog
+          ticket={open.kind === "edit" ? open.ticket : null}
           devices={(devices.data ?? []).map((d) => ({ id: d.id, name: d.name }))}
           onClose={close}
-          onCreated={() => {
+          onSaved={() => {
             close();
             tickets.reload();
           }}
@@ -95,21 +99,36 @@ export function TicketsPage() {
   );
 }
 
-function NewTicketDialog({ devices, onClose, onCreated }: { devices: { id: number; name: string }[]; onClose: () => void; onCreated: () => void }) {
+interface TicketDialogProps {
+  /** Null: a new ticket. */
+  ticket: Ticket | null;
+  devices: { id: number; name: string }[];
+  onClose: () => void;
+  onSaved: () => void;
+}
+
+function TicketDialog({ ticket, devices, onClose, onSaved }: TicketDialogProps) {
   const bo = useBackOffice();
-  const [title, setTitle] = useState("");
-  const [description, setDescription] = useState("");
-  const [device, setDevice] = useState("");
+  const [title, setTitle] = useState(ticket?.title ?? "");
+  const [description, setDescription] = useState(ticket?.description ?? "");
+  const [device, setDevice] = useState(ticket?.device_id ? String(ticket.device_id) : "");
   const action = useAction();
+  const save = async () => {
+    const deviceId = device ? Number(device) : null;
+    if (ticket) {
+      // The API keeps a ticket's device when none is sent (it cannot be unset).
+      await bo.api.updateTicket(ticket.id, deviceId === null ? { title, description } : { title, description, device_id: deviceId });
+    } else {
+      await bo.api.createTicket({ title, description, device_id: deviceId });
+    }
+    onSaved();
+  };
   return (
-    <Dialog title={t("bo.tickets.new")} onClose={onClose} testId="ticket-dialog">
+    <Dialog title={ticket ? t("bo.tickets.editTitle", { number: ticket.number }) : t("bo.tickets.new")} onClose={onClose} testId="ticket-dialog">
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void action.run(async () => {
-            await bo.api.createTicket({ title, description, device_id: device ? Number(device) : null });
-            onCreated();
-          });
+          void action.run(save);
         }}
       >
         <label>

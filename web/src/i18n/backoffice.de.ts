@@ -171,6 +171,7 @@ export const backofficeDe: Record<keyof typeof backofficeEn, string> = {
   "bo.devices.created": "Das Gerät ist angelegt.",
   "bo.tickets.title": "Tickets",
   "bo.tickets.new": "Neues Ticket",
+  "bo.tickets.editTitle": "Ticket Nr. {number}",
   "bo.tickets.name": "Titel",
   "bo.tickets.description": "Beschreibung",
   "bo.tickets.device": "Gerät",

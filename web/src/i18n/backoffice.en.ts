@@ -169,6 +169,7 @@ export const backofficeEn = {
   "bo.devices.created": "The device has been created.",
   "bo.tickets.title": "Tickets",
   "bo.tickets.new": "New ticket",
+  "bo.tickets.editTitle": "Ticket No. {number}",
   "bo.tickets.name": "Title",
   "bo.tickets.description": "Description",
   "bo.tickets.device": "Device",
