@@ -346,6 +346,25 @@ def test_administrator_adds_an_employee_and_a_team(contexts: Contexts) -> None:
     expect(page.get_by_test_id("teams")).to_contain_text(f"Team {name}: {name}")
     screenshot(page, "2-employees-and-teams")
 
+    # A new password, set by the administrator, works (the old one no longer does).
+    page.get_by_test_id("employee").filter(has_text=name).get_by_test_id("set-password").click()
+    password = page.get_by_test_id("password-dialog")
+    password.get_by_test_id("new-password").fill("neues-passwort-2026")
+    password.get_by_test_id("password-save").click()
+    expect(password).to_have_count(0)
+    check = contexts.desktop().context.request
+    assert check.post(
+        "/api/auth/login", data={"email": email, "password": "neues-passwort-2026"}
+    ).ok
+    assert (
+        check.post("/api/auth/login", data={"email": email, "password": DEMO_PASSWORD}).status
+        == 401
+    )
+    page.get_by_test_id("employee").filter(has_text=name).get_by_test_id("set-password").click()
+    password.get_by_test_id("new-password").fill(DEMO_PASSWORD)
+    password.get_by_test_id("password-save").click()
+    expect(password).to_have_count(0)
+
     # The new employee logs in; her back office speaks her language and has no admin menu.
     erika = EmployeePage(contexts.desktop()).login(email=email)
     expect(erika.page.get_by_test_id("nav-sessions")).to_have_text("Video sessions")

@@ -12,7 +12,7 @@ import { useAction, useLoad } from "./hooks";
 
 const ROLES: Role[] = ["administrator", "moderator", "employee"];
 
-type Open = { kind: "employee" } | { kind: "team"; team: Team | null } | null;
+type Open = { kind: "employee" } | { kind: "password"; employee: EmployeeOut } | { kind: "team"; team: Team | null } | null;
 
 export function StaffPage() {
   const bo = useBackOffice();
@@ -54,6 +54,7 @@ export function StaffPage() {
             <th scope="col">{t("bo.staff.role")}</th>
             <th scope="col">{t("bo.staff.language")}</th>
             <th scope="col">{t("bo.staff.active")}</th>
+            <th scope="col">{t("bo.table.actions")}</th>
           </tr>
         </thead>
         <tbody>
@@ -97,6 +98,11 @@ export function StaffPage() {
                   onChange={(ev) => { update(e, { active: ev.currentTarget.checked }); }}
                 />
               </td>
+              <td>
+                <button type="button" class="link" onClick={() => { setOpen({ kind: "password", employee: e }); }} data-testid="set-password">
+                  {t("bo.staff.setPassword")}
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
@@ -127,6 +133,7 @@ export function StaffPage() {
           }}
         />
       )}
+      {open?.kind === "password" && <PasswordDialog employee={open.employee} onClose={close} />}
       {open?.kind === "team" && (
         <TeamDialog
           team={open.team}
@@ -232,6 +239,31 @@ function TeamDialog({ team, employees, onClose, onSaved }: { team: Team | null; 
           ))}
         </fieldset>
         <FormEnd action={action} />
+      </form>
+    </Dialog>
+  );
+}
+
+function PasswordDialog({ employee, onClose }: { employee: EmployeeOut; onClose: () => void }) {
+  const bo = useBackOffice();
+  const [password, setPassword] = useState("");
+  const action = useAction();
+  return (
+    <Dialog title={t("bo.staff.passwordFor", { name: employee.name })} onClose={onClose} testId="password-dialog">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void action.run(async () => {
+            await bo.api.updateEmployee(employee.id, { password });
+            onClose();
+          });
+        }}
+      >
+        <label>
+          {t("bo.staff.newPassword")}
+          <input type="password" required minLength={8} maxLength={500} autocomplete="new-password" value={password} onInput={(e) => { setPassword(e.currentTarget.value); }} data-testid="new-password" />
+        </label>
+        <FormEnd action={action} testId="password-save" />
       </form>
     </Dialog>
   );

@@ -222,4 +222,7 @@ export const backofficeDe: Record<keyof typeof backofficeEn, string> = {
   "bo.staff.lang.de": "Deutsch",
   "bo.staff.lang.en": "Englisch",
   "bo.staff.you": "(Sie)",
+  "bo.staff.setPassword": "Passwort setzen",
+  "bo.staff.passwordFor": "Neues Passwort für {name}",
+  "bo.staff.newPassword": "Neues Passwort (mindestens 8 Zeichen)",
 };

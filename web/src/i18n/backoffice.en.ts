@@ -220,4 +220,7 @@ export const backofficeEn = {
   "bo.staff.lang.de": "German",
   "bo.staff.lang.en": "English",
   "bo.staff.you": "(you)",
+  "bo.staff.setPassword": "Set password",
+  "bo.staff.passwordFor": "New password for {name}",
+  "bo.staff.newPassword": "New password (at least 8 characters)",
 };
