@@ -143,3 +143,12 @@ def test_a_screenshot_is_annotated_from_both_ends_and_stored(contexts: Contexts)
             f"/api/sessions/{session_id}/artifacts/{artifact['id']}/content"
         )
         assert response.ok and len(response.body()) == artifact["size_bytes"]
+    # the code user sees them in the own session too
+    own = phone.context.request.get(
+        "/api/code-user/sessions", headers={"Authorization": f"Bearer {code_user.token()}"}
+    )
+    assert own.ok
+    [mine] = [s for s in own.json() if s["id"] == session_id]
+    assert sorted(a["id"] for a in mine["artifacts"] if a["kind"] == "screenshot") == sorted(
+        a["id"] for a in shots
+    )
