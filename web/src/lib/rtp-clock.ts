@@ -89,6 +89,10 @@ export class RtpClock {
         chosen = { offset, delay };
       }
     }
+    const current = this.offset === null ? undefined : delays.get(this.offset);
+    if (current !== undefined && current.length >= CANDIDATE_SHARE * best) {
+      return; // still fits: keep it rather than flip between near-equal candidates
+    }
     if (chosen !== null) {
       this.offset = chosen.offset;
     }

@@ -23,6 +23,8 @@ describe("extrapolated", () => {
     const ahead = extrapolated(a, b, 6000);
     expect(ahead.rtp_timestamp).toBe(6000);
     expect(ahead.markers[0]?.x).toBeCloseTo(0.43, 6);
+    // never more than 0.1 s ahead of the newest position
+    expect(extrapolated(a, b, 30_000).markers[0]?.x).toBeCloseTo(0.44, 6);
     expect(ahead.markers[0]?.y).toBeCloseTo(0.5, 6);
   });
 

@@ -24,8 +24,12 @@ import { h } from "./dom";
 
 /** Messages kept for frames still to be shown (about 3 s at 30 fps). */
 const KEEP_MESSAGES = 90;
-/** How far ahead of the newest message positions are extrapolated (90 kHz ticks, 0.5 s). */
+/** Messages older than this are not extrapolated from (90 kHz ticks, 0.5 s)... */
 const MAX_EXTRAPOLATION = 45_000;
+/** ...nor further ahead than this (0.1 s): beyond, the newest position is drawn as it is. */
+const MAX_AHEAD = 9_000;
+/** The speed is taken over at least this span (about 6 frames). */
+const SPEED_BASE = 18_000;
 
 export interface MarkersLayerOptions {
   side: CallRole;
@@ -151,10 +155,12 @@ export class MarkersLayer {
     const older = [...this.messages.values()]
       .filter((frame) => ((remote - frame.rtp_timestamp) >>> 0) < MAX_EXTRAPOLATION)
       .sort((a, b) => ((remote - a.rtp_timestamp) >>> 0) - ((remote - b.rtp_timestamp) >>> 0));
-    const [newest, before] = older;
+    const [newest] = older;
     if (!newest) {
       return null;
     }
+    // the speed over a few frames, not one (one frame's noise, extrapolated, would jump)
+    const before = older.find((frame) => ((newest.rtp_timestamp - frame.rtp_timestamp) >>> 0) >= SPEED_BASE);
     return before ? extrapolated(before, newest, remote) : newest;
   }
 
@@ -217,7 +223,7 @@ export class MarkersLayer {
 /** Positions at `timestamp`, moving each marker on as it moved from `a` to `b`. */
 export function extrapolated(a: MarkersFrame, b: MarkersFrame, timestamp: number): MarkersFrame {
   const span = (b.rtp_timestamp - a.rtp_timestamp) >>> 0;
-  const ahead = (timestamp - b.rtp_timestamp) >>> 0;
+  const ahead = Math.min((timestamp - b.rtp_timestamp) >>> 0, MAX_AHEAD);
   const factor = span > 0 && span < MAX_EXTRAPOLATION ? ahead / span : 0;
   const previous = new Map(a.markers.map((marker) => [marker.id, marker]));
   return {
