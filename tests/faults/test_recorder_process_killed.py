@@ -91,9 +91,13 @@ async def test_a_killed_recorder_process_keeps_its_segments_and_the_session_ends
     hangup = await env.employee("POST", "/hangup")
     assert hangup.status == 200, await hangup.text()
     await env.wait_for_status("DONE")
-    details = await session_details(env)
-    assert details["recording"] is None  # the orchestrator stopped it at the call's end
-    assert details["artifacts"] == []  # only a recorder finalizes: nobody has yet
+
+    async def recording_stopped() -> bool:
+        # the orchestrator stops it when it hears the call's end (call.ended, via RabbitMQ)
+        return (await session_details(env))["recording"] is None
+
+    await wait_until(recording_stopped, f"recording {recording_id} stopped", within=60)
+    assert (await session_details(env))["artifacts"] == []  # only a recorder finalizes
 
     with fernblick_process(["recorder"], recorder, log):
         artifact = await wait_for_stored_recording(env, within=120)
