@@ -138,10 +138,17 @@ class SurfaceSet:
             own[lab == s] = res[lab == s, j]
         best = np.argmin(res, axis=1)
         best_res = res[np.arange(len(src)), best]
-        # a surface without a model in this frame keeps its features (it may be refitted)
+        # a feature joins a surface only if no other surface explains it about as well: in
+        # one frame the parallax between surfaces is often below the threshold, and the
+        # largest surface would otherwise absorb every feature that its own surface dropped
+        if len(ids) > 1:
+            second = np.partition(res, 1, axis=1)[:, 1]
+            clear = second >= thr
+        else:
+            clear = np.ones(len(src), bool)
         unfit = (lab != UNLABELLED) & ~np.isin(lab, ids)
         keep = (own < thr) | unfit
-        move = ~keep & (best_res < thr)
+        move = ~keep & (best_res < thr) & clear
         lab[move] = ids[best[move]]
         lab[~keep & ~move] = UNLABELLED
         return lab
