@@ -12,7 +12,6 @@ written so far and uploads them: a playable file with both participants.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from recorder.worker import START_QUEUE
 from tests.support.calls import CallEnvFactory, call_env_fixture  # noqa: F401
 from tests.support.events import wait_until
 from tests.support.janus_server import janus_factory_fixture  # noqa: F401
-from tests.support.rabbitmq import BROKER, queue_consumers, temporary_vhost
+from tests.support.rabbitmq import BROKER, queue_consumers, vhost_fixture  # noqa: F401
 from tests.support.recording import (
     assert_playable_with_all_tracks,
     download,
@@ -45,12 +44,6 @@ RECORDER_SETTINGS = (
     "recorder_segment_seconds",
     "upload_retry_base_seconds",
 )
-
-
-@pytest.fixture
-def vhost() -> Iterator[str]:
-    with temporary_vhost() as name:
-        yield name
 
 
 # A recorder process beside the orchestrator shares a PostgreSQL with it (SQLite is the

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import aio_pika
@@ -33,7 +33,7 @@ from orchestrator.settings import Settings
 from recorder.storage import create_storage
 from recorder.uploads import UPLOAD_QUEUE, UploadWorker
 from tests.support.events import wait_until
-from tests.support.rabbitmq import BROKER, take_dead_letters, temporary_vhost
+from tests.support.rabbitmq import BROKER, take_dead_letters, vhost_fixture  # noqa: F401
 from tests.support.s3_server import S3Server, s3_server_fixture  # noqa: F401
 from tests.support.uploads import artifact_row, outbox_event, spooled_artifact, wait_for_state
 from tests.support.world import World
@@ -104,12 +104,6 @@ def variant(job: Event, message_id: str, **data: Any) -> bytes:
     """``job`` under another id with some of its data replaced, as JSON."""
     payload = job.payload.model_copy(update={"data": {**job.payload.data, **data}})
     return job.model_copy(update={"id": message_id, "payload": payload}).model_dump_json().encode()
-
-
-@pytest.fixture
-def vhost() -> Iterator[str]:
-    with temporary_vhost() as name:
-        yield name
 
 
 @pytest.mark.rabbitmq
