@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-import os
-import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +14,6 @@ from playwright.sync_api import APIRequestContext, Page, expect
 
 DEMO_PASSWORD = "fernblick-demo"
 ADMIN_EMAIL = "admin@demo.fernblick.test"
-ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 
 # Counts the frames the remote video presents (requestVideoFrameCallback), afresh for
@@ -44,16 +40,6 @@ MARK_STALE = """() => {
   const video = document.querySelector('[data-testid="remote-video"]');
   video.__staleTrack = video.srcObject.getVideoTracks()[0];
 }"""
-
-
-def screenshot(page: Page, name: str) -> Path:
-    """Save the whole page as tests/artifacts/<test>/<name>.png for a reviewer to look at."""
-    current = os.environ.get("PYTEST_CURRENT_TEST", "outside-a-test").split(" ")[0]
-    folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", current.split("::")[-1])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
 
 
 def screenshot(page: Page, name: str) -> Path:
