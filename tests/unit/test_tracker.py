@@ -125,3 +125,26 @@ def test_point_leaving_the_frame_is_lost_and_comes_back(tex: np.ndarray) -> None
             assert ok[left].all(), f"frame {t}: left points not re-acquired"
             assert np.linalg.norm(p[left] - gt[left], axis=1).max() < 3.0
     assert seen_out
+
+
+def test_untextured_point_stays_pinned_by_its_plane(tex: np.ndarray) -> None:
+    """A point on a blank patch cannot be matched; the textured points of its plane pin it.
+
+    Without that pinning its uncertainty grows every frame and it is reported lost after
+    about 20 frames; with it, it stays ok and on the plane for the whole sequence.
+    """
+    h0 = _pose(0)
+    blank = tex.copy()
+    cx, cy = np.round(apply_h(np.linalg.inv(h0), np.array([[320.0, 165.0]]))[0]).astype(int)
+    blank[cy - 40:cy + 41, cx - 40:cx + 41] = 128
+    pts, plane = _points(h0)
+    pts = np.vstack([pts, [[320.0, 165.0]]]).astype(np.float32)
+    plane = np.vstack([plane, apply_h(np.linalg.inv(h0), np.array([[320.0, 165.0]]))])
+    k = len(pts) - 1
+    tr = Tracker(_render(blank, h0, 0), pts)
+    for t in range(1, 45):
+        h = _pose(t)
+        p, ok = tr.update(_render(blank, h, t))
+        assert ok[k], f"frame {t}: untextured point reported lost"
+        assert np.linalg.norm(p[k] - apply_h(h, plane[k:k + 1])[0]) < 3.0
+    assert not tr._t.tmpl[k].textured
