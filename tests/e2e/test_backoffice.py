@@ -269,6 +269,14 @@ def test_administrator_sets_up_a_device_and_who_may_request(contexts: Contexts) 
         )
         assert restored.ok, restored.text()
 
+    # The device is deleted again: its card goes, its page no longer opens.
+    admin.go("devices")
+    card.get_by_test_id("edit-device").click()
+    page.get_by_test_id("delete-device").click()
+    page.get_by_test_id("delete-device-confirm").click()
+    expect(card).to_have_count(0)
+    assert page.context.request.post("/api/code-user/open", data={"code": code}).status == 404
+
 
 def test_the_table_searches_filters_and_shows_more(contexts: Contexts) -> None:
     employee = EmployeePage(contexts.desktop()).login()

@@ -12,7 +12,7 @@ import { ProblemAlert } from "../ui/components/ProblemAlert";
 import { useBackOffice } from "./context";
 import { CreateSessionDialog } from "./CreateSessionDialog";
 import { DeviceForm } from "./DeviceForm";
-import { useLoad } from "./hooks";
+import { useAction, useLoad } from "./hooks";
 
 type Editing = { kind: "new" } | { kind: "edit"; device: Device } | { kind: "session"; device: Device } | null;
 
@@ -87,8 +87,58 @@ export function DevicesPage() {
               devices.reload();
             }}
           />
+          {editing.kind === "edit" && (
+            <DeleteDevice
+              device={editing.device}
+              onDeleted={() => {
+                close();
+                devices.reload();
+              }}
+            />
+          )}
         </Dialog>
       )}
+    </section>
+  );
+}
+
+/** Delete a device, after saying what happens to its sessions (they keep their history). */
+function DeleteDevice({ device, onDeleted }: { device: Device; onDeleted: () => void }) {
+  const bo = useBackOffice();
+  const [asking, setAsking] = useState(false);
+  const action = useAction();
+  return (
+    <section class="danger-zone" aria-labelledby="delete-device-title">
+      <h3 id="delete-device-title">{t("bo.devices.delete")}</h3>
+      {asking ? (
+        <>
+          <p role="alert">{t("bo.devices.deleteQuestion", { name: device.name })}</p>
+          <div class="button-row">
+            <button type="button" onClick={() => { setAsking(false); }}>
+              {t("bo.cancelEdit")}
+            </button>
+            <button
+              type="button"
+              class="danger"
+              disabled={action.busy}
+              data-testid="delete-device-confirm"
+              onClick={() => {
+                void action.run(async () => {
+                  await bo.api.deleteDevice(device.id);
+                  onDeleted();
+                });
+              }}
+            >
+              {t("bo.devices.deleteYes")}
+            </button>
+          </div>
+        </>
+      ) : (
+        <button type="button" class="danger" onClick={() => { setAsking(true); }} data-testid="delete-device">
+          {t("bo.devices.delete")}
+        </button>
+      )}
+      <ProblemAlert error={action.error} />
     </section>
   );
 }

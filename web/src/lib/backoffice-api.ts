@@ -275,6 +275,10 @@ export class BackOfficeApi {
     return this.http.request("PATCH", `/api/devices/${id}`, { body });
   }
 
+  deleteDevice(id: number): Promise<void> {
+    return this.http.request("DELETE", `/api/devices/${id}`);
+  }
+
   deviceQrUrl(id: number): string {
     return `/api/devices/${id}/qr.svg`;
   }
