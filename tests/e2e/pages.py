@@ -6,14 +6,15 @@ from __future__ import annotations
 import os
 import re
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import APIRequestContext, Page, expect
 
-DEMO_PASSWORD = "fernblick-demo"
-ADMIN_EMAIL = "admin@demo.fernblick.test"
+from tests.e2e.conftest import ADMIN_EMAIL, DEMO_DEVICE, DEMO_PASSWORD, Contexts
+
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 
 # Counts the frames the remote video presents (requestVideoFrameCallback), afresh for
@@ -204,3 +205,40 @@ def employee_api(request: APIRequestContext, email: str = ADMIN_EMAIL) -> dict[s
     response = request.post("/api/auth/login", data={"email": email, "password": DEMO_PASSWORD})
     assert response.ok, response.text()
     return {"X-CSRF-Token": response.json()["csrf_token"]}
+
+
+def unique_reason() -> str:
+    return f"Spindel quietscht {uuid.uuid4().hex[:8]}"
+
+
+def connect_call(contexts: Contexts, query: str = "") -> tuple[CodeUserPage, EmployeePage, int]:
+    """Request on the phone → the employee sees it live, confirms, STARTs → the phone
+    accepts → the employee switches the camera on → both decode the other's video."""
+    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE, query)
+    employee = EmployeePage(contexts.desktop()).login(query=query)
+    session_id = code_user.request(unique_reason())
+
+    expect(employee.session(session_id)).to_have_attribute("data-status", "REQUESTED")
+    employee.confirm(session_id)
+    expect(code_user.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
+
+    employee.start_call(session_id)
+    incoming = code_user.page.get_by_test_id("incoming-call")
+    expect(incoming).to_be_visible()
+    accept_incoming(code_user.page)
+    # The employee's camera is off by default: audio only until switched on.
+    expect(employee.page.get_by_test_id("toggle-camera")).to_have_attribute("aria-pressed", "false")
+    employee.page.get_by_test_id("toggle-camera").click()
+    expect(employee.page.get_by_test_id("toggle-camera")).to_have_attribute("aria-pressed", "true")
+
+    wait_for_remote_frames(employee.page)
+    wait_for_remote_frames(code_user.page)
+    employee.wait_for_status(session_id, "RUNNING")
+    return code_user, employee, session_id
+
+
+def hang_up(hanging: Page, other: Page, employee: EmployeePage, session_id: int) -> None:
+    hanging.get_by_test_id("hangup").click()
+    expect(hanging.get_by_test_id("call-screen")).to_have_count(0)
+    expect(other.get_by_test_id("call-screen")).to_have_count(0)
+    employee.wait_for_status(session_id, "DONE")

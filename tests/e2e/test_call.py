@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Playwright, expect
 
 from tests.e2e.conftest import (
     CHROMIUM,
@@ -23,10 +22,13 @@ from tests.e2e.pages import (
     CodeUserPage,
     EmployeePage,
     accept_incoming,
+    connect_call,
     employee_api,
     eventually,
+    hang_up,
     mark_remote_track_stale,
     reset_remote_frames,
+    unique_reason,
     wait_for_remote_frames,
 )
 from tests.support.coturn_server import CoturnServer
@@ -46,49 +48,12 @@ CAMERA_BACK = """() => {
 }"""
 
 
-def _reason() -> str:
-    return f"Spindel quietscht {uuid.uuid4().hex[:8]}"
-
-
-def _connect(contexts: Contexts, query: str = "") -> tuple[CodeUserPage, EmployeePage, int]:
-    """Request on the phone → the employee sees it live, confirms, STARTs → the phone
-    accepts → the employee switches the camera on → both decode the other's video."""
-    code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE, query)
-    employee = EmployeePage(contexts.desktop()).login(query=query)
-    session_id = code_user.request(_reason())
-
-    expect(employee.session(session_id)).to_have_attribute("data-status", "REQUESTED")
-    employee.confirm(session_id)
-    expect(code_user.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
-
-    employee.start_call(session_id)
-    incoming = code_user.page.get_by_test_id("incoming-call")
-    expect(incoming).to_be_visible()
-    accept_incoming(code_user.page)
-    # The employee's camera is off by default: audio only until switched on.
-    expect(employee.page.get_by_test_id("toggle-camera")).to_have_attribute("aria-pressed", "false")
-    employee.page.get_by_test_id("toggle-camera").click()
-    expect(employee.page.get_by_test_id("toggle-camera")).to_have_attribute("aria-pressed", "true")
-
-    wait_for_remote_frames(employee.page)
-    wait_for_remote_frames(code_user.page)
-    employee.wait_for_status(session_id, "RUNNING")
-    return code_user, employee, session_id
-
-
-def _hang_up(hanging: Page, other: Page, employee: EmployeePage, session_id: int) -> None:
-    hanging.get_by_test_id("hangup").click()
-    expect(hanging.get_by_test_id("call-screen")).to_have_count(0)
-    expect(other.get_by_test_id("call-screen")).to_have_count(0)
-    employee.wait_for_status(session_id, "DONE")
-
-
 def test_request_appears_for_the_employee_live(contexts: Contexts) -> None:
     """The harness itself: a request made on the phone reaches the employee's page
     over the WebSocket, with the status chip in the employee's language."""
     employee = EmployeePage(contexts.desktop()).login()
     code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
-    reason = _reason()
+    reason = unique_reason()
     session_id = code_user.request(reason)
 
     row = employee.session(session_id)
@@ -99,11 +64,11 @@ def test_request_appears_for_the_employee_live(contexts: Contexts) -> None:
 
 
 def test_call_from_request_to_done(contexts: Contexts) -> None:
-    code_user, employee, session_id = _connect(contexts)
+    code_user, employee, session_id = connect_call(contexts)
     expect(employee.session(session_id).get_by_test_id("status-chip")).to_have_text("Läuft")
     expect(code_user.session(session_id)).to_have_attribute("data-status", "RUNNING")
 
-    _hang_up(code_user.page, employee.page, employee, session_id)
+    hang_up(code_user.page, employee.page, employee, session_id)
     expect(code_user.session(session_id)).to_have_attribute("data-status", "DONE")
 
 
@@ -111,7 +76,7 @@ def test_the_code_user_can_start_and_the_employee_accepts(contexts: Contexts) ->
     """START works from the phone too: the employee's page rings and accepts."""
     code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
     employee = EmployeePage(contexts.desktop()).login(email="employee@demo.fernblick.test")
-    session_id = code_user.request(_reason())
+    session_id = code_user.request(unique_reason())
     employee.confirm(session_id)
     expect(code_user.session(session_id)).to_have_attribute("data-status", "CONFIRMED")
 
@@ -123,13 +88,13 @@ def test_the_code_user_can_start_and_the_employee_accepts(contexts: Contexts) ->
     wait_for_remote_frames(employee.page)
     employee.wait_for_status(session_id, "RUNNING")
     expect(employee.session(session_id).get_by_test_id("status-chip")).to_have_text("Running")
-    _hang_up(employee.page, code_user.page, employee, session_id)
+    hang_up(employee.page, code_user.page, employee, session_id)
 
 
 def test_a_declined_call_closes_the_callers_screen(contexts: Contexts) -> None:
     code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
     employee = EmployeePage(contexts.desktop()).login()
-    session_id = code_user.request(_reason())
+    session_id = code_user.request(unique_reason())
     employee.confirm(session_id)
     employee.start_call(session_id)
 
@@ -143,7 +108,7 @@ def test_a_declined_call_closes_the_callers_screen(contexts: Contexts) -> None:
 
 
 def test_reload_during_the_call_rejoins_and_stays_running(contexts: Contexts) -> None:
-    code_user, employee, session_id = _connect(contexts)
+    code_user, employee, session_id = connect_call(contexts)
 
     mark_remote_track_stale(employee.page)
     code_user.page.reload()
@@ -155,12 +120,12 @@ def test_reload_during_the_call_rejoins_and_stays_running(contexts: Contexts) ->
     history = [change["to_status"] for change in employee.api_session(session_id)["history"]]
     assert history.count("RUNNING") == 1, history
 
-    _hang_up(employee.page, code_user.page, employee, session_id)
+    hang_up(employee.page, code_user.page, employee, session_id)
 
 
 def test_an_employee_reload_during_the_call_rejoins(contexts: Contexts) -> None:
     """The employee's side rejoins too (audio only again: the camera starts off)."""
-    code_user, employee, session_id = _connect(contexts)
+    code_user, employee, session_id = connect_call(contexts)
 
     employee.page.reload()
     expect(employee.page.get_by_test_id("call-screen")).to_be_visible()
@@ -168,7 +133,7 @@ def test_an_employee_reload_during_the_call_rejoins(contexts: Contexts) -> None:
     wait_for_remote_frames(employee.page)
     assert employee.api_session(session_id)["status"] == "RUNNING"
 
-    _hang_up(code_user.page, employee.page, employee, session_id)
+    hang_up(code_user.page, employee.page, employee, session_id)
 
 
 def test_a_phone_that_loses_its_camera_gets_it_back_when_visible_again(
@@ -177,7 +142,7 @@ def test_a_phone_that_loses_its_camera_gets_it_back_when_visible_again(
     """A phone that switched apps or locked its screen finds its camera track ended;
     when the page is visible again the call screen acquires a new one and the other
     side sees video again, in the same call."""
-    code_user, employee, session_id = _connect(contexts)
+    code_user, employee, session_id = connect_call(contexts)
     page = code_user.page
     page.evaluate(LOSE_CAMERA)
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
@@ -186,7 +151,7 @@ def test_a_phone_that_loses_its_camera_gets_it_back_when_visible_again(
     reset_remote_frames(employee.page)
     wait_for_remote_frames(employee.page)
     assert employee.api_session(session_id)["status"] == "RUNNING"
-    _hang_up(page, employee.page, employee, session_id)
+    hang_up(page, employee.page, employee, session_id)
 
 
 def test_a_phone_that_reloads_while_ringing_still_gets_the_call(contexts: Contexts) -> None:
@@ -194,7 +159,7 @@ def test_a_phone_that_reloads_while_ringing_still_gets_the_call(contexts: Contex
     call connects as usual."""
     code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
     employee = EmployeePage(contexts.desktop()).login()
-    session_id = code_user.request(_reason())
+    session_id = code_user.request(unique_reason())
     employee.confirm(session_id)
     employee.start_call(session_id)
     expect(code_user.page.get_by_test_id("incoming-call")).to_be_visible()
@@ -204,7 +169,7 @@ def test_a_phone_that_reloads_while_ringing_still_gets_the_call(contexts: Contex
     accept_incoming(code_user.page)
     wait_for_remote_frames(employee.page)
     employee.wait_for_status(session_id, "RUNNING")
-    _hang_up(code_user.page, employee.page, employee, session_id)
+    hang_up(code_user.page, employee.page, employee, session_id)
 
 
 def test_a_phone_that_denies_camera_and_microphone_is_told_what_to_do(
@@ -220,7 +185,7 @@ def test_a_phone_that_denies_camera_and_microphone_is_told_what_to_do(
         phone = denying.new_context(base_url=stack.base_url, **PHONE).new_page()
         code_user = CodeUserPage(phone).open(DEMO_DEVICE)
         employee = EmployeePage(contexts.desktop()).login()
-        session_id = code_user.request(_reason())
+        session_id = code_user.request(unique_reason())
         employee.confirm(session_id)
         employee.start_call(session_id)
         accept_incoming(phone)
@@ -243,7 +208,7 @@ def test_another_sessions_token_cannot_join(contexts: Contexts, stack: Stack) ->
     token opens its own room only. The orchestrator refuses them A's call outright."""
     # Session A: a call rings (its room exists on Janus with the employee in it).
     code_user_a = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
-    session_a = code_user_a.request(_reason())
+    session_a = code_user_a.request(unique_reason())
     employee = EmployeePage(contexts.desktop()).login()
     employee.confirm(session_a)
     employee.start_call(session_a)
@@ -254,7 +219,7 @@ def test_another_sessions_token_cannot_join(contexts: Contexts, stack: Stack) ->
 
     # Session B, of another code user (a third browser), called by the employee through the API.
     intruder = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
-    session_b = intruder.request(_reason())
+    session_b = intruder.request(unique_reason())
     api = contexts.browser.new_context(base_url=stack.base_url).request
     csrf = employee_api(api)
     assert api.post(f"/api/sessions/{session_b}/confirm", headers=csrf).ok
@@ -296,10 +261,10 @@ def test_another_sessions_token_cannot_join(contexts: Contexts, stack: Stack) ->
 
 def test_relay_only_through_coturn(contexts: Contexts) -> None:
     """Both browsers forced to TURN (iceTransportPolicy "relay") still talk."""
-    code_user, employee, session_id = _connect(contexts, query="?ice=relay")
+    code_user, employee, session_id = connect_call(contexts, query="?ice=relay")
     for page in (code_user.page, employee.page):
         expect(page.get_by_test_id("call-screen")).to_have_attribute("data-candidate-type", "relay")
-    _hang_up(employee.page, code_user.page, employee, session_id)
+    hang_up(employee.page, code_user.page, employee, session_id)
 
 
 def test_janus_killed_mid_call_ends_it_and_the_next_call_uses_a_healthy_node(
@@ -312,7 +277,7 @@ def test_janus_killed_mid_call_ends_it_and_the_next_call_uses_a_healthy_node(
     with running_stack(tmp_path, web_dist, coturn, nodes=2, extra_env=fast) as stack:
         contexts = Contexts(browser, stack.base_url)
         try:
-            code_user, employee, session_id = _connect(contexts)
+            code_user, employee, session_id = connect_call(contexts)
             request = employee.page.context.request
             ticket = request.get(f"/api/sessions/{session_id}/call").json()["ticket"]
             (doomed,) = [node for node in stack.nodes if node.public_url == ticket["janus_url"]]
@@ -339,6 +304,6 @@ def test_janus_killed_mid_call_ends_it_and_the_next_call_uses_a_healthy_node(
             again = request.get(f"/api/sessions/{session_id}/call").json()["ticket"]
             assert again["janus_url"] != doomed.public_url
             employee.wait_for_status(session_id, "RUNNING")
-            _hang_up(employee.page, code_user.page, employee, session_id)
+            hang_up(employee.page, code_user.page, employee, session_id)
         finally:
             contexts.close_all()

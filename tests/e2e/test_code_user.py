@@ -5,8 +5,6 @@ saved under tests/artifacts/<test>/ for a reviewer."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from playwright.sync_api import expect
 
@@ -16,6 +14,7 @@ from tests.e2e.pages import (
     EmployeePage,
     accept_incoming,
     screenshot,
+    unique_reason,
     wait_for_remote_frames,
 )
 
@@ -24,10 +23,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 # The issue's bound for the responsible employee's notification (a failure bound).
 NOTIFICATION_BOUND_MS = 2_000
 CSRF_TOKEN = "() => fetch('/api/auth/me').then((r) => r.json()).then((b) => b.csrf_token)"
-
-
-def _reason() -> str:
-    return f"Kühlmittel tropft {uuid.uuid4().hex[:8]}"
 
 
 def test_request_with_consent_to_rating(contexts: Contexts) -> None:
@@ -39,7 +34,7 @@ def test_request_with_consent_to_rating(contexts: Contexts) -> None:
 
     code_user.open_request()
     screenshot(code_user.page, "03-request-form")
-    reason = _reason()
+    reason = unique_reason()
     session_id = code_user.request(reason)
     expect(code_user.page.get_by_test_id("request-sent")).to_be_visible()
     screenshot(code_user.page, "04-requested")
@@ -78,7 +73,7 @@ def test_request_with_consent_to_rating(contexts: Contexts) -> None:
 def test_withdraw_and_a_lost_token(contexts: Contexts) -> None:
     code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
     employee = EmployeePage(contexts.phone(), path="/m").login()
-    session_id = code_user.request(_reason())
+    session_id = code_user.request(unique_reason())
     expect(employee.session(session_id)).to_have_attribute("data-status", "REQUESTED")
 
     code_user.session(session_id).get_by_test_id("withdraw").click()
@@ -105,7 +100,7 @@ def test_the_code_user_plays_their_own_recording(contexts: Contexts) -> None:
     the recording on the session's card and plays it (fetched with the token)."""
     code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
     employee = EmployeePage(contexts.phone(), path="/m").login()
-    session_id = code_user.request(_reason())  # with consent
+    session_id = code_user.request(unique_reason())  # with consent
     employee.confirm(session_id)
     employee.start_call(session_id)
     accept_incoming(code_user.page)

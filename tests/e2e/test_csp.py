@@ -28,9 +28,9 @@ def watched(page: Page) -> Page:
     console: list[str] = []
     page.on(
         "console",
-        lambda message: console.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            console.append(message.text) if "Content Security Policy" in message.text else None
+        ),
     )
     page.__dict__["csp_console"] = console
     return page

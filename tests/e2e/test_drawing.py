@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Contexts
-from tests.e2e.test_call import _connect
+from tests.e2e.pages import connect_call
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 
@@ -104,7 +104,7 @@ def tools_joined(code_user: Page, employee: Page) -> None:
 
 
 def test_strokes_land_on_the_same_spot_of_the_picture(contexts: Contexts) -> None:
-    code_user, employee, _ = _connect(contexts)
+    code_user, employee, _ = connect_call(contexts)
     phone, desk = code_user.page, employee.page
     tools_joined(phone, desk)
     # the code user's back camera is not mirrored; the employee's self view is
@@ -130,7 +130,7 @@ def test_strokes_land_on_the_same_spot_of_the_picture(contexts: Contexts) -> Non
 
 
 def test_mirrored_sides_and_a_turned_phone_still_agree(contexts: Contexts) -> None:
-    code_user, employee, _ = _connect(contexts)
+    code_user, employee, _ = connect_call(contexts)
     phone, desk = code_user.page, employee.page
     tools_joined(phone, desk)
     phone.get_by_test_id("toggle-mirror").click()

@@ -21,9 +21,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 
 def test_invite_link_without_device_leads_to_a_call(contexts: Contexts) -> None:
     employee = EmployeePage(contexts.desktop()).login()
-    csrf = {"X-CSRF-Token": employee.page.evaluate("() => fetch('/api/auth/me').then(r => r.json()).then(b => b.csrf_token)")}
+    csrf = {
+        "X-CSRF-Token": employee.page.evaluate(
+            "() => fetch('/api/auth/me').then(r => r.json()).then(b => b.csrf_token)"
+        )
+    }
     title = f"Fernwartung {uuid.uuid4().hex[:6]}"
-    created = employee.page.context.request.post("/api/sessions", data={"title": title}, headers=csrf)
+    created = employee.page.context.request.post(
+        "/api/sessions", data={"title": title}, headers=csrf
+    )
     assert created.status == 201, created.text()
     session_id = created.json()["id"]
     invite = employee.page.context.request.post(f"/api/sessions/{session_id}/invites", headers=csrf)
@@ -47,12 +53,20 @@ def test_invite_link_without_device_leads_to_a_call(contexts: Contexts) -> None:
 
 def test_invite_link_with_device_continues_on_the_device_page(contexts: Contexts) -> None:
     employee = EmployeePage(contexts.desktop()).login()
-    csrf = {"X-CSRF-Token": employee.page.evaluate("() => fetch('/api/auth/me').then(r => r.json()).then(b => b.csrf_token)")}
+    csrf = {
+        "X-CSRF-Token": employee.page.evaluate(
+            "() => fetch('/api/auth/me').then(r => r.json()).then(b => b.csrf_token)"
+        )
+    }
     devices = employee.page.context.request.get("/api/devices").json()
     device = next(d for d in devices if d["code"] == DEMO_DEVICE)
-    created = employee.page.context.request.post("/api/sessions", data={"device_id": device["id"]}, headers=csrf)
+    created = employee.page.context.request.post(
+        "/api/sessions", data={"device_id": device["id"]}, headers=csrf
+    )
     session_id = created.json()["id"]
-    link = employee.page.context.request.post(f"/api/sessions/{session_id}/invites", headers=csrf).json()["url"]
+    link = employee.page.context.request.post(
+        f"/api/sessions/{session_id}/invites", headers=csrf
+    ).json()["url"]
     code_user = CodeUserPage(contexts.phone())
     code_user.page.goto(link)
     expect(code_user.page.get_by_test_id("device-name")).to_have_text(device["name"])
@@ -63,9 +77,17 @@ def test_invite_link_with_device_continues_on_the_device_page(contexts: Contexts
 
 def test_a_used_invite_link_is_refused_elsewhere(contexts: Contexts) -> None:
     employee = EmployeePage(contexts.desktop()).login()
-    csrf = {"X-CSRF-Token": employee.page.evaluate("() => fetch('/api/auth/me').then(r => r.json()).then(b => b.csrf_token)")}
-    session_id = employee.page.context.request.post("/api/sessions", data={"title": "once"}, headers=csrf).json()["id"]
-    link = employee.page.context.request.post(f"/api/sessions/{session_id}/invites", headers=csrf).json()["url"]
+    csrf = {
+        "X-CSRF-Token": employee.page.evaluate(
+            "() => fetch('/api/auth/me').then(r => r.json()).then(b => b.csrf_token)"
+        )
+    }
+    session_id = employee.page.context.request.post(
+        "/api/sessions", data={"title": "once"}, headers=csrf
+    ).json()["id"]
+    link = employee.page.context.request.post(
+        f"/api/sessions/{session_id}/invites", headers=csrf
+    ).json()["url"]
     first = contexts.phone()
     first.goto(link)
     expect(first.get_by_test_id("invite-title")).to_be_visible()

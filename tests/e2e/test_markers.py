@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Contexts, Stack
-from tests.e2e.test_call import _connect
+from tests.e2e.pages import connect_call
 from tests.support.tracking_clip import TrackingClip, make_clip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
@@ -149,7 +149,7 @@ def test_a_marker_stays_on_its_corner_while_the_camera_moves(
 ) -> None:
     contexts = Contexts(camera_browser, stack.base_url)
     try:
-        code_user, employee, _ = _connect(contexts)
+        code_user, employee, _ = connect_call(contexts)
         phone, desk = code_user.page, employee.page
         expect(desk.get_by_test_id("draw-layer")).to_have_attribute("data-role", "employee")
         expect(phone.get_by_test_id("draw-layer")).to_have_attribute("data-role", "code_user")

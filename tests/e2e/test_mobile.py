@@ -4,8 +4,6 @@ denies the microphone. Screenshots go to tests/artifacts/<test>/."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from playwright.sync_api import Page, Playwright, expect
 
@@ -15,6 +13,7 @@ from tests.e2e.pages import (
     EmployeePage,
     accept_incoming,
     screenshot,
+    unique_reason,
     wait_for_remote_frames,
 )
 
@@ -23,10 +22,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 # Apple's and Google's guidance for a finger: 44 CSS px at least.
 MIN_TOUCH_PX = 44
 NO_SIDEWAYS_SCROLL = "() => document.documentElement.scrollWidth <= window.innerWidth"
-
-
-def _reason() -> str:
-    return f"Display flackert {uuid.uuid4().hex[:8]}"
 
 
 def _touch_height(page: Page, test_id: str) -> float:
@@ -54,7 +49,7 @@ def test_both_faces_on_a_360px_phone(contexts: Contexts) -> None:
     expect(employee.page.get_by_test_id("tab-mine")).to_contain_text("Meine")  # the admin's German
     employee.page.get_by_test_id("lang-en").click()
     expect(employee.page.get_by_test_id("tab-mine")).to_contain_text("Mine")
-    session_id = code_user.request(_reason())
+    session_id = code_user.request(unique_reason())
     mine = employee.session(session_id)
     expect(mine).to_have_attribute("data-status", "REQUESTED")
     # One hand: the tabs sit at the bottom of the screen, the buttons are finger-sized.
@@ -94,7 +89,7 @@ def test_a_mobile_employee_who_denies_the_microphone_is_told_what_to_do(
         phone = denying.new_context(base_url=stack.base_url, **SMALL_PHONE).new_page()
         employee = EmployeePage(phone, path="/m").login()
         code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
-        session_id = code_user.request(_reason())
+        session_id = code_user.request(unique_reason())
         employee.confirm(session_id)
         employee.start_call(session_id)
         error = phone.get_by_test_id("call-error")

@@ -11,26 +11,18 @@ still RUNNING afterwards.
 from __future__ import annotations
 
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import (
-    DEMO_DEVICE,
     Contexts,
     running_stack,
     start_host_coturn,
     stop_coturn,
 )
-from tests.e2e.pages import (
-    CodeUserPage,
-    EmployeePage,
-    accept_incoming,
-    reset_remote_frames,
-    wait_for_remote_frames,
-)
+from tests.e2e.pages import connect_call, reset_remote_frames, wait_for_remote_frames
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 
@@ -45,20 +37,12 @@ def test_a_call_survives_a_network_outage(browser: Browser, web_dist: Path, tmp_
         with running_stack(tmp_path / "stack", web_dist, coturn, extra_env=grace) as stack:
             contexts = Contexts(browser, stack.base_url)
             try:
-                code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE, "?ice=relay")
-                employee = EmployeePage(contexts.desktop()).login(query="?ice=relay")
-                session_id = code_user.request(f"Netz weg {uuid.uuid4().hex[:8]}")
-                employee.confirm(session_id)
-                employee.start_call(session_id)
-                accept_incoming(code_user.page)
-                employee.page.get_by_test_id("toggle-camera").click()
+                code_user, employee, session_id = connect_call(contexts, "?ice=relay")
                 pages = (code_user.page, employee.page)
                 for page in pages:
-                    wait_for_remote_frames(page)
                     expect(page.get_by_test_id("call-screen")).to_have_attribute(
                         "data-candidate-type", "relay"
                     )
-                employee.wait_for_status(session_id, "RUNNING")
 
                 stop_coturn(coturn)  # every media path of the call goes through it
                 for page in pages:

@@ -18,10 +18,12 @@ from tests.e2e.pages import (
     CodeUserPage,
     EmployeePage,
     accept_incoming,
+    connect_call,
     eventually,
+    hang_up,
+    unique_reason,
     wait_for_remote_frames,
 )
-from tests.e2e.test_call import _connect, _hang_up, _reason
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 
@@ -56,7 +58,7 @@ def dot(page: Page) -> Any:
 def test_a_recorded_call_shows_the_dot_on_both_sides_and_plays_back(
     contexts: Contexts, tmp_path: Path
 ) -> None:
-    code_user, employee, session_id = _connect(contexts)
+    code_user, employee, session_id = connect_call(contexts)
     expect(dot(employee.page)).to_be_hidden()
     expect(dot(code_user.page)).to_be_hidden()
     toggle = employee.page.get_by_test_id("recording-toggle")
@@ -74,7 +76,7 @@ def test_a_recorded_call_shows_the_dot_on_both_sides_and_plays_back(
     assert employee.api_session(session_id)["recording"] is not None
     employee.page.wait_for_timeout(RECORD_MS)
 
-    _hang_up(code_user.page, employee.page, employee, session_id)  # the call's end stops it
+    hang_up(code_user.page, employee.page, employee, session_id)  # the call's end stops it
     artifact = stored_recording(employee, session_id)
     assert employee.api_session(session_id)["recording"] is None
 
@@ -120,7 +122,7 @@ def test_a_code_user_who_did_not_consent_is_asked_on_the_call_screen(contexts: C
     screen asks, and once they agree the recording starts and stops from the button."""
     code_user = CodeUserPage(contexts.phone()).open(DEMO_DEVICE)
     employee = EmployeePage(contexts.desktop()).login(email="employee@demo.fernblick.test")
-    session_id = code_user.request(_reason(), consent=False)
+    session_id = code_user.request(unique_reason(), consent=False)
     employee.confirm(session_id)
     employee.start_call(session_id)
     accept_incoming(code_user.page)
@@ -148,5 +150,5 @@ def test_a_code_user_who_did_not_consent_is_asked_on_the_call_screen(contexts: C
     expect(dot(employee.page)).to_be_hidden()
     expect(dot(code_user.page)).to_be_hidden()
     expect(toggle).to_have_text("Start recording")
-    _hang_up(employee.page, code_user.page, employee, session_id)
+    hang_up(employee.page, code_user.page, employee, session_id)
     stored_recording(employee, session_id)

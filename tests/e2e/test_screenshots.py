@@ -12,8 +12,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Contexts
-from tests.e2e.pages import eventually, wait_for_remote_frames
-from tests.e2e.test_call import _connect
+from tests.e2e.pages import (
+    connect_call,
+    eventually,
+    wait_for_remote_frames,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 
@@ -87,7 +90,7 @@ def same_board(a: Page, b: Page, elements: int) -> str:
 
 
 def test_a_screenshot_is_annotated_from_both_ends_and_stored(contexts: Contexts) -> None:
-    code_user, employee, session_id = _connect(contexts)
+    code_user, employee, session_id = connect_call(contexts)
     phone, desk = code_user.page, employee.page
     expect(desk.get_by_test_id("call-screen")).to_have_attribute("data-tools", "joined")
     expect(phone.get_by_test_id("take-screenshot")).to_be_hidden()  # employees take them
