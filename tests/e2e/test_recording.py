@@ -85,7 +85,10 @@ def test_a_recorded_call_shows_the_dot_on_both_sides_and_plays_back(
     recording.get_by_test_id("artifact-open").click()
     expect(recording.get_by_test_id("artifact-video")).to_be_visible()
     played = eventually(lambda: code_user.page.evaluate(PLAYS), "the recording to play", 30)
-    assert played["duration"] > RECORD_MS / 1000 - 1, played
+    # What plays is what was stored (bench/recording.py measures the stored duration
+    # against the recorder's wall time on a quiet machine).
+    assert abs(played["duration"] - artifact["duration_ms"] / 1000) < 0.5, (played, artifact)
+    assert played["duration"] > RECORD_MS / 1000 - 2.5, played
     assert played["now"] > played["start"], played
     assert played["width"] > 0, played
 
@@ -114,7 +117,9 @@ def test_a_recorded_call_shows_the_dot_on_both_sides_and_plays_back(
         ("employee", "audio"),
         ("employee", "video"),
     ]
-    assert float(probe["format"]["duration"]) > RECORD_MS / 1000 - 1
+    # The dot shows from the employee's click; the file starts at the first keyframe
+    # Janus forwards after ffmpeg is up (about a second later on these machines).
+    assert float(probe["format"]["duration"]) > RECORD_MS / 1000 - 2.5
 
 
 def test_a_code_user_who_did_not_consent_is_asked_on_the_call_screen(contexts: Contexts) -> None:
