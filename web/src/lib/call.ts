@@ -14,10 +14,11 @@ import adapter from "webrtc-adapter";
 import type { JoinTicket } from "./api";
 import { CallError } from "./call-errors";
 import { selectedCandidateType } from "./ice-route";
-import { isGone, LocalMedia, type CameraState, type FacingMode, type MediaDevicesLike } from "./local-media";
+import { isGone, LocalMedia, type CameraState, type FacingMode, type MediaDevicesLike, type VideoSize } from "./local-media";
 
 export { CallError, mediaError, type CallErrorCode } from "./call-errors";
-export type { CameraState, FacingMode, MediaDevicesLike, ZoomRange } from "./local-media";
+export { DETAIL_VIDEO, FACE_VIDEO } from "./local-media";
+export type { CameraState, FacingMode, MediaDevicesLike, VideoSize, ZoomRange } from "./local-media";
 
 export type CallPhase = "connecting" | "waiting" | "connected" | "reconnecting" | "ended";
 
@@ -36,6 +37,8 @@ export interface CallOptions {
   /** Employees start with the camera off (audio only until they switch it on). */
   cameraOn: boolean;
   facingMode: FacingMode;
+  /** The camera resolution to ask for (local-media.ts: DETAIL_VIDEO, FACE_VIDEO). */
+  videoSize?: VideoSize;
   /** "relay" forces TURN (strict networks, and the relay-only test). */
   iceTransportPolicy?: RTCIceTransportPolicy;
   /** A fresh ticket for a rejoin after the Janus session was lost. */
@@ -108,9 +111,15 @@ export class VideoCall {
   constructor(options: CallOptions) {
     this.options = options;
     this.ticket = options.ticket;
-    this.local = new LocalMedia(options.media, options.cameraOn, options.facingMode, (error) => {
-      options.listener.error(error);
-    });
+    this.local = new LocalMedia(
+      options.media,
+      options.cameraOn,
+      options.facingMode,
+      (error) => {
+        options.listener.error(error);
+      },
+      options.videoSize,
+    );
   }
 
   get phase(): CallPhase {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CallError } from "./call-errors";
-import { LocalMedia, type MediaDevicesLike } from "./local-media";
+import { DETAIL_VIDEO, FACE_VIDEO, LocalMedia, type MediaDevicesLike } from "./local-media";
 
 class FakeTrack {
   stopped = false;
@@ -21,10 +21,12 @@ function denied(): Error {
 function devices(microphone: "ok" | "denied", camera: "ok" | "denied" | "missing") {
   const handedOut: FakeTrack[] = [];
   const order: string[] = [];
+  const asked: MediaStreamConstraints[] = [];
   const fake: MediaDevicesLike = {
     getUserMedia(constraints: MediaStreamConstraints): Promise<MediaStream> {
       const kind = constraints.video ? "video" : "audio";
       order.push(`${kind} asked`);
+      asked.push(constraints);
       const outcome = kind === "audio" ? microphone : camera;
       if (outcome === "denied") {
         return Promise.reject(denied());
@@ -44,7 +46,7 @@ function devices(microphone: "ok" | "denied", camera: "ok" | "denied" | "missing
     },
     enumerateDevices: () => Promise.resolve([{ kind: "videoinput" }, { kind: "videoinput" }] as MediaDeviceInfo[]),
   };
-  return { fake, handedOut, order };
+  return { fake, handedOut, order, asked };
 }
 
 describe("LocalMedia.acquire", () => {
@@ -86,5 +88,14 @@ describe("LocalMedia.acquire", () => {
     expect(await media.acquire()).toBeNull();
     expect(order).toEqual(["audio asked"]);
     expect(media.video).toBeNull();
+  });
+
+  it("asks for detail on the code user's camera and less for an employee's face", async () => {
+    for (const size of [DETAIL_VIDEO, FACE_VIDEO]) {
+      const { fake, asked } = devices("ok", "ok");
+      await new LocalMedia(fake, true, "user", () => undefined, size).acquire();
+      const video = asked.find((constraints) => constraints.video)?.video as MediaTrackConstraints;
+      expect([video.width, video.height]).toEqual([{ ideal: size.width }, { ideal: size.height }]);
+    }
   });
 });

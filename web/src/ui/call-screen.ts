@@ -11,7 +11,7 @@
  */
 
 import type { CallApi, JoinTicket } from "../lib/api";
-import { VideoCall, type CallError, type CallPhase, type CameraState, type FacingMode } from "../lib/call";
+import { DETAIL_VIDEO, FACE_VIDEO, VideoCall, type CallError, type CallPhase, type CameraState, type FacingMode } from "../lib/call";
 import type { FrameLayout } from "../lib/frame-coords";
 import { newId } from "../lib/drawing";
 import { ToolChannel } from "../lib/tool-channel";
@@ -193,6 +193,7 @@ export class CallScreen {
       media: navigator.mediaDevices,
       cameraOn: options.cameraOn,
       facingMode: options.facingMode,
+      videoSize: options.side === "code_user" ? DETAIL_VIDEO : FACE_VIDEO,
       iceTransportPolicy: options.iceTransportPolicy,
       refreshTicket: options.refreshTicket,
       listener: {
