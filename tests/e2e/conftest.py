@@ -31,7 +31,12 @@ from janus_config.start import stop_janus
 from orchestrator.janus.admin import VIDEOROOM_PLUGIN
 from orchestrator.janus.client import JanusClient
 from orchestrator.janus.videoroom import VideoRoom
-from tests.support.coturn_server import TURNSERVER_BINARY, CoturnServer, render_turnserver_conf
+from tests.support.coturn_server import (
+    TURNSERVER_BINARY,
+    CoturnServer,
+    render_turnserver_conf,
+    stop_coturn,
+)
 from tests.support.janus_server import TEST_SECRETS, RunningJanus, start_test_janus
 from tests.support.ports import free_tcp_ports, free_udp_and_tcp_port
 from tests.support.servers import orchestrator_process, wait_until_healthy
@@ -168,15 +173,6 @@ def start_host_coturn(workdir: Path, port: int | None = None) -> CoturnServer:
         stop_coturn(server)
         raise
     return server
-
-
-def stop_coturn(server: CoturnServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(5)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait(5)
 
 
 @pytest.fixture(scope="session")

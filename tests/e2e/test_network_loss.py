@@ -20,9 +20,9 @@ from tests.e2e.conftest import (
     Contexts,
     running_stack,
     start_host_coturn,
-    stop_coturn,
 )
 from tests.e2e.pages import connect_call, reset_remote_frames, wait_for_remote_frames
+from tests.support.coturn_server import stop_coturn
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 

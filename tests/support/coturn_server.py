@@ -121,9 +121,14 @@ def coturn_server_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     try:
         yield server
     finally:
-        server.process.terminate()
-        try:
-            server.process.wait(5)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(5)
+        stop_coturn(server)
+
+
+def stop_coturn(server: CoturnServer) -> None:
+    """SIGTERM, then SIGKILL if coturn has not gone within five seconds."""
+    server.process.terminate()
+    try:
+        server.process.wait(5)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(5)
