@@ -211,8 +211,14 @@ def test_another_sessions_token_cannot_join(contexts: Contexts, stack: Stack) ->
     session_a = code_user_a.request(unique_reason())
     employee = EmployeePage(contexts.desktop()).login()
     employee.confirm(session_a)
-    employee.start_call(session_a)
-    room_a = employee.page.context.request.get(f"/api/sessions/{session_a}/call").json()["ticket"]
+    # A's room from the ticket START gave the employee's page (asking GET …/call would
+    # admit the employee afresh and revoke the token their page is joining with).
+    started_a = f"/api/sessions/{session_a}/call"
+    with employee.page.expect_response(
+        lambda response: response.url.endswith(started_a) and response.request.method == "POST"
+    ) as started:
+        employee.start_call(session_a)
+    room_a = started.value.json()["ticket"]
     eventually(
         lambda: stack.room_displays(room_a["room_id"]), "the employee to join A's room on Janus"
     )
