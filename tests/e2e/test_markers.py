@@ -25,7 +25,7 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Contexts, Stack
 from tests.e2e.pages import connect_call
 from tests.support.tracking_clip import TrackingClip, make_clip
 
-pytestmark = [pytest.mark.e2e, pytest.mark.janus]
+pytestmark = [pytest.mark.e2e, pytest.mark.janus, pytest.mark.solo]
 
 MAX_ERROR_PX = 8.0
 FRAMES = 100
