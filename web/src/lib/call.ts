@@ -127,9 +127,8 @@ export class VideoCall {
   }
 
   /**
-   * Join the room while the microphone (and camera, when on) is being opened: the
-   * other side's feed is subscribed to at once, and our tracks are published as soon
-   * as both the join and the media are done (whichever comes last).
+   * Open the microphone (and camera, when on), then join the room. (Joining while the
+   * media opens was faster but made a rejoin after a reload flaky; see docs/benchmarks.md.)
    */
   async start(): Promise<void> {
     this.setPhase("connecting");
@@ -138,9 +137,7 @@ export class VideoCall {
       this.fail(new CallError("webrtc_unsupported", "this browser cannot make video calls", true));
       return;
     }
-    const acquiring = this.local.acquire();
-    this.connect();
-    const failure = await acquiring;
+    const failure = await this.local.acquire();
     if (failure) {
       this.fail(failure);
       return;
@@ -148,7 +145,7 @@ export class VideoCall {
     this.mediaReady = true;
     this.emitLocal();
     this.emitCamera();
-    this.publish();
+    this.connect();
   }
 
   /** Leave the room and destroy the Janus session (hang-up, page unload). */
