@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -42,7 +43,7 @@ def wait_for_port(port: int, within: float, process: subprocess.Popen[bytes] | N
     raise TimeoutError(f"nothing listens on {port} after {within:.0f} s")
 
 
-class PrivateService:
+class PrivateService(ABC):
     """A server in its own temporary folder; a context manager that cleans up."""
 
     def __init__(self, name: str) -> None:
@@ -50,11 +51,13 @@ class PrivateService:
         self.dir = Path(tempfile.mkdtemp(prefix=f"fernblick-{name}-"))
         self.dir.chmod(0o755)
 
+    @abstractmethod
     def start(self) -> None:
-        raise NotImplementedError
+        """Start the server and return once it answers."""
 
+    @abstractmethod
     def stop(self) -> None:
-        raise NotImplementedError
+        """Stop the server (its data stays until the context exits)."""
 
     def restart(self) -> None:
         self.stop()
