@@ -74,9 +74,29 @@ class TextFormatter(logging.Formatter):
         return super().format(record)
 
 
-def build_handler(settings: Settings, stream: IO[str]) -> logging.Handler:
-    """A handler writing to ``stream`` in the configured format, with the context ids."""
-    handler = logging.StreamHandler(stream)
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each record to ``sys.stderr`` as it is at that moment.
+
+    A handler that kept the stream of its creation would write into a closed file once
+    the stream is swapped (a command run in-process by a test, a daemonised process).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: IO[str]) -> None:
+        """The stream is always the current ``sys.stderr``."""
+
+
+def build_handler(settings: Settings, stream: IO[str] | None = None) -> logging.Handler:
+    """A handler writing to ``stream`` (default: the current stderr) in the configured
+    format, with the context ids."""
+    handler = logging.StreamHandler(stream) if stream is not None else StderrHandler()
     handler.addFilter(ContextFilter())
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
     return handler
@@ -84,7 +104,7 @@ def build_handler(settings: Settings, stream: IO[str]) -> logging.Handler:
 
 def configure_logging(settings: Settings) -> None:
     """Replace the root logger's handlers with one stderr handler in the chosen format."""
-    handler = build_handler(settings, sys.stderr)
+    handler = build_handler(settings)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

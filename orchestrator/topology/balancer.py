@@ -23,6 +23,9 @@ import signal
 import time
 from collections.abc import Sequence
 
+from orchestrator.observability.logs import configure_logging
+from orchestrator.settings import load_settings
+
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 2.0
@@ -122,9 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--backend", type=_backend, action="append", required=True)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(load_settings())
 
     async def run() -> None:
         stop = asyncio.Event()

@@ -8,7 +8,6 @@ URL, and restarts a process that exits until SIGINT or SIGTERM stops them all.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import signal
 import sys
@@ -17,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from orchestrator.observability.logs import configure_logging
 from orchestrator.settings import Settings, load_settings
 from orchestrator.topology.topology import JanusSecrets, Topology, TopologyPlan
 
@@ -77,9 +77,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     parser = argparse.ArgumentParser(prog="fernblick topology", description=__doc__.splitlines()[0])
     add_arguments(parser)
-    return run(load_settings(), parser.parse_args(argv))
+    settings = load_settings()
+    configure_logging(settings)
+    return run(settings, parser.parse_args(argv))

@@ -326,3 +326,19 @@ async def test_fernblick_serve_writes_json_lines_with_the_request_id(
     assert access[0]["logger"] == "aiohttp.access" and access[0]["status"] == 401
     assert access[0]["session_id"] == 7 and access[0]["path"] == "/api/sessions/7"
     assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+
+
+def test_the_log_handler_writes_to_the_stderr_of_the_moment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A command run in-process (as the tests do) must not leave the root logger writing
+    into a stream that was closed after it."""
+    handler = build_handler(Settings(log_format="text"))
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr("sys.stderr", first)
+    handler.handle(logging.makeLogRecord({"msg": "into the first", "levelno": logging.INFO}))
+    assert "into the first" in first.getvalue()
+    first.close()
+    monkeypatch.setattr("sys.stderr", second)
+    handler.handle(logging.makeLogRecord({"msg": "into the second", "levelno": logging.INFO}))
+    assert "into the second" in second.getvalue()
