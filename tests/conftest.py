@@ -32,6 +32,8 @@ from tests.support.world import World, build_world
 os.environ.setdefault("FERNBLICK_ARGON2_TIME_COST", "1")
 os.environ.setdefault("FERNBLICK_ARGON2_MEMORY_KIB", "1024")
 
+pytest_plugins = ["tests.support.hang_report"]
+
 PG_ADMIN_DSN = os.environ.get("FERNBLICK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
