@@ -51,6 +51,7 @@ def _register(side: str, auth: Auth, base: str) -> None:
         auth=auth,
         response=CallTicketOut,
         status=201,
+        other_statuses={200: "The other side was ringing you: its call is accepted"},
     )
     async def start(call: Call[Empty, Empty]) -> web.Response | CallTicketOut:
         result = await _flow(call).start(_actor(call, auth), call.path_id("session_id"))

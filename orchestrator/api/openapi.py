@@ -151,10 +151,10 @@ def _responses(route: Route, defs: dict[str, Any]) -> dict[str, Any]:
             "content": {route.content_type: {"schema": {"type": "string"}}},
         }
     else:
-        responses[str(route.status)] = {
-            "description": "OK",
-            "content": {"application/json": {"schema": _response_schema(route.response, defs)}},
-        }
+        content = {"application/json": {"schema": _response_schema(route.response, defs)}}
+        responses[str(route.status)] = {"description": "OK", "content": content}
+        for status, why in route.other_statuses:
+            responses[str(status)] = {"description": why, "content": content}
     problem = {
         "content": {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}
     }

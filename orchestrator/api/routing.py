@@ -109,6 +109,8 @@ class Route:
     status: int
     content_type: str | None
     errors: tuple[int, ...]
+    #: Other success statuses the handler may answer with the same body, and why.
+    other_statuses: tuple[tuple[int, str], ...] = ()
     path_params: list[str] = field(default_factory=list)
     rate_limited: bool = False
 
@@ -144,6 +146,7 @@ class Api:
         query: type[BaseModel] | None = None,
         response: Any = None,
         status: int = 200,
+        other_statuses: dict[int, str] | None = None,
         content_type: str | None = None,
         rate_limited: bool | None = None,
     ) -> Callable[[Handler], Handler]:
@@ -166,6 +169,7 @@ class Api:
                     status=status,
                     content_type=content_type,
                     errors=_error_codes(auth, method, body is not None, path),
+                    other_statuses=tuple(sorted((other_statuses or {}).items())),
                     path_params=params,
                     rate_limited=auth != "employee" if rate_limited is None else rate_limited,
                 )

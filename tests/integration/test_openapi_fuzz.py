@@ -157,3 +157,8 @@ def test_openapi_document_is_3_1(live_api: dict) -> None:
         document = json.loads(response.read())
     assert document["openapi"] == "3.1.0"
     assert "/api/sessions/{session_id}/confirm" in document["paths"]
+    # START answers 201 for a new call and 200 when it accepts the other side's ringing one.
+    for start in ("/api/sessions/{session_id}/call", "/api/code-user/sessions/{session_id}/call"):
+        answers = document["paths"][start]["post"]["responses"]
+        assert {"200", "201"} <= set(answers)
+        assert answers["200"]["content"] == answers["201"]["content"]
