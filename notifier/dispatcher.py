@@ -27,6 +27,7 @@ from orchestrator.db.models import (
     VideoSession,
 )
 from orchestrator.domain.types import NotificationChannel, NotificationState
+from orchestrator.lifecycle import cancel_and_wait
 from orchestrator.observability.metrics import NOTIFICATION_LATENCY, job_failed
 from orchestrator.settings import Settings
 
@@ -62,10 +63,7 @@ class Dispatcher:
         self._task = asyncio.create_task(self._run(), name="notifier-dispatcher")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         for channel in self.channels.values():
             await channel.close()
 

@@ -47,6 +47,7 @@ from orchestrator.janus.call_sweeper import CallSweeper
 from orchestrator.janus.events import INTAKE_KEY, JanusEventIntake, receive_events
 from orchestrator.janus.pool import JanusPool
 from orchestrator.janus.rooms import RoomService
+from orchestrator.lifecycle import with_deadline
 from orchestrator.observability.context import request_id_middleware
 from orchestrator.observability.health import healthz, readyz
 from orchestrator.observability.metrics import metrics
@@ -126,7 +127,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/janus/events", receive_events)
     app.cleanup_ctx.extend(
-        [
+        with_deadline(step, settings.shutdown_step_seconds)
+        for step in (
             database,
             rate_limiter,
             message_bus,
@@ -136,7 +138,7 @@ def create_app(settings: Settings) -> web.Application:
             janus_calls,
             recording,
             tracking,
-        ]
+        )
     )
     _add_web(app, settings.web_dist_dir)
     return app

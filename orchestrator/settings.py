@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 0.5
     ws_heartbeat_seconds: float = 20.0
     ws_queue_size: int = 256
+    #: Each resource's shutdown (orchestrator/lifecycle.py) gets this long before it is
+    #: logged with what it waits for and left behind, so that a stop always ends.
+    shutdown_step_seconds: float = Field(default=60.0, gt=0)
     call_tool_max_bytes: int = Field(default=16_384, ge=1024, le=60_000)
     call_tool_messages_per_second: float = Field(default=60.0, gt=0)
     call_tool_burst: int = Field(default=120, ge=1)

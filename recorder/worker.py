@@ -28,6 +28,7 @@ from orchestrator.db.models import Recording
 from orchestrator.domain.recording import RecordingState, RecordingStopReason
 from orchestrator.events.bus import MessageBus
 from orchestrator.events.schemas import Event
+from orchestrator.lifecycle import cancel_and_wait
 from orchestrator.settings import Settings
 from recorder.ffmpeg import (
     PROBE_SECONDS,
@@ -213,11 +214,7 @@ class Recorder:
             wall = time.monotonic() - active.started_monotonic
             await active.writer.stop(self.settings.recorder_stop_timeout_seconds)
             await self.forwarding.close(recording_id)
-            for task in (active.watcher, active.keyframes):
-                if task is not None:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            await cancel_and_wait(active.watcher, active.keyframes)
             finalized = await self._finalize(active, wall)
             del self.active[recording_id]
             if finalized is not None:

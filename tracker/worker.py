@@ -33,6 +33,7 @@ from orchestrator.events.bus import MessageBus
 from orchestrator.events.schemas import Event
 from orchestrator.janus.errors import JanusError, JanusUnreachable
 from orchestrator.janus.pool import JanusPool
+from orchestrator.lifecycle import cancel_and_wait
 from orchestrator.realtime.fanout import Fanout, session_channel
 from orchestrator.settings import Settings
 from recorder.forward import (
@@ -228,10 +229,7 @@ class TrackerWorker:
             await tracked.forward.stop()
         except (JanusError, JanusUnreachable) as exc:  # the room or its node is gone
             log.info("session %s: forward not stopped (%s)", session_id, exc)
-        if tracked.task is not None and tracked.task is not asyncio.current_task():
-            tracked.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await tracked.task
+        await cancel_and_wait(tracked.task)
         tracked.markers.markers.clear()
         await self._publish(session_id, tracked.markers.message())
         log.info("session %s: tracking stopped", session_id)

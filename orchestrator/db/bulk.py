@@ -197,7 +197,9 @@ async def _set_versions(db: AsyncSession, ids: list[int], requests: Sequence[Bul
     for status, session_ids in by_status.items():
         version = 1 + len(PATH_FROM_REQUEST[status])
         if version > 1:
-            await db.execute(update(table).where(table.c.id.in_(session_ids)).values(version=version))
+            await db.execute(
+                update(table).where(table.c.id.in_(session_ids)).values(version=version)
+            )
 
 
 _TARGET = {

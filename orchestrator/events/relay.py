@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.events.bus import MessageBus
 from orchestrator.events.outbox import claim_unpublished, mark_published, row_to_event
+from orchestrator.lifecycle import cancel_and_wait
 from orchestrator.realtime.fanout import Fanout
 
 log = logging.getLogger(__name__)
@@ -88,9 +89,7 @@ class OutboxRelay:
             await asyncio.wait_for(asyncio.shield(task), self._stop_timeout)
         except TimeoutError:
             log.warning("outbox relay did not stop within %.0fs; cancelling", self._stop_timeout)
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
 
     async def relay_once(self) -> int:
         """Publish one batch; return how many events it held (0 when idle)."""

@@ -12,7 +12,6 @@ while no orchestrator runs, so none are lost to a restart.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 
@@ -21,6 +20,7 @@ from aio_pika.abc import AbstractIncomingMessage
 
 from orchestrator.domain.errors import FernblickError
 from orchestrator.janus.events import JanusEventIntake, parse_batch
+from orchestrator.lifecycle import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +46,8 @@ class AmqpJanusEvents:
         self._task = asyncio.create_task(self._run(), name="janus-amqp-events")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         """Consume until stopped; reconnect with backoff (the exchange appears with Janus)."""

@@ -18,7 +18,6 @@ Every step is an idempotent action, so several orchestrators may sweep at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -29,6 +28,7 @@ from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.domain.errors import FernblickError
 from orchestrator.janus.pool import JanusPool
 from orchestrator.janus.rooms import RoomInfo, RoomService
+from orchestrator.lifecycle import cancel_and_wait
 from orchestrator.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -58,11 +58,7 @@ class CallSweeper:
         self._task = asyncio.create_task(self._run(), name="call-sweeper")
 
     async def stop(self) -> None:
-        for task in (self._task, self._closing):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await cancel_and_wait(self._task, self._closing)
         self._task = self._closing = None
 
     async def _run(self) -> None:

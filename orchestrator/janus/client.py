@@ -28,6 +28,7 @@ from orchestrator.janus.errors import (
     JanusUnreachable,
     janus_error,
 )
+from orchestrator.lifecycle import cancel_and_wait
 
 JsonObject = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -206,14 +207,7 @@ class JanusSession:
         await self._stop_tasks()
 
     async def _stop_tasks(self) -> None:
-        current = asyncio.current_task()
-        for task in self._tasks:
-            if task is not current:
-                task.cancel()
-        for task in self._tasks:
-            if task is not current:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await cancel_and_wait(*self._tasks)
 
     def _raise_if_failed(self) -> None:
         if self._failure is not None:

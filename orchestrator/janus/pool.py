@@ -30,6 +30,7 @@ from orchestrator.janus.admin import VIDEOROOM_PLUGIN, JanusAdmin
 from orchestrator.janus.client import JanusClient, JanusSession
 from orchestrator.janus.errors import JanusError, JanusUnreachable
 from orchestrator.janus.videoroom import VideoRoom
+from orchestrator.lifecycle import cancel_and_wait
 from orchestrator.settings import JanusNode, Settings
 
 log = logging.getLogger(__name__)
@@ -297,9 +298,6 @@ class JanusPool:
             await self.check_health()
 
     async def close(self) -> None:
-        if self._health_task is not None:
-            self._health_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._health_task
-            self._health_task = None
+        await cancel_and_wait(self._health_task)
+        self._health_task = None
         await asyncio.gather(*(node.close() for node in self._nodes.values()))

@@ -204,9 +204,7 @@ class LiveHub:
     async def serve(
         self, request: web.Request, actor: EmployeeActor | CodeUserActor
     ) -> web.WebSocketResponse:
-        socket = web.WebSocketResponse(
-            heartbeat=self.heartbeat_seconds, max_msg_size=64 * 1024
-        )
+        socket = web.WebSocketResponse(heartbeat=self.heartbeat_seconds, max_msg_size=64 * 1024)
         await socket.prepare(request)
         client = Client(actor, socket, asyncio.Queue(self.queue_size))
         self.clients.add(client)

@@ -19,6 +19,8 @@ from types import FrameType
 
 import pytest
 
+from orchestrator.lifecycle import pending_tasks_report
+
 HANG_REPORT_SECONDS = float(os.environ.get("FERNBLICK_HANG_REPORT_SECONDS", "60"))
 
 
@@ -28,12 +30,7 @@ def _print_pending_tasks(_signum: int, _frame: FrameType | None) -> None:
     except RuntimeError:
         print("hang report: no event loop is running", file=sys.stderr)
         return
-    tasks = asyncio.all_tasks(loop)
-    print(f"hang report: {len(tasks)} pending task(s)", file=sys.stderr)
-    for task in tasks:
-        print(f"--- {task!r}", file=sys.stderr)
-        task.print_stack(limit=12, file=sys.stderr)
-    sys.stderr.flush()
+    print(f"hang report in {loop!r}:\n{pending_tasks_report()}", file=sys.stderr, flush=True)
 
 
 @pytest.hookimpl(hookwrapper=True)

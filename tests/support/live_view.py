@@ -10,11 +10,12 @@ the view with the database: if the view matches, no event was lost for good.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+
+from orchestrator.lifecycle import cancel_and_wait
 
 OPEN = {"REQUESTED", "CONFIRMED", "RUNNING"}
 
@@ -43,11 +44,8 @@ class LiveView:
             await self._connected.wait()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self, http: aiohttp.ClientSession) -> None:
         while True:
