@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from orchestrator.cli import main
+
+
+@pytest.fixture(autouse=True)
+def logging_restored() -> Iterator[None]:
+    """``main`` sets up the process's logging; the other tests in this process keep theirs."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
@@ -20,15 +32,54 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_migrate_admin_device_and_demo(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate"]) == 0
     assert main(["migrate"]) == 0  # idempotent
-    assert main(["create-admin", "--email", "Boss@Example.org", "--password", "long-enough-pw", "--organisation", "Acme"]) == 0
+    assert (
+        main(
+            [
+                "create-admin",
+                "--email",
+                "Boss@Example.org",
+                "--password",
+                "long-enough-pw",
+                "--organisation",
+                "Acme",
+            ]
+        )
+        == 0
+    )
     qr = env / "device.svg"
-    assert main(["create-device", "--admin-email", "boss@example.org", "--name", "Press 7", "--qr", str(qr)]) == 0
+    assert (
+        main(
+            [
+                "create-device",
+                "--admin-email",
+                "boss@example.org",
+                "--name",
+                "Press 7",
+                "--qr",
+                str(qr),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "administrator boss@example.org created" in out
     assert "device 'Press 7': https://support.example.com/d/" in out
     assert qr.read_text().startswith("<svg")
     png = env / "device.png"
-    assert main(["create-device", "--admin-email", "boss@example.org", "--name", "Press 8", "--qr", str(png)]) == 0
+    assert (
+        main(
+            [
+                "create-device",
+                "--admin-email",
+                "boss@example.org",
+                "--name",
+                "Press 8",
+                "--qr",
+                str(png),
+            ]
+        )
+        == 0
+    )
     assert png.read_bytes().startswith(b"\x89PNG")
     assert main(["seed-demo"]) == 0
     assert "admin@demo.fernblick.test / fernblick-demo" in capsys.readouterr().out
