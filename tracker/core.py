@@ -32,54 +32,54 @@ from tracker.template import Match, PointTemplate, aperture_blend, line_kernel
 class Params:
     """All knobs; pixel sizes are for a 640 px wide frame and scale with the width."""
 
-    work_width: int = 640          # features and ORB run on frames at most this wide
+    work_width: int = 640  # features and ORB run on frames at most this wide
     lk_win: int = 15
     lk_levels: int = 3
     lk_iters: int = 10
     tmpl_half: tuple[int, ...] = (10, 14, 20)
     tmpl_min_std: float = 8.0
-    verify_factor: float = 2.0     # verification patch size / localisation patch size
-    search_px: int = 6             # template search radius around a prediction
-    drift_in_px: float = 0.15      # prediction uncertainty added per frame while in view
-    drift_out_px: float = 1.0      # ...while out of view (the model is extrapolated)
-    drift_coast_px: float = 3.0    # ...while the point's surface could not be fitted
-    gate_px: float = 2.0           # largest correction accepted for a tracked point...
-    gate_rel: float = 0.1          # ...plus this fraction of its image motion
-    gate_coast_px: float = 6.0     # ...plus this while its surface could not be fitted
-    lk_agree_px: float = 1.5       # ...unless the point's own LK motion lands there too
-    aperture_ratio: float = 0.3    # peak curvature ratio below which an axis is not corrected
-    ambiguity: float = 0.03        # a jump is refused if another peak scores this close
+    verify_factor: float = 2.0  # verification patch size / localisation patch size
+    search_px: int = 6  # template search radius around a prediction
+    drift_in_px: float = 0.15  # prediction uncertainty added per frame while in view
+    drift_out_px: float = 1.0  # ...while out of view (the model is extrapolated)
+    drift_coast_px: float = 3.0  # ...while the point's surface could not be fitted
+    gate_px: float = 2.0  # largest correction accepted for a tracked point...
+    gate_rel: float = 0.1  # ...plus this fraction of its image motion
+    gate_coast_px: float = 6.0  # ...plus this while its surface could not be fitted
+    lk_agree_px: float = 1.5  # ...unless the point's own LK motion lands there too
+    aperture_ratio: float = 0.3  # peak curvature ratio below which an axis is not corrected
+    ambiguity: float = 0.03  # a jump is refused if another peak scores this close
     search_max_px: int = 24
-    loc_strong: float = 0.9        # small-patch score that confirms a point at its prediction
-    loc_min: float = 0.5           # localisation score below which nothing is accepted
-    ncc_ok: float = 0.6            # verification score that confirms a tracked point
-    ncc_refind: float = 0.75       # ...that takes a lost point back away from its prediction
-    ncc_hold: float = 0.7          # ...that keeps an unrefined prediction of a tracked point
-    hold_drift_px: float = 1.0     # ...for at most this much accumulated uncertainty
-    ncc_reacq: float = 0.7         # ...needed to take a point back after loss
-    blur_min_px: float = 4.0       # motion above which a blurred template is also tried...
-    blur_try_below: float = 0.8    # ...when the sharp template scores below this
-    blur_scale: float = 0.75       # motion-blur length assumed, as a fraction of the motion
-    coast_frames: int = 3          # frames a surface may be extrapolated without a fit
-    support_px: float = 60.0       # radius of the features that vote for a point's surface
+    loc_strong: float = 0.9  # small-patch score that confirms a point at its prediction
+    loc_min: float = 0.5  # localisation score below which nothing is accepted
+    ncc_ok: float = 0.6  # verification score that confirms a tracked point
+    ncc_refind: float = 0.75  # ...that takes a lost point back away from its prediction
+    ncc_hold: float = 0.7  # ...that keeps an unrefined prediction of a tracked point
+    hold_drift_px: float = 1.0  # ...for at most this much accumulated uncertainty
+    ncc_reacq: float = 0.7  # ...needed to take a point back after loss
+    blur_min_px: float = 4.0  # motion above which a blurred template is also tried...
+    blur_try_below: float = 0.8  # ...when the sharp template scores below this
+    blur_scale: float = 0.75  # motion-blur length assumed, as a fraction of the motion
+    coast_frames: int = 3  # frames a surface may be extrapolated without a fit
+    support_px: float = 60.0  # radius of the features that vote for a point's surface
     evidence_decay: float = 0.7
-    evidence_every: int = 2        # frames between surface-membership votes
+    evidence_every: int = 2  # frames between surface-membership votes
     switch_margin_px: float = 0.7
-    border_px: float = 1.0         # a point this close to the image edge may be just outside
+    border_px: float = 1.0  # a point this close to the image edge may be just outside
     reacq_every: int = 2
     reacq_strong_inliers: int = 12  # ORB inliers around a point that lower the bar...
-    ncc_reacq_strong: float = 0.6   # ...for its verification to this
-    audit_every: int = 6           # frames between ORB checks of the points reported ok
-    audit_margin: float = 0.05     # verification gain needed to move a tracked point
-    audit_strong: int = 20         # ORB inliers that make a disagreement a loss
-    reacq_drift_px: float = 1.0    # prediction uncertainty above which a lost point is searched
+    ncc_reacq_strong: float = 0.6  # ...for its verification to this
+    audit_every: int = 6  # frames between ORB checks of the points reported ok
+    audit_margin: float = 0.05  # verification gain needed to move a tracked point
+    audit_strong: int = 20  # ORB inliers that make a disagreement a loss
+    reacq_drift_px: float = 1.0  # prediction uncertainty above which a lost point is searched
     share_corrections: bool = True
-    retry_frames: int = 30         # lost this long, a point no longer tries other surfaces
-    mate_fit_min: int = 6          # confirmed points of a surface that pin its lost points
-    outlier_px: float = 3.0        # an audited point this far from its ORB position is checked
+    retry_frames: int = 30  # lost this long, a point no longer tries other surfaces
+    mate_fit_min: int = 6  # confirmed points of a surface that pin its lost points
+    outlier_px: float = 3.0  # an audited point this far from its ORB position is checked
     flat_support_px: float = 40.0  # untextured point: radius of the features that vouch for it
     flat_drift_max_px: float = 3.0  # untextured point: uncertainty up to which it is ok
-    flat_std_ratio: float = 2.5    # untextured point: hidden if its window gets this textured
+    flat_std_ratio: float = 2.5  # untextured point: hidden if its window gets this textured
     surfaces: SurfaceParams = field(default_factory=SurfaceParams)
     reacq: ReacqParams = field(default_factory=ReacqParams)
 
@@ -87,13 +87,17 @@ class Params:
 class PointTracker:
     """Tracks N points through a grayscale video; see the module docstring."""
 
-    def __init__(self, first: np.ndarray, points: np.ndarray, params: Params | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        first: np.ndarray,
+        points: np.ndarray,
+        params: Params | None = None,
+    ) -> None:
         self.p = p = params or Params()
         wid = first.shape[1]
         self.shape = first.shape
-        self.s = min(1.0, p.work_width / wid)         # working / full scale
-        self.u = wid / 640.0                           # full-size pixel unit
+        self.s = min(1.0, p.work_width / wid)  # working / full scale
+        self.u = wid / 640.0  # full-size pixel unit
         work = self._work(first)
         self.prev = work
         self.surf_set = SurfaceSet(work, p.surfaces)
@@ -101,8 +105,9 @@ class PointTracker:
         self.p0 = np.asarray(points, np.float64).reshape(-1, 2)
         n = len(self.p0)
         halves = tuple(max(4, round(h * self.u)) for h in p.tmpl_half)
-        self.tmpl = [PointTemplate(first, q, halves, p.tmpl_min_std, p.verify_factor)
-                     for q in self.p0]
+        self.tmpl = [
+            PointTemplate(first, q, halves, p.tmpl_min_std, p.verify_factor) for q in self.p0
+        ]
         self.radius = max(3, round(p.search_px * self.u))
         self.border = p.border_px * self.u
         self.H = [np.eye(3) for _ in range(n)]
@@ -110,8 +115,8 @@ class PointTracker:
         self.ok = np.ones(n, bool)
         self.surf: list[int | None] = [0] * n
         self.coast = np.zeros(n, np.int32)
-        self.miss = np.zeros(n, np.int32)             # frames since last confirmed
-        self.drift = np.zeros(n)                       # uncertainty of the prediction (px)
+        self.miss = np.zeros(n, np.int32)  # frames since last confirmed
+        self.drift = np.zeros(n)  # uncertainty of the prediction (px)
         self.meas: list[np.ndarray | None] = [q.copy() for q in self.p0]
         self.score: list[dict[int, float]] = [{} for _ in range(n)]
         self.last_motion: dict[int, np.ndarray] = {}
@@ -125,8 +130,12 @@ class PointTracker:
         size = (round(img.shape[1] * self.s), round(img.shape[0] * self.s))
         return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
 
-    def _lk(self, cur: np.ndarray, p0: np.ndarray, guess: np.ndarray,
-            ) -> tuple[np.ndarray, np.ndarray]:
+    def _lk(
+        self,
+        cur: np.ndarray,
+        p0: np.ndarray,
+        guess: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """One LK call for features and points, started from the predicted positions.
 
         No backward check: surface fits reject bad features by RANSAC and point positions
@@ -135,9 +144,15 @@ class PointTracker:
         w = self.p.lk_win
         crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, self.p.lk_iters, 0.03)
         p1, st, _ = cv2.calcOpticalFlowPyrLK(
-            self.prev, cur, p0.reshape(-1, 1, 2).astype(np.float32),
-            guess.reshape(-1, 1, 2).astype(np.float32).copy(), winSize=(w, w),
-            maxLevel=self.p.lk_levels, criteria=crit, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
+            self.prev,
+            cur,
+            p0.reshape(-1, 1, 2).astype(np.float32),
+            guess.reshape(-1, 1, 2).astype(np.float32).copy(),
+            winSize=(w, w),
+            maxLevel=self.p.lk_levels,
+            criteria=crit,
+            flags=cv2.OPTFLOW_USE_INITIAL_FLOW,
+        )
         p1 = p1.reshape(-1, 2)
         return p1, (st.ravel() == 1) & inside(p1, cur.shape)
 
@@ -185,17 +200,26 @@ class PointTracker:
             return self.last_motion[sid], False
         # the surface is gone (features lost in blur, or it left the view): adopt the surface
         # seen around the point now, or the largest one when the point is out of view
-        near = self._surface_near(self.pos[k]) if inside(self.pos[k:k + 1], self.shape)[0] \
+        near = (
+            self._surface_near(self.pos[k])
+            if inside(self.pos[k : k + 1], self.shape)[0]
             else self.surf_set.largest()
+        )
         self.surf[k] = near if near in full else None
         self.coast[k] = 0
         if near is not None and near in full:
             return full[near], False
         return np.eye(3), False
 
-    def _search_point(self, frame: np.ndarray, k: int, h_pred: np.ndarray,
-                      cands: list[np.ndarray], motion: np.ndarray, radius: int,
-                      ) -> tuple[Match | None, np.ndarray | None]:
+    def _search_point(
+        self,
+        frame: np.ndarray,
+        k: int,
+        h_pred: np.ndarray,
+        cands: list[np.ndarray],
+        motion: np.ndarray,
+        radius: int,
+    ) -> tuple[Match | None, np.ndarray | None]:
         """Template search around the candidates; also with a motion-blurred template when the
         point moves fast and the sharp one does not fit well. Returns the match and the blur."""
         tp = self.tmpl[k]
@@ -208,8 +232,11 @@ class PointTracker:
             if best is None or m.score > best.score:
                 best = m
         ker = None
-        if best is not None and best.score < self.p.blur_try_below and \
-                np.hypot(*motion) > self.p.blur_min_px * self.u:
+        if (
+            best is not None
+            and best.score < self.p.blur_try_below
+            and np.hypot(*motion) > self.p.blur_min_px * self.u
+        ):
             ker = line_kernel(motion, self.p.blur_scale)
             if ker is not None:
                 tb = cv2.filter2D(t, -1, ker, borderType=cv2.BORDER_REPLICATE)
@@ -219,17 +246,34 @@ class PointTracker:
                         best = m
         return best, ker
 
-    def _locate(self, frame: np.ndarray, k: int, h_pred: np.ndarray, cands: list[np.ndarray],
-                motion: np.ndarray, radius: int) -> tuple[Match | None, float]:
+    def _locate(
+        self,
+        frame: np.ndarray,
+        k: int,
+        h_pred: np.ndarray,
+        cands: list[np.ndarray],
+        motion: np.ndarray,
+        radius: int,
+    ) -> tuple[Match | None, float]:
         """Template search, then verification with the large patch."""
         m, ker = self._search_point(frame, k, h_pred, cands, motion, radius)
         if m is None or m.score < self.p.loc_min:
             return m, -1.0
         return m, self.tmpl[k].verify(frame, h_pred, m.xy, ker)
 
-    def _accept(self, frame: np.ndarray, k: int, m: Match, ker: np.ndarray | None,
-                h_pred: np.ndarray, pred: np.ndarray, motion: np.ndarray, fitted: bool,
-                lk_xy: np.ndarray, lk_ok: bool) -> bool:
+    def _accept(
+        self,
+        frame: np.ndarray,
+        k: int,
+        m: Match,
+        ker: np.ndarray | None,
+        h_pred: np.ndarray,
+        pred: np.ndarray,
+        motion: np.ndarray,
+        fitted: bool,
+        lk_xy: np.ndarray,
+        lk_ok: bool,
+    ) -> bool:
         """Is this template match the point? Guards against slips, occluders and noise."""
         p = self.p
         jump = float(np.linalg.norm(m.xy - pred))
@@ -237,8 +281,9 @@ class PointTracker:
         if not fitted:
             gate += p.gate_coast_px * self.u
         tracked = self.surf[k] is not None and self.miss[k] == 0
-        lk_agrees = lk_ok and tracked and \
-            float(np.linalg.norm(m.xy - lk_xy)) < p.lk_agree_px * self.u
+        lk_agrees = (
+            lk_ok and tracked and float(np.linalg.norm(m.xy - lk_xy)) < p.lk_agree_px * self.u
+        )
         ambiguous = m.second > m.score - p.ambiguity
         # a well-tracked surface predicts to a pixel: a larger jump is a slip onto repetitive
         # texture or onto an occluder, unless the point's own LK motion lands there too or
@@ -258,8 +303,13 @@ class PointTracker:
             return v >= p.ncc_refind
         return v >= (p.ncc_ok if tracked else p.ncc_reacq)
 
-    def _update_points(self, frame: np.ndarray, full: dict[int, np.ndarray],
-                       lk_pts: np.ndarray, lk_good: np.ndarray) -> None:
+    def _update_points(
+        self,
+        frame: np.ndarray,
+        full: dict[int, np.ndarray],
+        lk_pts: np.ndarray,
+        lk_good: np.ndarray,
+    ) -> None:
         p = self.p
         corr: dict[int, np.ndarray] = {}
         # the dominant surface's prediction is trusted along edges (see aperture_blend)
@@ -267,7 +317,7 @@ class PointTracker:
         for k in range(len(self.p0)):
             g, fitted = self._motion_for(k, full)
             h_pred = g @ self.H[k]
-            pred = apply_h(h_pred, self.p0[k:k + 1])[0]
+            pred = apply_h(h_pred, self.p0[k : k + 1])[0]
             motion = pred - self.pos[k]
             radius = min(round(p.search_max_px * self.u), self.radius + round(self.drift[k]))
             cands = [pred]
@@ -277,12 +327,27 @@ class PointTracker:
             m, good = None, False
             if tp.textured and inside(pred[None], self.shape, -tp.half)[0]:
                 m, ker = self._search_point(frame, k, h_pred, cands, motion, radius)
-                good = m is not None and m.score >= p.loc_min and self._accept(
-                    frame, k, m, ker, h_pred, pred, motion, fitted, lk_pts[k], bool(lk_good[k]))
+                good = (
+                    m is not None
+                    and m.score >= p.loc_min
+                    and self._accept(
+                        frame, k, m, ker, h_pred, pred, motion, fitted, lk_pts[k], bool(lk_good[k])
+                    )
+                )
             if self.debug is not None:
-                self.debug.append((self.t, k, len(cands), -2.0 if m is None else m.score,
-                                   float(good), self.surf[k], fitted, pred,
-                                   None if m is None else m.xy))
+                self.debug.append(
+                    (
+                        self.t,
+                        k,
+                        len(cands),
+                        -2.0 if m is None else m.score,
+                        float(good),
+                        self.surf[k],
+                        fitted,
+                        pred,
+                        None if m is None else m.xy,
+                    )
+                )
             if not good and tp.textured and self.miss[k] < p.retry_frames:
                 alt = self._other_surfaces(frame, k, full, p.ncc_reacq)
                 if alt is not None:
@@ -291,8 +356,12 @@ class PointTracker:
                     self.surf[k] = sid
                     self.score[k] = {}
             if good and m is not None:
-                if p.aperture_ratio > 0 and self.miss[k] == 0 and fitted and \
-                        self.surf[k] == largest:
+                if (
+                    p.aperture_ratio > 0
+                    and self.miss[k] == 0
+                    and fitted
+                    and self.surf[k] == largest
+                ):
                     m.xy = aperture_blend(pred, m.xy, m.curv, p.aperture_ratio)
                 self.drift[k] = 0.0
                 corr[k] = m.xy - pred
@@ -318,9 +387,12 @@ class PointTracker:
                 # nothing checks its position: it is ok only while its plane's confirmed
                 # points pinned it recently (see _share_corrections)
                 self.drift[k] += p.drift_in_px * self.u
-                self.ok[k] = bool(inside(pred[None], self.shape, self.border)[0]) and \
-                    self.drift[k] <= p.flat_drift_max_px * self.u and \
-                    self._flat_visible(frame, k, pred) and self._own_surface_around(k, pred)
+                self.ok[k] = (
+                    bool(inside(pred[None], self.shape, self.border)[0])
+                    and self.drift[k] <= p.flat_drift_max_px * self.u
+                    and self._flat_visible(frame, k, pred)
+                    and self._own_surface_around(k, pred)
+                )
                 self.miss[k] = 0 if self.ok[k] else self.miss[k] + 1
             else:
                 self.pos[k] = pred
@@ -333,12 +405,17 @@ class PointTracker:
         if p.share_corrections:
             self._share_corrections(corr)
 
-    def _prediction_holds(self, frame: np.ndarray, k: int, h_pred: np.ndarray,
-                          pred: np.ndarray, fitted: bool) -> bool:
+    def _prediction_holds(
+        self, frame: np.ndarray, k: int, h_pred: np.ndarray, pred: np.ndarray, fitted: bool
+    ) -> bool:
         """Does a tracked point's prediction from a fitted surface still verify?"""
         p = self.p
-        if not fitted or self.miss[k] or self.surf[k] is None or \
-                self.drift[k] > p.hold_drift_px * self.u:
+        if (
+            not fitted
+            or self.miss[k]
+            or self.surf[k] is None
+            or self.drift[k] > p.hold_drift_px * self.u
+        ):
             return False
         return self.tmpl[k].verify(frame, h_pred, pred, None) >= p.ncc_hold
 
@@ -365,9 +442,11 @@ class PointTracker:
             if fit is not None:
                 # the confirmed points of this plane pin its homography (no drift); in view,
                 # not if that disagrees with the chained prediction more than its uncertainty
-                q = apply_h(fit, self.p0[k:k + 1])[0]
-                if not inside(self.pos[k:k + 1], self.shape)[0] or np.linalg.norm(
-                        q - self.pos[k]) <= 2 * self.radius + 2 * self.drift[k]:
+                q = apply_h(fit, self.p0[k : k + 1])[0]
+                if (
+                    not inside(self.pos[k : k + 1], self.shape)[0]
+                    or np.linalg.norm(q - self.pos[k]) <= 2 * self.radius + 2 * self.drift[k]
+                ):
                     self.H[k] = fit
                     self.pos[k] = q
                     if not self.tmpl[k].textured:
@@ -380,8 +459,9 @@ class PointTracker:
             self.H[k] = translate(*shift) @ self.H[k]
             self.pos[k] = self.pos[k] + shift
 
-    def _other_surfaces(self, frame: np.ndarray, k: int, full: dict[int, np.ndarray],
-                        need: float) -> tuple[Match, float, np.ndarray, np.ndarray, int] | None:
+    def _other_surfaces(
+        self, frame: np.ndarray, k: int, full: dict[int, np.ndarray], need: float
+    ) -> tuple[Match, float, np.ndarray, np.ndarray, int] | None:
         """Try the motion of the other surfaces around a point that its own one lost.
 
         A point starts on the background surface; an object in front moves differently, and
@@ -396,7 +476,7 @@ class PointTracker:
             if sid == self.surf[k] or sid not in full or cnt < 3:
                 continue
             h = full[sid] @ self.H[k]
-            pred = apply_h(h, self.p0[k:k + 1])[0]
+            pred = apply_h(h, self.p0[k : k + 1])[0]
             m, v = self._locate(frame, k, h, [pred], pred - xy, self.radius)
             if m is not None and v >= need and (best is None or v > best[1]):
                 best = (m, v, h, pred, sid)
@@ -412,8 +492,7 @@ class PointTracker:
             return None
         # least squares first (cheap); RANSAC only if some confirmed point disagrees
         h, _ = cv2.findHomography(src, dst, 0)
-        if h is not None and np.all(np.linalg.norm(apply_h(h, src) - dst, axis=1)
-                                    < 2.0 * self.u):
+        if h is not None and np.all(np.linalg.norm(apply_h(h, src) - dst, axis=1) < 2.0 * self.u):
             return h
         h, inl = cv2.findHomography(src, dst, cv2.USAC_FAST, 2.0 * self.u, maxIters=100)
         if h is None or inl is None or inl.sum() < max(self.p.mate_fit_min, len(mates) // 2 + 1):
@@ -488,31 +567,52 @@ class PointTracker:
                 # finds it at its prediction when it shows again; search when it is unsure
                 if self.surf[k] is not None and self.drift[k] < p.reacq_drift_px * self.u:
                     continue
-                if self.surf[k] is None or inside(self.pos[k:k + 1], self.shape)[0] or rare:
+                if self.surf[k] is None or inside(self.pos[k : k + 1], self.shape)[0] or rare:
                     want.append(k)
-        audit = [k for k in range(len(self.p0)) if self.ok[k]] \
-            if p.audit_every and self.t % p.audit_every == 0 else []
+        audit = (
+            [k for k in range(len(self.p0)) if self.ok[k]]
+            if p.audit_every and self.t % p.audit_every == 0
+            else []
+        )
         if not want and not audit:
             return
-        found = self.reacq.find(work, want + audit)
-        for k, (h_loc, n_in) in found.items():
-            h_abs = scale_h(h_loc, self.s)
-            pred = apply_h(h_abs, self.p0[k:k + 1])[0]
-            if not inside(pred[None], self.shape)[0]:
-                continue
-            tp = self.tmpl[k]
-            if not tp.textured:
+        found = self.reacq.find(work, want, audit)
+        for k, cands in found.items():
+            if not self.tmpl[k].textured:
                 continue
             if self.ok[k]:
-                self._audit(frame, k, h_abs, pred, n_in)
+                h_abs = scale_h(cands[0][0], self.s)
+                pred = apply_h(h_abs, self.p0[k : k + 1])[0]
+                if inside(pred[None], self.shape)[0]:
+                    self._audit(frame, k, h_abs, pred, cands[0][1])
+                continue
+            best = self._best_candidate(frame, k, cands)
+            if best is not None:
+                self._take(k, *best)
+
+    def _best_candidate(
+        self,
+        frame: np.ndarray,
+        k: int,
+        cands: list[tuple[np.ndarray, int]],
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The re-acquisition candidate whose template verifies best, if one verifies enough.
+
+        Many descriptor inliers around the point are evidence of their own: a noisy or
+        blurred frame lowers the template score, not the geometry.
+        """
+        p = self.p
+        best, best_v = None, -1.0
+        for h_loc, n_in in cands:
+            h_abs = scale_h(h_loc, self.s)
+            pred = apply_h(h_abs, self.p0[k : k + 1])[0]
+            if not inside(pred[None], self.shape)[0]:
                 continue
             m, v = self._locate(frame, k, h_abs, [pred], np.zeros(2), self.radius)
-            # many descriptor inliers around the point are evidence of their own: a noisy or
-            # blurred frame lowers the template score, not the geometry
             need = p.ncc_reacq_strong if n_in >= p.reacq_strong_inliers else p.ncc_reacq
-            if m is None or v < need:
-                continue
-            self._take(k, h_abs, pred, m.xy)
+            if m is not None and v >= need and v > best_v:
+                best, best_v = (h_abs, pred, m.xy), v
+        return best
 
     def _take(self, k: int, h_abs: np.ndarray, pred: np.ndarray, xy: np.ndarray) -> None:
         """Set point k to a position found by re-acquisition."""
@@ -526,8 +626,9 @@ class PointTracker:
         self.miss[k] = 0
         self.drift[k] = 0.0
 
-    def _audit(self, frame: np.ndarray, k: int, h_abs: np.ndarray, pred: np.ndarray,
-               n_in: int) -> None:
+    def _audit(
+        self, frame: np.ndarray, k: int, h_abs: np.ndarray, pred: np.ndarray, n_in: int
+    ) -> None:
         """A tracked point that its first-frame neighbourhood puts elsewhere moves there if its
         template agrees better there, or is reported lost if the evidence is strong."""
         p = self.p

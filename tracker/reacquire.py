@@ -18,29 +18,35 @@ import numpy as np
 class ReacqParams:
     """Knobs of the re-acquisition layer, in working-image pixels."""
 
-    n_ref: int = 1500         # ORB keypoints in the first frame
-    n_cur: int = 1000        # ORB keypoints per searched frame
-    radius: float = 70.0      # neighbourhood of a point
+    n_ref: int = 1500  # ORB keypoints in the first frame
+    n_cur: int = 1000  # ORB keypoints per searched frame
+    radius: float = 70.0  # neighbourhood of a point
     max_radius: float = 160.0  # grown up to this while the neighbourhood is too sparse
-    min_kp: int = 20          # keypoints wanted in a neighbourhood
-    levels: int = 8           # ORB pyramid (scale factor 1.2)
-    blur: float = 1.0         # Gaussian sigma before ORB: noise makes FAST corners unstable
-    ratio: float = 0.8        # Lowe ratio test
+    min_kp: int = 20  # keypoints wanted in a neighbourhood
+    levels: int = 8  # ORB pyramid (scale factor 1.2)
+    blur: float = 1.0  # Gaussian sigma before ORB: noise makes FAST corners unstable
+    ratio: float = 0.8  # Lowe ratio test
     ransac_px: float = 3.0
     min_inliers: int = 8
-    global_stride: int = 3      # every n-th first-frame keypoint also joins the global fit
-    dominant_min: int = 25      # inliers of the dominant fit that make it a fallback
-    model_radius: float = 160.0 # a global model's inliers this near a point vote for it
+    global_stride: int = 3  # every n-th first-frame keypoint also joins the global fit
+    dominant_min: int = 25  # inliers of the dominant fit that make it a fallback
+    model_radius: float = 160.0  # a global model's inliers this near a point vote for it
+    max_candidates: int = 3  # homographies per point handed to the template to choose
 
 
 class Reacquirer:
     """First-frame ORB neighbourhoods of the query points, matched on demand."""
 
-    def __init__(self, img: np.ndarray, points: np.ndarray, params: ReacqParams | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        img: np.ndarray,
+        points: np.ndarray,
+        params: ReacqParams | None = None,
+    ) -> None:
         self.p = params or ReacqParams()
-        self.orb_ref = cv2.ORB_create(nfeatures=self.p.n_ref, fastThreshold=10,
-                                      nlevels=self.p.levels)
+        self.orb_ref = cv2.ORB_create(
+            nfeatures=self.p.n_ref, fastThreshold=10, nlevels=self.p.levels
+        )
         self.orb = cv2.ORB_create(nfeatures=self.p.n_cur, fastThreshold=10, nlevels=self.p.levels)
         kp, des = self.orb_ref.detectAndCompute(self._smooth(img), None)
         self.xy0 = np.float32([k.pt for k in kp]).reshape(-1, 2)
@@ -60,25 +66,36 @@ class Reacquirer:
     def _smooth(self, img: np.ndarray) -> np.ndarray:
         return cv2.GaussianBlur(img, (0, 0), self.p.blur) if self.p.blur > 0 else img
 
-    def find(self, img: np.ndarray, which: list[int]) -> dict[int, tuple[np.ndarray, int]]:
-        """First-frame-to-now homographies (working pixels) for the points in `which`.
+    def find(
+        self,
+        img: np.ndarray,
+        which: list[int],
+        checked: list[int] | None = None,
+    ) -> dict[int, list[tuple[np.ndarray, int]]]:
+        """Candidate first-frame-to-now homographies (working pixels) for the points in `which`.
 
-        Each point gets the homography fitted to the matches of its own neighbourhood; if
-        those are too few (low texture, heavy noise), the global fit among the surfaces found
-        by sequential RANSAC over all matches that has the most inliers near the point.
-        Returns {point index: (homography, inlier count)} for the points that were found.
+        Each point gets the homographies fitted to the matches of its own neighbourhood, then
+        the global fits (surfaces found by sequential RANSAC over all matches) with enough
+        inliers near the point. Returns {point index: [(homography, inlier count), ...]},
+        the point's own best fit first, for the points with any candidate. The points in
+        `checked` (tracked ones being audited) get only that first candidate.
         """
         p = self.p
+        single = set(checked or [])
+        which = list(which) + [k for k in single if k not in which]
         if not which or len(self.des0) < p.min_inliers:
             return {}
         kp, des = self.orb.detectAndCompute(self._smooth(img), None)
         if des is None or len(kp) < p.min_inliers:
             return {}
         xy = np.float32([k.pt for k in kp])
+        out: dict[int, list[tuple[np.ndarray, int]]] = {}
         # only the first-frame keypoints that can matter: the searched points' neighbourhoods,
         # and a sparse sample of the rest for the global fallback models
-        query = np.union1d(np.concatenate([self.sets[k] for k in which]),
-                           np.arange(0, len(self.des0), p.global_stride))
+        query = np.union1d(
+            np.concatenate([self.sets[k] for k in which]),
+            np.arange(0, len(self.des0), p.global_stride),
+        )
         pairs = self.matcher.knnMatch(self.des0[query], des, k=2)
         ref_i, cur_i = [], []
         for m in pairs:
@@ -86,41 +103,73 @@ class Reacquirer:
                 ref_i.append(int(query[m[0].queryIdx]))
                 cur_i.append(m[0].trainIdx)
         if len(ref_i) < p.min_inliers:
-            return {}
+            return out
         ref_a, cur_a = np.array(ref_i), np.array(cur_i)
         models = self._global_models(self.xy0[ref_a], xy[cur_a])
-        out: dict[int, tuple[np.ndarray, int]] = {}
         for k in which:
-            m = np.isin(ref_a, self.sets[k])
-            if m.sum() >= p.min_inliers:
-                src, dst = self.xy0[ref_a[m]], xy[cur_a[m]]
-                h, inl = cv2.findHomography(src, dst, cv2.USAC_FAST, p.ransac_px, maxIters=300)
-                n = 0 if inl is None else int(inl.sum())
-                if h is not None and n >= p.min_inliers:
-                    out[k] = (h, n)
-                    continue
-            best = None
+            cands = self._local_models(ref_a, cur_a, xy, k, 1 if k in single else 2)
+            if cands and k in single:
+                out[k] = cands
+                continue
+            glob = []
             for h, src_in in models:
                 near = int((np.linalg.norm(src_in - self.pts0[k], axis=1) < p.model_radius).sum())
-                if near >= p.min_inliers and (best is None or near > best[1]):
-                    best = (h, near)
-            if best is None and models and len(models[0][1]) >= p.dominant_min:
+                if near >= p.min_inliers:
+                    glob.append((h, near))
+            cands += sorted(glob, key=lambda c: -c[1])
+            if not cands and models and len(models[0][1]) >= p.dominant_min:
                 # a flat scene is one plane: the dominant fit holds for every point on it
-                best = (models[0][0], len(models[0][1]))
-            if best is not None:
-                out[k] = best
+                cands.append((models[0][0], len(models[0][1])))
+            if cands:
+                out[k] = cands[: 1 if k in single else p.max_candidates]
         return out
 
-    def _global_models(self, src: np.ndarray, dst: np.ndarray,
-                       ) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _fits(
+        self,
+        src: np.ndarray,
+        dst: np.ndarray,
+        n_max: int,
+    ) -> list[tuple[np.ndarray, int]]:
+        """Up to `n_max` homographies by sequential RANSAC, most inliers first.
+
+        Near an object's edge a neighbourhood spans two surfaces: RANSAC keeps the one
+        with more matches, which need not be the point's; the template decides between them.
+        """
+        p = self.p
+        out: list[tuple[np.ndarray, int]] = []
+        for _ in range(n_max):
+            if len(src) < p.min_inliers:
+                break
+            h, inl = cv2.findHomography(src, dst, cv2.USAC_FAST, p.ransac_px, maxIters=300)
+            n = 0 if inl is None else int(inl.sum())
+            if h is None or n < p.min_inliers:
+                break
+            out.append((h, n))
+            keep = ~inl.ravel().astype(bool)
+            src, dst = src[keep], dst[keep]
+        return out
+
+    def _local_models(
+        self, ref_a: np.ndarray, cur_a: np.ndarray, xy: np.ndarray, k: int, n_max: int
+    ) -> list[tuple[np.ndarray, int]]:
+        """Homographies from the whole-frame matches of point k's own neighbourhood."""
+        m = np.isin(ref_a, self.sets[k])
+        return self._fits(self.xy0[ref_a[m]], xy[cur_a[m]], n_max)
+
+    def _global_models(
+        self,
+        src: np.ndarray,
+        dst: np.ndarray,
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Sequential RANSAC: up to three homographies (surfaces) with their inlier sources."""
         models = []
         idx = np.arange(len(src))
         for _ in range(3):
             if len(idx) < 2 * self.p.min_inliers:
                 break
-            h, inl = cv2.findHomography(src[idx], dst[idx], cv2.USAC_FAST, self.p.ransac_px,
-                                        maxIters=500)
+            h, inl = cv2.findHomography(
+                src[idx], dst[idx], cv2.USAC_FAST, self.p.ransac_px, maxIters=500
+            )
             if h is None or inl is None or inl.sum() < 2 * self.p.min_inliers:
                 break
             inl = inl.ravel().astype(bool)
