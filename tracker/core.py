@@ -17,6 +17,7 @@ Per frame:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import cv2
@@ -276,14 +277,12 @@ class PointTracker:
     ) -> bool:
         """Is this template match the point? Guards against slips, occluders and noise."""
         p = self.p
-        jump = float(np.linalg.norm(m.xy - pred))
+        jump = math.hypot(*(m.xy - pred))
         gate = (p.gate_px + p.gate_rel * float(np.hypot(*motion))) * self.u + self.drift[k]
         if not fitted:
             gate += p.gate_coast_px * self.u
         tracked = self.surf[k] is not None and self.miss[k] == 0
-        lk_agrees = (
-            lk_ok and tracked and float(np.linalg.norm(m.xy - lk_xy)) < p.lk_agree_px * self.u
-        )
+        lk_agrees = lk_ok and tracked and math.hypot(*(m.xy - lk_xy)) < p.lk_agree_px * self.u
         ambiguous = m.second > m.score - p.ambiguity
         # a well-tracked surface predicts to a pixel: a larger jump is a slip onto repetitive
         # texture or onto an occluder, unless the point's own LK motion lands there too or
@@ -321,7 +320,7 @@ class PointTracker:
             motion = pred - self.pos[k]
             radius = min(round(p.search_max_px * self.u), self.radius + round(self.drift[k]))
             cands = [pred]
-            if lk_good[k] and np.linalg.norm(lk_pts[k] - pred) > 0.5 * radius:
+            if lk_good[k] and math.hypot(*(lk_pts[k] - pred)) > 0.5 * radius:
                 cands.append(lk_pts[k].astype(np.float64))
             tp = self.tmpl[k]
             m, good = None, False
