@@ -37,6 +37,7 @@ from orchestrator.db.engine import create_engine, create_session_factory
 from orchestrator.db.migrate import upgrade
 from orchestrator.domain.types import Role, SessionStatus
 from orchestrator.settings import Settings
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).parents[1]
 PG_ADMIN = os.environ.get("FERNBLICK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -192,14 +193,6 @@ async def wait_healthy(url: str) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise TimeoutError(url)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def run(args: argparse.Namespace) -> None:

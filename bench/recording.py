@@ -31,9 +31,9 @@ from orchestrator.db.engine import create_engine, create_session_factory
 from orchestrator.db.migrate import upgrade
 from orchestrator.janus.errors import JanusError
 from orchestrator.settings import Settings
-from tests.conftest import free_port
 from tests.support.calls import EVENT_AUTH, call_settings
 from tests.support.janus_server import start_test_janus
+from tests.support.ports import free_port
 from tests.support.synthetic_publisher import publish_test_pattern
 from tests.support.world import EMAILS, PASSWORD, build_world
 

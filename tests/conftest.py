@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,12 +43,6 @@ def _pg_dsn(database: str) -> str:
 
 def pg_async_url(database: str) -> str:
     return _pg_dsn(database).replace("postgresql://", "postgresql+asyncpg://", 1)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

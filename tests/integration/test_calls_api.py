@@ -17,7 +17,6 @@ from orchestrator.janus.admin import VIDEOROOM_PLUGIN
 from orchestrator.janus.client import JanusClient
 from orchestrator.janus.videoroom import VideoRoom
 from orchestrator.settings import JanusNode, Settings
-from tests.conftest import free_port
 from tests.support.calls import (
     EVENT_AUTH,
     CallEnv,
@@ -32,6 +31,7 @@ from tests.support.janus_server import (
     RunningJanus,
     janus_factory_fixture,  # noqa: F401
 )
+from tests.support.ports import free_port
 from tests.support.world import World, assert_problem, bearer, login, open_device
 
 pytestmark = pytest.mark.janus

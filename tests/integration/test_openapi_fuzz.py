@@ -21,8 +21,8 @@ import pytest
 
 from orchestrator.db.migrate import upgrade
 from orchestrator.demo import DEMO_LOGINS, DEMO_PASSWORD
-from tests.conftest import free_port
 from tests.support.janus_server import TEST_SECRETS, RunningJanus, start_test_janus
+from tests.support.ports import free_port
 from tests.support.servers import orchestrator_process, wait_until_healthy
 
 

@@ -19,8 +19,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from orchestrator.realtime.fanout import EVENTS_CHANNEL, session_channel
 from orchestrator.realtime.redis_fanout import RedisFanout
-from tests.conftest import free_port
 from tests.support.events import make_event
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.redis
 
@@ -81,9 +81,17 @@ class PrivateRedis:
 
     async def start(self) -> None:
         self.process = await asyncio.create_subprocess_exec(
-            "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-            "--save", "", "--appendonly", "no",
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         client = Redis.from_url(self.url)
         try:

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from orchestrator.settings import Settings
-from tests.conftest import free_port
+from tests.support.ports import free_port
 from tests.support.servers import orchestrator_process, wait_until_healthy
 from tests.support.world import EMAILS, PASSWORD, World
 
@@ -32,16 +32,24 @@ async def test_change_on_one_process_reaches_websocket_on_the_other(
     }
     port_a, port_b = free_port(), free_port()
     with (
-        orchestrator_process(port_a, {**env, "FERNBLICK_INSTANCE_NAME": "a"}, tmp_path / "a.log") as url_a,
-        orchestrator_process(port_b, {**env, "FERNBLICK_INSTANCE_NAME": "b"}, tmp_path / "b.log") as url_b,
+        orchestrator_process(
+            port_a, {**env, "FERNBLICK_INSTANCE_NAME": "a"}, tmp_path / "a.log"
+        ) as url_a,
+        orchestrator_process(
+            port_b, {**env, "FERNBLICK_INSTANCE_NAME": "b"}, tmp_path / "b.log"
+        ) as url_b,
     ):
         await asyncio.gather(wait_until_healthy(url_a), wait_until_healthy(url_b))
         async with aiohttp.ClientSession() as http:
-            login = await http.post(f"{url_a}/api/auth/login", json={"email": EMAILS["employee"], "password": PASSWORD})
+            login = await http.post(
+                f"{url_a}/api/auth/login", json={"email": EMAILS["employee"], "password": PASSWORD}
+            )
             csrf = (await login.json())["csrf_token"]
             cookie = login.cookies["fernblick_session"].value
             headers = {"Cookie": f"fernblick_session={cookie}"}
-            async with http.ws_connect(f"{url_b.replace('http', 'ws')}/api/ws", headers=headers) as socket:
+            async with http.ws_connect(
+                f"{url_b.replace('http', 'ws')}/api/ws", headers=headers
+            ) as socket:
                 snapshot = await socket.receive_json(timeout=10)
                 assert snapshot["type"] == "snapshot"
                 created = await http.post(
@@ -56,6 +64,10 @@ async def test_change_on_one_process_reaches_websocket_on_the_other(
                 assert frame["event"]["type"] == "session.created"
                 assert frame["event"]["payload"]["session"]["id"] == session_id
                 # exactly once, although both processes run a relay
-                await http.post(f"{url_a}/api/sessions/{session_id}/cancel", json={}, headers={**headers, "X-CSRF-Token": csrf})
+                await http.post(
+                    f"{url_a}/api/sessions/{session_id}/cancel",
+                    json={},
+                    headers={**headers, "X-CSRF-Token": csrf},
+                )
                 frame = await socket.receive_json(timeout=15)
                 assert frame["seq"] == 2 and frame["event"]["type"] == "session.status_changed"

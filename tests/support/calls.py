@@ -34,9 +34,9 @@ from orchestrator.janus.admin import VIDEOROOM_PLUGIN
 from orchestrator.janus.client import JanusClient, JanusSession
 from orchestrator.janus.errors import JanusError
 from orchestrator.settings import Settings
-from tests.conftest import free_port
 from tests.support.events import wait_until
 from tests.support.janus_server import TEST_SECRETS, JanusFactory, RunningJanus
+from tests.support.ports import free_port
 from tests.support.synthetic_publisher import SyntheticPublisher, publish_test_pattern
 from tests.support.world import World, bearer, login, open_device
 

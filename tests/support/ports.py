@@ -1,34 +1,59 @@
-"""Free loopback ports for test servers (bound once, released, then handed out)."""
+"""Free loopback ports for test servers, outside the kernel's ephemeral range.
+
+A port taken from the ephemeral range (``bind(("127.0.0.1", 0))``) can become the
+source port of some process's outgoing connection before our server binds it, and
+two xdist workers can be handed the same one; with browsers, Janus and aiohttp all
+connecting, that happened. So ports come from a band of their own per xdist worker,
+below the ephemeral range, picked at random and checked by binding.
+"""
 
 from __future__ import annotations
 
+import os
+import random
 import socket
+
+BAND_START = 10_000
+BAND_SIZE = 4_000  # gw0 10000-13999, gw1 14000-17999, ... ; the main process 30000-32767
+
+
+def _band() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and worker[2:].isdigit() and int(worker[2:]) < 5:
+        start = BAND_START + int(worker[2:]) * BAND_SIZE
+        return range(start, start + BAND_SIZE)
+    return range(30_000, 32_768)
+
+
+def _bindable(port: int, kind: int) -> bool:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def free_tcp_ports(count: int) -> list[int]:
     """``count`` distinct TCP ports on 127.0.0.1 that were free a moment ago."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+    chosen: list[int] = []
+    for port in random.sample(_band(), 400):
+        if _bindable(port, socket.SOCK_STREAM):
+            chosen.append(port)
+            if len(chosen) == count:
+                return chosen
+    raise RuntimeError(f"fewer than {count} free TCP ports in {_band()}")
+
+
+def free_port() -> int:
+    """One free TCP port on 127.0.0.1."""
+    return free_tcp_ports(1)[0]
 
 
 def free_udp_and_tcp_port() -> int:
     """A port free for both UDP and TCP on 127.0.0.1 (TURN listens on both)."""
     for _ in range(50):
-        (port,) = free_tcp_ports(1)
-        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            udp.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        finally:
-            udp.close()
-        return port
+        port = free_port()
+        if _bindable(port, socket.SOCK_DGRAM):
+            return port
     raise RuntimeError("no port free for both UDP and TCP")

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.conftest import free_port
+from tests.support.ports import free_port
 
 MOTO = Path(sys.executable).with_name("moto_server")
 ACCESS = {"aws_access_key_id": "test", "aws_secret_access_key": "test-secret"}
