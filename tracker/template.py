@@ -9,6 +9,7 @@ position gives a low score, which is what makes the lost flag honest.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -24,9 +25,9 @@ PEAK_TIE = 0.03  # NCC peaks this close to the best one count as equally good
 class Match:
     """Result of one template search."""
 
-    xy: np.ndarray   # refined position (full-size pixels)
-    score: float     # peak NCC in [-1, 1]; -1 when the search was impossible
-    second: float    # best NCC away from the peak (ambiguity of repetitive texture)
+    xy: np.ndarray  # refined position (full-size pixels)
+    score: float  # peak NCC in [-1, 1]; -1 when the search was impossible
+    second: float  # best NCC away from the peak (ambiguity of repetitive texture)
     curv: np.ndarray | None = None  # 2x2 curvature of the NCC peak (how well it pins each axis)
 
 
@@ -56,8 +57,9 @@ def _curvature(r: np.ndarray, x: int, y: int) -> np.ndarray | None:
     return -np.array([[dxx, dxy], [dxy, dyy]], np.float64)
 
 
-def aperture_blend(pred: np.ndarray, meas: np.ndarray, curv: np.ndarray | None,
-                   ratio: float) -> np.ndarray:
+def aperture_blend(
+    pred: np.ndarray, meas: np.ndarray, curv: np.ndarray | None, ratio: float
+) -> np.ndarray:
     """Take the measured correction only along the directions the match pins down.
 
     On an edge the correlation peak is a ridge: along it the match slides freely and the
@@ -65,19 +67,36 @@ def aperture_blend(pred: np.ndarray, meas: np.ndarray, curv: np.ndarray | None,
     """
     if curv is None:
         return meas
-    w, v = np.linalg.eigh(curv)
-    if w[-1] <= 0:
+    # eigen-decomposition of the symmetric 2x2 curvature in closed form (per point and frame)
+    a, b, c = float(curv[0, 0]), float(curv[0, 1]), float(curv[1, 1])
+    mid, rad = 0.5 * (a + c), math.hypot(0.5 * (a - c), b)
+    w_hi, w_lo = mid + rad, mid - rad
+    if not w_hi > 0:
         return meas
-    gain = np.clip(w / (ratio * w[-1]), 0.0, 1.0)
-    d = v.T @ (meas - pred)
-    return pred + v @ (gain * d)
+    if b != 0.0:
+        vx, vy = w_hi - c, b
+    else:
+        vx, vy = (1.0, 0.0) if a >= c else (0.0, 1.0)
+    norm = math.hypot(vx, vy)
+    vx, vy = vx / norm, vy / norm  # direction of the strongest curvature; (-vy, vx) the weakest
+    g_hi = min(max(1.0 / ratio, 0.0), 1.0)
+    g_lo = min(max(w_lo / (ratio * w_hi), 0.0), 1.0)
+    dx, dy = float(meas[0] - pred[0]), float(meas[1] - pred[1])
+    d_hi, d_lo = g_hi * (vx * dx + vy * dy), g_lo * (-vy * dx + vx * dy)
+    return np.array([pred[0] + vx * d_hi - vy * d_lo, pred[1] + vy * d_hi + vx * d_lo])
 
 
 class PointTemplate:
     """First-frame appearance of one query point and the search for it in later frames."""
 
-    def __init__(self, ref: np.ndarray, p0: np.ndarray, half_sizes: tuple[int, ...],
-                 min_std: float, verify_factor: float) -> None:
+    def __init__(
+        self,
+        ref: np.ndarray,
+        p0: np.ndarray,
+        half_sizes: tuple[int, ...],
+        min_std: float,
+        verify_factor: float,
+    ) -> None:
         self.ref = ref
         self.p0 = np.asarray(p0, np.float64)
         # smallest patch with enough texture to be located; a larger one verifies it, because
@@ -85,8 +104,7 @@ class PointTemplate:
         self.half = half_sizes[-1]
         self.std = 0.0
         for h in half_sizes:
-            patch = cv2.getRectSubPix(ref, (2 * h + 1, 2 * h + 1),
-                                      (float(p0[0]), float(p0[1])))
+            patch = cv2.getRectSubPix(ref, (2 * h + 1, 2 * h + 1), (float(p0[0]), float(p0[1])))
             self.std = float(patch.std())
             self.half = h
             if self.std >= min_std:
@@ -96,22 +114,31 @@ class PointTemplate:
 
     def warped(self, h_abs: np.ndarray, half: int | None = None) -> np.ndarray | None:
         """The reference patch as it should look now (centre pixel = the point)."""
-        try:
-            ji = np.linalg.inv(jacobian(h_abs, self.p0))
-        except np.linalg.LinAlgError:
+        j = jacobian(h_abs, self.p0)
+        det = float(j[0, 0] * j[1, 1] - j[0, 1] * j[1, 0])
+        if not math.isfinite(det) or det == 0.0:
             return None
-        if not np.all(np.isfinite(ji)) or np.abs(ji).max() > 4:
+        # inverse of the 2x2 local affine part in closed form (per point and frame)
+        a, b = float(j[1, 1]) / det, float(-j[0, 1]) / det
+        c_, d = float(-j[1, 0]) / det, float(j[0, 0]) / det
+        if not all(math.isfinite(v) and abs(v) <= 4 for v in (a, b, c_, d)):
             return None
         half = self.half if half is None else half
         n = 2 * half + 1
         c = float(half)
-        m = np.hstack([ji, (self.p0 - ji @ np.array([c, c]))[:, None]])
-        t = cv2.warpAffine(self.ref, m, (n, n), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                           borderMode=cv2.BORDER_REPLICATE)
+        m = np.array([[a, b, self.p0[0] - (a + b) * c], [c_, d, self.p0[1] - (c_ + d) * c]])
+        t = cv2.warpAffine(
+            self.ref,
+            m,
+            (n, n),
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
         return t
 
-    def verify(self, img: np.ndarray, h_abs: np.ndarray, xy: np.ndarray,
-               blur: np.ndarray | None) -> float:
+    def verify(
+        self, img: np.ndarray, h_abs: np.ndarray, xy: np.ndarray, blur: np.ndarray | None
+    ) -> float:
         """NCC of the large verification patch placed exactly at `xy`."""
         hgt, wid = img.shape
         x, y = float(xy[0]), float(xy[1])
@@ -146,8 +173,8 @@ class PointTemplate:
         y0, y1 = max(0, yi - hh - radius), min(hgt - 1, yi + hh + radius)
         if x1 - x0 < 2 * hh or y1 - y0 < 2 * hh:
             return fail
-        t = tmpl if hh == h else tmpl[h - hh:h + hh + 1, h - hh:h + hh + 1]
-        r = cv2.matchTemplate(img[y0:y1 + 1, x0:x1 + 1], t, cv2.TM_CCOEFF_NORMED)
+        t = tmpl if hh == h else tmpl[h - hh : h + hh + 1, h - hh : h + hh + 1]
+        r = cv2.matchTemplate(img[y0 : y1 + 1, x0 : x1 + 1], t, cv2.TM_CCOEFF_NORMED)
         _, best, _, (x, y) = cv2.minMaxLoc(r)
         # repetitive texture (button grids, stripes) has several near-equal peaks: take the
         # one closest to the prediction, which is right as long as it is off by < half a period
@@ -160,7 +187,7 @@ class PointTemplate:
             best = float(r[y, x])
         dx, dy = _subpix(r, x, y)
         curv = _curvature(r, x, y)
-        r[max(0, y - 4):y + 5, max(0, x - 4):x + 5] = -1.0
+        r[max(0, y - 4) : y + 5, max(0, x - 4) : x + 5] = -1.0
         second = float(r.max())
         return Match(np.array([x0 + x + hh + dx, y0 + y + hh + dy]), float(best), second, curv)
 
