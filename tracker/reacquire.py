@@ -19,7 +19,7 @@ class ReacqParams:
     """Knobs of the re-acquisition layer, in working-image pixels."""
 
     n_ref: int = 1500  # ORB keypoints in the first frame
-    n_cur: int = 1000  # ORB keypoints per searched frame
+    n_cur: int = 800  # ORB keypoints per searched frame
     radius: float = 70.0  # neighbourhood of a point
     max_radius: float = 160.0  # grown up to this while the neighbourhood is too sparse
     min_kp: int = 20  # keypoints wanted in a neighbourhood
