@@ -178,6 +178,7 @@ class TrackerWorker:
             local_addr=(settings.recorder_rtp_host, port),
         )
         tracked.transport = transport
+        _enlarge_receive_buffer(transport)
         try:
             await forward.start(plan(videos[:1], [port]))
             await self._request_keyframe(tracked)
@@ -195,6 +196,9 @@ class TrackerWorker:
         now = time.monotonic()
         if now - tracked.last_keyframe_request >= KEYFRAME_REQUEST_SECONDS:
             tracked.last_keyframe_request = now
+            log.info(
+                "session %s: RTP packets lost; waiting for a keyframe", tracked.markers.session_id
+            )
             task = asyncio.get_running_loop().create_task(self._request_keyframe(tracked, 1))
             tracked.requests.add(task)  # keep a reference until it is done
             task.add_done_callback(tracked.requests.discard)
@@ -302,3 +306,15 @@ class TrackerWorker:
         await self.fanout.publish(
             {"origin": ORIGIN, "frame": message}, channel=session_channel(session_id)
         )
+
+
+RECEIVE_BUFFER_BYTES = 4 << 20
+"""A decoder that falls behind for a moment must not lose packets: each loss costs
+everything up to the next keyframe."""
+
+
+def _enlarge_receive_buffer(transport: asyncio.DatagramTransport) -> None:
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):  # the kernel caps it at net.core.rmem_max
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
