@@ -21,6 +21,13 @@ def logging_restored() -> Iterator[None]:
     root.setLevel(level)
 
 
+def create_device(name: str, qr: Path) -> int:
+    """``fernblick create-device`` by the administrator the test created, QR code to ``qr``."""
+    return main(
+        ["create-device", "--admin-email", "boss@example.org", "--name", name, "--qr", str(qr)]
+    )
+
+
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     database = tmp_path / "cli.sqlite3"
@@ -47,39 +54,13 @@ def test_migrate_admin_device_and_demo(env: Path, capsys: pytest.CaptureFixture[
         == 0
     )
     qr = env / "device.svg"
-    assert (
-        main(
-            [
-                "create-device",
-                "--admin-email",
-                "boss@example.org",
-                "--name",
-                "Press 7",
-                "--qr",
-                str(qr),
-            ]
-        )
-        == 0
-    )
+    assert create_device("Press 7", qr) == 0
     out = capsys.readouterr().out
     assert "administrator boss@example.org created" in out
     assert "device 'Press 7': https://support.example.com/d/" in out
     assert qr.read_text().startswith("<svg")
     png = env / "device.png"
-    assert (
-        main(
-            [
-                "create-device",
-                "--admin-email",
-                "boss@example.org",
-                "--name",
-                "Press 8",
-                "--qr",
-                str(png),
-            ]
-        )
-        == 0
-    )
+    assert create_device("Press 8", png) == 0
     assert png.read_bytes().startswith(b"\x89PNG")
     assert main(["seed-demo"]) == 0
     assert "admin@demo.fernblick.test / fernblick-demo" in capsys.readouterr().out
