@@ -132,6 +132,10 @@ class SegmentWriter:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
+    @property
+    def exited(self) -> bool:
+        return self.process is not None and self.process.returncode is not None
+
     async def wait(self) -> int:
         """Until ffmpeg exits by itself (a crash, a kill); its exit code."""
         assert self.process is not None

@@ -49,6 +49,8 @@ OWNER_FILE = "instance"
 (see ``recover``)."""
 START_QUEUE = "recorder.start"
 START_BINDINGS = ("recording.start",)
+START_ATTEMPTS = 3
+"""ffmpeg starts tried, each on other ports, before the recording counts as failed."""
 
 
 @dataclass
@@ -133,6 +135,38 @@ class Recorder:
                 active.keyframes = asyncio.create_task(self._ask_for_keyframes(active))
 
     async def _begin(self, recording_id: int, session_id: int) -> ActiveRecording | None:
+        """Forwards and ffmpeg on fresh ports; again on other ports when ffmpeg could not
+        bind them (another process took one between our check and its bind)."""
+        for attempt in range(1, START_ATTEMPTS + 1):
+            grant = await self._forward(recording_id, session_id)
+            if grant is None:
+                return None
+            writer = await self._start_ffmpeg(recording_id, grant)
+            if writer is not None:
+                # What Janus forwarded before ffmpeg listened is lost: the recorded time
+                # starts here.
+                active = ActiveRecording(
+                    recording_id, session_id, self._directory(recording_id), writer, grant
+                )
+                await grant.request_keyframes()
+                log.info(
+                    "recording %s: %d streams to ffmpeg %s",
+                    recording_id,
+                    len(grant.streams),
+                    writer.pid,
+                )
+                return active
+            log.warning(
+                "recording %s: ffmpeg exited before it listened (attempt %d of %d)",
+                recording_id,
+                attempt,
+                START_ATTEMPTS,
+            )
+            await self.forwarding.close(recording_id)
+        await self._give_up(session_id, f"ffmpeg failed to start {START_ATTEMPTS} times")
+        return None
+
+    async def _forward(self, recording_id: int, session_id: int) -> ForwardGrant | None:
         settings = self.settings
         ports = allocate_port_pairs(
             PORT_PAIRS_PER_RECORDING, settings.recorder_port_min, settings.recorder_port_max
@@ -140,7 +174,11 @@ class Recorder:
         grant = await self.forwarding.open(recording_id, settings.recorder_rtp_host, ports)
         if grant is None:
             await self._give_up(session_id, "no call room, or nobody publishes media in it")
-            return None
+        return grant
+
+    async def _start_ffmpeg(self, recording_id: int, grant: ForwardGrant) -> SegmentWriter | None:
+        """ffmpeg listening on the grant's ports; None when it exited first."""
+        settings = self.settings
         directory = self._directory(recording_id)
         directory.mkdir(parents=True, exist_ok=True)
         (directory / OWNER_FILE).write_text(settings.instance_name)
@@ -159,19 +197,19 @@ class Recorder:
         )
         try:
             await writer.start()
-            if not await writer.wait_until_listening(
+            listening = await writer.wait_until_listening(
                 [stream.port for stream in streams], within=5.0
-            ):
-                log.warning("recording %s: ffmpeg did not bind its ports in time", recording_id)
+            )
         except Exception:
             await writer.stop(settings.recorder_stop_timeout_seconds)
             await self.forwarding.close(recording_id)
             raise
-        # What Janus forwarded before ffmpeg listened is lost: the recorded time starts here.
-        active = ActiveRecording(recording_id, session_id, directory, writer, grant)
-        await grant.request_keyframes()
-        log.info("recording %s: %d streams to ffmpeg %s", recording_id, len(streams), writer.pid)
-        return active
+        if listening:
+            return writer
+        if writer.exited:
+            return None
+        log.warning("recording %s: ffmpeg did not bind its ports in time", recording_id)
+        return writer
 
     async def _give_up(self, session_id: int, why: str) -> None:
         log.warning("recording of session %s not started: %s", session_id, why)

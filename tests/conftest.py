@@ -25,6 +25,7 @@ from orchestrator.db.engine import create_engine, create_session_factory
 from orchestrator.db.migrate import upgrade
 from orchestrator.db.models import Base
 from orchestrator.settings import Settings
+from tests.support.ports import forward_port_range
 from tests.support.world import World, build_world
 
 # Cheap password hashing for the test suite (hashes record their own cost).
@@ -115,12 +116,15 @@ async def database_url(
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
+    forward_ports = forward_port_range()
     return Settings(
         env="test",
         database_url=database_url,
         storage_dir=tmp_path / "storage",
         public_url="http://127.0.0.1:8080",
         outbox_poll_seconds=0.05,
+        recorder_port_min=forward_ports[0],
+        recorder_port_max=forward_ports[1],
     )
 
 

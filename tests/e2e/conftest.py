@@ -38,7 +38,7 @@ from tests.support.coturn_server import (
     stop_coturn,
 )
 from tests.support.janus_server import TEST_SECRETS, RunningJanus, start_test_janus
-from tests.support.ports import free_tcp_ports, free_udp_and_tcp_port
+from tests.support.ports import forward_port_range, free_tcp_ports, free_udp_and_tcp_port
 from tests.support.servers import orchestrator_process, wait_until_healthy
 
 T = TypeVar("T")
@@ -237,6 +237,8 @@ def running_stack(
             "FERNBLICK_JANUS_EVENT_PASSWORD": EVENT_AUTH[1],
             "FERNBLICK_TURN_URLS": json.dumps([coturn.turn_url]),
             "FERNBLICK_TURN_SECRET": coturn.secret,
+            "FERNBLICK_RECORDER_PORT_MIN": str(forward_port_range()[0]),
+            "FERNBLICK_RECORDER_PORT_MAX": str(forward_port_range()[1]),
             **(extra_env or {}),
         }
         full_env = {**os.environ, **env}

@@ -4,7 +4,9 @@ A port taken from the ephemeral range (``bind(("127.0.0.1", 0))``) can become th
 source port of some process's outgoing connection before our server binds it, and
 two xdist workers can be handed the same one; with browsers, Janus and aiohttp all
 connecting, that happened. So ports come from a band of their own per xdist worker,
-below the ephemeral range, picked at random and checked by binding.
+below the ephemeral range, picked at random and checked by binding. The top of each
+band is left to the product's own UDP ports (the recorder's and tracker's RTP forwards),
+which it picks itself from a configured range.
 """
 
 from __future__ import annotations
@@ -15,14 +17,27 @@ import socket
 
 BAND_START = 10_000
 BAND_SIZE = 4_000  # gw0 10000-13999, gw1 14000-17999, ... ; the main process 30000-32767
+FORWARD_PORTS = 1_000
+"""The top of a band: the recorder's and tracker's RTP ports."""
 
 
-def _band() -> range:
+def _whole_band() -> range:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if worker.startswith("gw") and worker[2:].isdigit() and int(worker[2:]) < 5:
         start = BAND_START + int(worker[2:]) * BAND_SIZE
         return range(start, start + BAND_SIZE)
     return range(30_000, 32_768)
+
+
+def _band() -> range:
+    whole = _whole_band()
+    return range(whole.start, whole.stop - FORWARD_PORTS)
+
+
+def forward_port_range() -> tuple[int, int]:
+    """(min, max) for ``recorder_port_min``/``recorder_port_max`` in this test process."""
+    whole = _whole_band()
+    return whole.stop - FORWARD_PORTS, whole.stop - 1
 
 
 def _bindable(port: int, kind: int) -> bool:

@@ -28,7 +28,7 @@ from orchestrator.settings import Settings
 from orchestrator.topology.topology import JanusPorts, JanusSecrets, Topology, TopologyPlan
 from tests.support.calls import EVENT_AUTH, Joined
 from tests.support.janus_server import TEST_SECRETS
-from tests.support.ports import free_tcp_ports
+from tests.support.ports import forward_port_range, free_tcp_ports
 from tests.support.synthetic_publisher import publish_test_pattern
 from tests.support.world import EMAILS, PASSWORD
 
@@ -69,6 +69,8 @@ def topology_plan(
             "FERNBLICK_OUTBOX_POLL_SECONDS": "0.2",
             "FERNBLICK_JANUS_HEALTH_INTERVAL_SECONDS": "0.5",
             "FERNBLICK_JANUS_REQUEST_TIMEOUT_SECONDS": "3",
+            "FERNBLICK_RECORDER_PORT_MIN": str(forward_port_range()[0]),
+            "FERNBLICK_RECORDER_PORT_MAX": str(forward_port_range()[1]),
             **environment,
         },
         workers=workers,
