@@ -35,6 +35,30 @@ MAX_MARKERS = 9
 """Markers per session, numbered 1 to 9 (one digit on the screen)."""
 HISTORY_FRAMES = 45
 """Decoded frames kept for markers placed on a frame the worker has passed (1.5 s)."""
+MAX_LAG_SECONDS = 0.1
+"""A frame that waited this long while a newer one is queued may be left untracked: one
+frame in two at this lag, one in three at twice this lag, and so on..."""
+MAX_STRIDE = 6
+"""...but at least every this many frames one is tracked: the tracker follows the motion
+of a few frames at once, not of a second's."""
+
+
+@dataclass(frozen=True)
+class Place:
+    marker_id: str
+    x: float
+    y: float
+    rtp_timestamp: int | None
+
+
+@dataclass(frozen=True)
+class Remove:
+    marker_id: str
+
+
+Item = EncodedFrame | Place | Remove | None
+"""What the worker queues for a session, in arrival order: a frame, a command, or None
+for lost packets."""
 
 
 @dataclass
@@ -77,11 +101,65 @@ class SessionMarkers:
         self._decoder.thread_type = "NONE"
         self._decoder.thread_count = 1
         self._waiting_for_keyframe = True
+        self.pending: list[Place] = []
         self.decoded = 0
+        self.skipped = 0
+        self._untracked = 0  # frames decoded but not tracked since the last tracked one
 
     @property
     def latest(self) -> DecodedFrame | None:
         return self.history[-1] if self.history else None
+
+    @property
+    def busy(self) -> bool:
+        """Markers to track, or placements waiting for a first frame."""
+        return bool(self.markers or self.pending)
+
+    def apply(self, batch: list[Item], now: float | None = None) -> list[dict[str, Any]]:
+        """Decode every frame, track the ones still current, apply commands in order; the
+        messages to publish.
+
+        Every frame is tracked while the worker keeps up. When it falls behind (a busy
+        machine, many markers), frames that waited longer than ``MAX_LAG_SECONDS`` with a
+        newer one queued are decoded (the decoder needs them) but only every second,
+        third, ... (the further behind, the fewer; at least every ``MAX_STRIDE``-th) is
+        tracked: each tracked frame covers a few frames' motion, which the tracker's
+        pyramid follows, at a fraction of the cost, so the worker catches up with the
+        picture instead of falling further behind with every frame.
+        ``now`` is ``time.monotonic()`` (tests pass it).
+        """
+        messages = []
+        changed = False
+        newest = max(
+            (i for i, item in enumerate(batch) if isinstance(item, EncodedFrame)), default=-1
+        )
+        for index, item in enumerate(batch):
+            if item is None:
+                self.need_keyframe()
+            elif isinstance(item, EncodedFrame):
+                decoded = self.decode(item)
+                waited = (now if now is not None else time.monotonic()) - item.received
+                if decoded is not None and self.markers:
+                    stride = min(MAX_STRIDE, 1 + int(waited / MAX_LAG_SECONDS))
+                    if index < newest and self._untracked + 1 < stride:
+                        self._untracked += 1
+                        self.skipped += 1
+                    else:
+                        self._untracked = 0
+                        messages.append(self.track(decoded))
+                        changed = False
+            elif isinstance(item, Place):
+                self.pending.append(item)
+            else:
+                changed |= self.remove(item.marker_id)
+                self.pending = [p for p in self.pending if p.marker_id != item.marker_id]
+            if self.pending and self.latest is not None:
+                for place in self.pending:
+                    changed |= self.place(place.marker_id, place.x, place.y, place.rtp_timestamp)
+                self.pending = []
+        if changed:  # a placement or removal after the batch's last tracked frame
+            messages.append(self.message())
+        return messages
 
     # --- commands ----------------------------------------------------------------
 

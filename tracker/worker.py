@@ -19,6 +19,7 @@ import contextlib
 import logging
 import socket
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,8 +45,8 @@ from recorder.forward import (
     pli_packet,
     published_streams,
 )
-from tracker.rtp import EncodedFrame, RtpReceiver
-from tracker.session import SessionMarkers
+from tracker.rtp import RtpReceiver
+from tracker.session import Item, Place, Remove, SessionMarkers
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +54,6 @@ ORIGIN = "tracker"
 """The sender id of our frames on the session channel (no browser has it)."""
 KEYFRAME_REQUEST_SECONDS = 0.5
 """At most one keyframe request per this interval after lost packets."""
-
-
-@dataclass(frozen=True)
-class Place:
-    marker_id: str
-    x: float
-    y: float
-    rtp_timestamp: int | None
-
-
-@dataclass(frozen=True)
-class Remove:
-    marker_id: str
-
-
-Item = EncodedFrame | Place | Remove | None
 
 
 @dataclass
@@ -81,7 +66,6 @@ class TrackedSession:
     transport: asyncio.DatagramTransport | None = None
     queue: asyncio.Queue[Item] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
-    pending: list[Place] = field(default_factory=list)
     last_keyframe_request: float = 0.0
     busy_seconds: float = 0.0
     requests: set[asyncio.Task[None]] = field(default_factory=set)
@@ -181,12 +165,12 @@ class TrackerWorker:
         _enlarge_receive_buffer(transport)
         try:
             await forward.start(plan(videos[:1], [port]))
-            await self._request_keyframe(tracked)
         except (JanusError, OSError):
             transport.close()
             await forward.stop()
             raise
         tracked.task = asyncio.create_task(self._run(session_id, tracked))
+        self._in_background(tracked, self._request_keyframe(tracked))  # frames flow meanwhile
         log.info("session %s: tracking the code user's video on port %s", session_id, port)
         return tracked
 
@@ -199,9 +183,13 @@ class TrackerWorker:
             log.info(
                 "session %s: RTP packets lost; waiting for a keyframe", tracked.markers.session_id
             )
-            task = asyncio.get_running_loop().create_task(self._request_keyframe(tracked, 1))
-            tracked.requests.add(task)  # keep a reference until it is done
-            task.add_done_callback(tracked.requests.discard)
+            self._in_background(tracked, self._request_keyframe(tracked, 1))
+
+    @staticmethod
+    def _in_background(tracked: TrackedSession, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        tracked.requests.add(task)  # keep a reference until it is done
+        task.add_done_callback(tracked.requests.discard)
 
     @staticmethod
     async def _request_keyframe(tracked: TrackedSession, times: int = 3) -> None:
@@ -233,7 +221,7 @@ class TrackerWorker:
             await tracked.forward.stop()
         except (JanusError, JanusUnreachable) as exc:  # the room or its node is gone
             log.info("session %s: forward not stopped (%s)", session_id, exc)
-        await cancel_and_wait(tracked.task)
+        await cancel_and_wait(tracked.task, *tracked.requests)
         tracked.markers.markers.clear()
         await self._publish(session_id, tracked.markers.message())
         log.info("session %s: tracking stopped", session_id)
@@ -251,54 +239,25 @@ class TrackerWorker:
             while not tracked.queue.empty():
                 batch.append(tracked.queue.get_nowait())
             began = time.perf_counter()
-            messages = await asyncio.to_thread(self._process, tracked, batch)
+            messages = await asyncio.to_thread(tracked.markers.apply, batch)
             tracked.busy_seconds += time.perf_counter() - began
             tracked.batches += 1
             if tracked.batches % 300 == 0:
                 log.info(
-                    "session %s: %d frames decoded, %.1f ms per batch (%d batches)",
+                    "session %s: %d frames decoded, %d not tracked (behind), "
+                    "%.1f ms per batch (%d batches)",
                     session_id,
                     tracked.markers.decoded,
+                    tracked.markers.skipped,
                     1000 * tracked.busy_seconds / tracked.batches,
                     tracked.batches,
                 )
             for message in messages:
                 await self._publish(session_id, message)
-            if not tracked.markers.markers and not tracked.pending:
+            if not tracked.markers.busy:
                 tracked.task = None
                 await self.stop(session_id)
                 return
-
-    @staticmethod
-    def _process(tracked: TrackedSession, batch: list[Item]) -> list[dict[str, Any]]:
-        """Decode and track every frame, apply commands in order; the messages to publish.
-
-        Every frame is tracked, also when the worker fell behind: the tracker follows
-        frame-to-frame motion, and skipped frames would multiply it.
-        """
-        markers = tracked.markers
-        messages = []
-        changed = False
-        for item in batch:
-            if item is None:
-                markers.need_keyframe()
-            elif isinstance(item, EncodedFrame):
-                decoded = markers.decode(item)
-                if decoded is not None and markers.markers:
-                    messages.append(markers.track(decoded))
-                    changed = False
-            elif isinstance(item, Place):
-                tracked.pending.append(item)
-            else:
-                changed |= markers.remove(item.marker_id)
-                tracked.pending = [p for p in tracked.pending if p.marker_id != item.marker_id]
-            if tracked.pending and markers.latest is not None:
-                for place in tracked.pending:
-                    changed |= markers.place(place.marker_id, place.x, place.y, place.rtp_timestamp)
-                tracked.pending = []
-        if changed:  # a placement or removal after the batch's last tracked frame
-            messages.append(markers.message())
-        return messages
 
     async def _publish(self, session_id: int, message: dict[str, Any]) -> None:
         """Through the in-call tool channel (``orchestrator/realtime/call_channel.py``),

@@ -3,13 +3,15 @@ placing on a past frame, numbering, removal, positions on a sliding texture."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import av
 import cv2
 import numpy as np
 
 from tests.support.moving_texture import texture
 from tracker.rtp import EncodedFrame
-from tracker.session import SessionMarkers
+from tracker.session import MAX_LAG_SECONDS, MAX_STRIDE, Place, Remove, SessionMarkers
 
 W, H = 320, 240
 PLANE = texture(W + 200, H + 200, seed=11)
@@ -74,3 +76,43 @@ def test_decoding_starts_at_a_keyframe_and_waits_for_one_after_a_loss() -> None:
     session.need_keyframe()
     assert session.decode(frames[2]) is None
     assert session.message()["markers"] == []
+
+
+def test_a_worker_that_fell_behind_tracks_the_newest_frame_and_skips_the_stale_ones() -> None:
+    frames = encoded(range(50))
+    session = SessionMarkers(3)
+    # a placement queued behind the first frame lands on it
+    placed = session.apply([frames[0], Place("a", (150 + 0.5) / W, (120 + 0.5) / H, None)])
+    assert [m["id"] for m in placed[-1]["markers"]] == ["a"]
+
+    # keeping up: every frame of the batch is current and tracked
+    now = 100.0
+    current = [replace(frame, received=now) for frame in frames[1:10]]
+    assert len(session.apply(current, now=now)) == 9
+
+    # behind by more than twice the allowed lag: all frames are decoded, every third one
+    # and the newest are tracked
+    received = now + 1.0
+    late = [replace(frame, received=received) for frame in frames[10:30]]
+    messages = session.apply(late, now=received + 2.5 * MAX_LAG_SECONDS)
+    tracked = [m["rtp_timestamp"] // 3000 for m in messages]
+    assert tracked == [*range(12, 30, 3), 29]
+    assert session.decoded == 30 and session.skipped == 20 - len(tracked)
+    for message, k in zip(messages, tracked, strict=True):
+        (marker,) = message["markers"]
+        assert not marker["lost"]
+        assert np.hypot(*(np.array(pixel(marker)) - (150 - k, 120 - k))) < 1.0
+
+    # far behind: one frame in MAX_STRIDE
+    received = now + 2.0
+    later = [replace(frame, received=received) for frame in frames[30:50]]
+    messages = session.apply(later, now=received + 10 * MAX_LAG_SECONDS)
+    tracked = [m["rtp_timestamp"] // 3000 for m in messages]
+    assert tracked == [*range(30 + MAX_STRIDE - 1, 50, MAX_STRIDE), 49]
+    (marker,) = messages[-1]["markers"]
+    assert not marker["lost"]
+    assert np.hypot(*(np.array(pixel(marker)) - (150 - 49, 120 - 49))) < 1.0
+
+    # a removal is a message of its own; with no marker left the session is idle
+    assert session.apply([Remove("a")])[0]["markers"] == []
+    assert not session.busy
