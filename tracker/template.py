@@ -185,6 +185,10 @@ class PointTemplate:
             j = int(np.argmin((xs - cx) ** 2 + (ys - cy) ** 2))
             x, y = int(xs[j]), int(ys[j])
             best = float(r[y, x])
+        if not (0 < x < r.shape[1] - 1 and 0 < y < r.shape[0] - 1):
+            # a peak on the edge of the searched area is no maximum: the best position lies
+            # beyond it (past the image border, or farther than the search radius)
+            return Match(fail.xy, -1.0, float(best))
         dx, dy = _subpix(r, x, y)
         curv = _curvature(r, x, y)
         r[max(0, y - 4) : y + 5, max(0, x - 4) : x + 5] = -1.0
