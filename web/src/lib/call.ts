@@ -101,6 +101,8 @@ export class VideoCall {
   private mediaReady = false;
   /** The publisher handle has joined the room (publishing needs both). */
   private joined = false;
+  /** The join request went out on the current publisher handle. */
+  private joinSent = false;
   private readonly remote = new MediaStream();
   private currentPhase: CallPhase = "connecting";
   private closed = false;
@@ -127,8 +129,9 @@ export class VideoCall {
   }
 
   /**
-   * Open the microphone (and camera, when on), then join the room. (Joining while the
-   * media opens was faster but made a rejoin after a reload flaky; see docs/benchmarks.md.)
+   * Open the Janus session and the publisher handle while the microphone (and camera,
+   * when on) open; join the room once both are there. (Joining before the media was
+   * open made a rejoin after a reload flaky; see docs/benchmarks.md.)
    */
   async start(): Promise<void> {
     this.setPhase("connecting");
@@ -137,6 +140,7 @@ export class VideoCall {
       this.fail(new CallError("webrtc_unsupported", "this browser cannot make video calls", true));
       return;
     }
+    this.connect();
     const failure = await this.local.acquire();
     if (failure) {
       this.fail(failure);
@@ -145,7 +149,7 @@ export class VideoCall {
     this.mediaReady = true;
     this.emitLocal();
     this.emitCamera();
-    this.connect();
+    this.joinRoom();
   }
 
   /** Leave the room and destroy the Janus session (hang-up, page unload). */
@@ -327,16 +331,7 @@ export class VideoCall {
           return;
         }
         this.publisher = handle;
-        handle.send({
-          message: {
-            request: "join",
-            ptype: "publisher",
-            room: this.ticket.room_id,
-            pin: this.ticket.pin,
-            token: this.ticket.token,
-            display: this.ticket.display,
-          },
-        });
+        this.joinRoom();
       },
       error: (error) => {
         if (current()) {
@@ -352,6 +347,25 @@ export class VideoCall {
         if (current()) {
           this.onPublisherMessage(janus, message, jsep, current);
         }
+      },
+    });
+  }
+
+  /** Join as publisher once the handle is attached and the media are open (either order). */
+  private joinRoom(): void {
+    const publisher = this.publisher;
+    if (!publisher || !this.mediaReady || this.joinSent) {
+      return;
+    }
+    this.joinSent = true;
+    publisher.send({
+      message: {
+        request: "join",
+        ptype: "publisher",
+        room: this.ticket.room_id,
+        pin: this.ticket.pin,
+        token: this.ticket.token,
+        display: this.ticket.display,
       },
     });
   }
@@ -654,6 +668,7 @@ export class VideoCall {
     this.subscriber = null;
     this.publisher = null;
     this.joined = false;
+    this.joinSent = false;
     this.remoteFeed = null;
     this.subscribedMids = new Set();
     this.videoPublished = false;
