@@ -101,8 +101,6 @@ export class VideoCall {
   private mediaReady = false;
   /** The publisher handle has joined the room (publishing needs both). */
   private joined = false;
-  /** The join request went out on the current publisher handle. */
-  private joinSent = false;
   private readonly remote = new MediaStream();
   private currentPhase: CallPhase = "connecting";
   private closed = false;
@@ -129,9 +127,8 @@ export class VideoCall {
   }
 
   /**
-   * Open the Janus session and the publisher handle while the microphone (and camera,
-   * when on) open; join the room once both are there. (Joining before the media was
-   * open made a rejoin after a reload flaky; see docs/benchmarks.md.)
+   * Open the microphone (and camera, when on), then join the room. (Joining while the
+   * media opens was faster but made a rejoin after a reload flaky; see docs/benchmarks.md.)
    */
   async start(): Promise<void> {
     this.setPhase("connecting");
@@ -140,7 +137,6 @@ export class VideoCall {
       this.fail(new CallError("webrtc_unsupported", "this browser cannot make video calls", true));
       return;
     }
-    this.connect();
     const failure = await this.local.acquire();
     if (failure) {
       this.fail(failure);
@@ -149,7 +145,7 @@ export class VideoCall {
     this.mediaReady = true;
     this.emitLocal();
     this.emitCamera();
-    this.joinRoom();
+    this.connect();
   }
 
   /** Leave the room and destroy the Janus session (hang-up, page unload). */
@@ -331,7 +327,16 @@ export class VideoCall {
           return;
         }
         this.publisher = handle;
-        this.joinRoom();
+        handle.send({
+          message: {
+            request: "join",
+            ptype: "publisher",
+            room: this.ticket.room_id,
+            pin: this.ticket.pin,
+            token: this.ticket.token,
+            display: this.ticket.display,
+          },
+        });
       },
       error: (error) => {
         if (current()) {
@@ -347,25 +352,6 @@ export class VideoCall {
         if (current()) {
           this.onPublisherMessage(janus, message, jsep, current);
         }
-      },
-    });
-  }
-
-  /** Join as publisher once the handle is attached and the media are open (either order). */
-  private joinRoom(): void {
-    const publisher = this.publisher;
-    if (!publisher || !this.mediaReady || this.joinSent) {
-      return;
-    }
-    this.joinSent = true;
-    publisher.send({
-      message: {
-        request: "join",
-        ptype: "publisher",
-        room: this.ticket.room_id,
-        pin: this.ticket.pin,
-        token: this.ticket.token,
-        display: this.ticket.display,
       },
     });
   }
@@ -668,7 +654,6 @@ export class VideoCall {
     this.subscriber = null;
     this.publisher = null;
     this.joined = false;
-    this.joinSent = false;
     this.remoteFeed = null;
     this.subscribedMids = new Set();
     this.videoPublished = false;
