@@ -6,12 +6,19 @@ directly with encoded frames. Positions are ``MarkersFrame``s
 them (``web/src/lib/frame-coords.ts``): (0, 0) is the frame's top-left corner and
 (1, 1) its bottom-right one, so pixel centre ``px`` is ``x * width - 0.5``.
 
-Each marker has its own tracker (``tracker.bench:Tracker``: first frame and points in,
-one frame at a time): markers arrive at different frames and leave one by one, which
-one tracker over a fixed point set cannot follow. A marker names the RTP timestamp of
-the frame it was placed on; while that frame is in the recent history, the marker
-starts there and catches up through the frames after it, so a click on a moving
-picture lands where the employee saw the spot.
+A tracker (``tracker.bench:Tracker``: first frame and points in, one frame at a time)
+follows a fixed set of points, and most of its cost per frame (feature flow, surface
+fits, ORB) is shared by them; markers arrive at different frames and leave one by one.
+So markers live in groups, one tracker each: a new marker starts in a group of its own,
+and once it is tracked on the newest frame, every marker in view there is seeded into
+one new group (with their current positions, on that frame). A marker that is lost at
+that moment stays in its group, whose tracker can still find it again. In use that is
+one tracker per session, whatever the number of markers; a removed marker's point is
+simply no longer reported.
+
+A marker names the RTP timestamp of the frame it was placed on; while that frame is in
+the recent history, the marker starts there and catches up through the frames after it,
+so a click on a moving picture lands where the employee saw the spot.
 """
 
 from __future__ import annotations
@@ -61,14 +68,30 @@ Item = EncodedFrame | Place | Remove | None
 for lost packets."""
 
 
+class TrackerGroup:
+    """Markers followed by one tracker; ``ids[k]`` is the marker of its point k."""
+
+    def __init__(self, gray: np.ndarray, points: dict[str, tuple[float, float]]) -> None:
+        self.ids = list(points)
+        self.tracker = Tracker(gray, np.array(list(points.values()), np.float32))
+        self.shape = gray.shape
+        self.frame: np.ndarray = gray
+        """The last frame it was moved onto (or seeded on)."""
+
+    def advance(self, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions (N, 2) and ok flags on ``gray``."""
+        positions, ok = self.tracker.update(gray)
+        self.frame = gray
+        return positions, ok
+
+
 @dataclass
 class Marker:
     id: str
     number: int
-    tracker: Tracker
+    group: TrackerGroup
     x: float
     y: float
-    shape: tuple[int, ...]
     lost: bool = False
 
     def position(self, width: int, height: int) -> MarkerPosition:
@@ -180,12 +203,28 @@ class SessionMarkers:
         first = frames[start]
         height, width = first.gray.shape
         px, py = x * width - 0.5, y * height - 0.5
-        tracker = Tracker(first.gray, np.array([[px, py]], np.float32))
-        marker = Marker(marker_id, free[0], tracker, px, py, first.gray.shape)
-        for later in frames[start + 1 :]:
-            self._advance(marker, later.gray)
+        marker = Marker(marker_id, free[0], TrackerGroup(first.gray, {marker_id: (px, py)}), px, py)
         self.markers[marker_id] = marker
+        for later in frames[start + 1 :]:
+            self._move(marker.group, later.gray)
+        self._regroup(frames[-1].gray)
         return True
+
+    def _regroup(self, gray: np.ndarray) -> None:
+        """Every marker in view on ``gray`` (the newest frame) into one new group."""
+        for group in self.groups():
+            if group.frame is not gray:
+                self._move(group, gray)  # the worker may have skipped this frame
+        in_view = {m.id: (m.x, m.y) for m in self.markers.values() if not m.lost}
+        if len({id(self.markers[marker_id].group) for marker_id in in_view}) > 1:
+            group = TrackerGroup(gray, in_view)
+            for marker_id in in_view:
+                self.markers[marker_id].group = group
+
+    def groups(self) -> list[TrackerGroup]:
+        """The trackers that follow at least one marker."""
+        unique = {id(m.group): m.group for m in self.markers.values()}
+        return list(unique.values())
 
     def remove(self, marker_id: str) -> bool:
         return self.markers.pop(marker_id, None) is not None
@@ -223,8 +262,8 @@ class SessionMarkers:
 
     def track(self, frame: DecodedFrame) -> dict[str, Any]:
         """Move every marker onto ``frame``; the positions message for it."""
-        for marker in self.markers.values():
-            self._advance(marker, frame.gray)
+        for group in self.groups():
+            self._move(group, frame.gray)
         return self.message(frame)
 
     def message(self, frame: DecodedFrame | None = None) -> dict[str, Any]:
@@ -248,17 +287,25 @@ class SessionMarkers:
             else 0.0,
         ).model_dump(mode="json")
 
-    @staticmethod
-    def _advance(marker: Marker, gray: np.ndarray) -> None:
-        if gray.shape != marker.shape:
-            # the sender changed its resolution: start again from the scaled position
-            old_h, old_w = marker.shape[:2]
+    def _move(self, group: TrackerGroup, gray: np.ndarray) -> None:
+        """Move a group's markers onto ``gray``."""
+        members = [self.markers.get(marker_id) for marker_id in group.ids]
+        if gray.shape != group.shape:
+            # the sender changed its resolution: start again from the scaled positions
+            old_h, old_w = group.shape[:2]
             new_h, new_w = gray.shape[:2]
-            marker.x = (marker.x + 0.5) * new_w / old_w - 0.5
-            marker.y = (marker.y + 0.5) * new_h / old_h - 0.5
-            marker.tracker = Tracker(gray, np.array([[marker.x, marker.y]], np.float32))
-            marker.shape = gray.shape
+            scaled = {
+                m.id: ((m.x + 0.5) * new_w / old_w - 0.5, (m.y + 0.5) * new_h / old_h - 0.5)
+                for m in members
+                if m is not None and m.group is group
+            }
+            fresh = TrackerGroup(gray, scaled)
+            for marker_id, (x, y) in scaled.items():
+                moved = self.markers[marker_id]
+                moved.group, moved.x, moved.y = fresh, x, y
             return
-        positions, ok = marker.tracker.update(gray)
-        marker.x, marker.y = float(positions[0, 0]), float(positions[0, 1])
-        marker.lost = not bool(ok[0])
+        positions, ok = group.advance(gray)
+        for k, marker in enumerate(members):
+            if marker is not None and marker.group is group:
+                marker.x, marker.y = float(positions[k, 0]), float(positions[k, 1])
+                marker.lost = not bool(ok[k])

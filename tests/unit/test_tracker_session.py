@@ -51,6 +51,7 @@ def test_markers_follow_the_picture_from_the_frame_they_were_placed_on() -> None
     # placed on frame 4 (in the history), caught up to frame 9
     assert session.place("a", (150 + 0.5) / W, (120 + 0.5) / H, 4 * 3000)
     assert session.place("b", (200 + 0.5) / W, (90 + 0.5) / H, None)  # the newest: frame 9
+    assert len(session.groups()) == 1  # one tracker follows both
     for frame in frames[10:]:
         decoded = session.decode(frame)
         assert decoded is not None
@@ -65,6 +66,14 @@ def test_markers_follow_the_picture_from_the_frame_they_were_placed_on() -> None
     assert session.remove("a") and not session.remove("a")
     assert session.place("c", 0.5, 0.5, None)
     assert [(m["id"], m["number"]) for m in session.message()["markers"]] == [("c", 1), ("b", 2)]
+    assert len(session.groups()) == 1
+    for k, frame in enumerate(encoded(range(40, 46)), start=40):
+        decoded = session.decode(replace(frame, rtp_timestamp=k * 3000))
+        assert decoded is not None
+        message = session.track(decoded)
+    c, b = message["markers"]
+    assert np.hypot(*(np.array(pixel(c)) - (159.5 - 6, 119.5 - 6))) < 1.0
+    assert np.hypot(*(np.array(pixel(b)) - (200 - 36, 90 - 36))) < 1.0
 
 
 def test_decoding_starts_at_a_keyframe_and_waits_for_one_after_a_loss() -> None:
