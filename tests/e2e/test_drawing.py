@@ -86,9 +86,10 @@ def assert_ink_at(page: Page, colour: str, point: tuple[float, float]) -> None:
 
 
 def ink_appearing(page: Page, colour: str) -> dict[str, Any]:
-    page.wait_for_function(INK, arg=colour, polling=50, timeout=10_000)
-    found = ink(page, colour)
-    assert found is not None
+    """The ink as the poll that first saw it found it (a second look could come after the
+    stroke has faded on a slow machine)."""
+    handle = page.wait_for_function(INK, arg=colour, polling=50, timeout=10_000)
+    found: dict[str, Any] = handle.json_value()
     return found
 
 
