@@ -69,6 +69,8 @@ class TrackedSession:
     last_keyframe_request: float = 0.0
     busy_seconds: float = 0.0
     requests: set[asyncio.Task[None]] = field(default_factory=set)
+    showing: bool = False
+    """The last positions sent had markers (so stopping must send an empty message)."""
     batches: int = 0
 
 
@@ -223,7 +225,8 @@ class TrackerWorker:
             log.info("session %s: forward not stopped (%s)", session_id, exc)
         await cancel_and_wait(tracked.task, *tracked.requests)
         tracked.markers.markers.clear()
-        await self._publish(session_id, tracked.markers.message())
+        if tracked.showing:
+            await self._publish(session_id, tracked.markers.message())
         log.info("session %s: tracking stopped", session_id)
 
     async def close(self) -> None:
@@ -254,6 +257,7 @@ class TrackerWorker:
                 )
             for message in messages:
                 await self._publish(session_id, message)
+                tracked.showing = bool(message["markers"])
             if not tracked.markers.busy:
                 tracked.task = None
                 await self.stop(session_id)

@@ -177,4 +177,14 @@ async def test_one_worker_tracks_several_sessions_at_once(call_env: CallEnvFacto
 
     await wait_until(first_stopped, "the first session's tracking stops", within=10)
     assert second.session_id in worker.sessions  # the other call keeps its marker
+
+    # the call's end takes the marker that is still shown off both screens
+    hangup = await second.employee("POST", "/hangup")
+    assert hangup.status == 200, await hangup.text()
+
+    async def cleared() -> bool:
+        return heard[second.session_id][-1]["markers"] == []
+
+    await wait_until(cleared, "the second session's markers cleared", within=10)
+    assert second.session_id not in worker.sessions
     await second.close()
