@@ -45,7 +45,7 @@ HISTORY_FRAMES = 45
 MAX_LAG_SECONDS = 0.1
 """A frame that waited this long while a newer one is queued may be left untracked: one
 frame in two at this lag, one in three at twice this lag, and so on..."""
-MAX_STRIDE = 6
+MAX_STRIDE = 3
 """...but at least every this many frames one is tracked: the tracker follows the motion
 of a few frames at once, not of a second's."""
 
