@@ -54,6 +54,8 @@ ORIGIN = "tracker"
 """The sender id of our frames on the session channel (no browser has it)."""
 KEYFRAME_REQUEST_SECONDS = 0.5
 """At most one keyframe request per this interval after lost packets."""
+BIND_ATTEMPTS = 3
+"""Free ports tried in turn when another process takes the one we found before we bind it."""
 
 
 @dataclass
@@ -150,7 +152,6 @@ class TrackerWorker:
             log.info("session %s: the code user sends no VP8 video, marker ignored", session_id)
             return None
         settings = self.settings
-        (port,) = allocate_port_pairs(1, settings.recorder_port_min, settings.recorder_port_max)
         forward = RoomForward(
             await node.videoroom(), session.room_id, session.room_secret, settings.recorder_rtp_host
         )
@@ -158,11 +159,7 @@ class TrackerWorker:
             SessionMarkers(session_id), forward, urlsplit(node.node.url).hostname or "127.0.0.1"
         )
         tracked.queue.put_nowait(first)  # before any frame, so the task starts with a marker
-        loop = asyncio.get_running_loop()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: RtpReceiver(tracked.queue.put_nowait, lambda: self._lost(tracked)),
-            local_addr=(settings.recorder_rtp_host, port),
-        )
+        transport, port = await self._bind_receiver(tracked)
         tracked.transport = transport
         _enlarge_receive_buffer(transport)
         try:
@@ -175,6 +172,32 @@ class TrackerWorker:
         self._in_background(tracked, self._request_keyframe(tracked))  # frames flow meanwhile
         log.info("session %s: tracking the code user's video on port %s", session_id, port)
         return tracked
+
+    async def _bind_receiver(
+        self, tracked: TrackedSession
+    ) -> tuple[asyncio.DatagramTransport, int]:
+        """The UDP socket Janus forwards to, on a free port of the recorder's range.
+
+        A port found free can be taken by another process before we bind it (the range may
+        overlap the kernel's ephemeral ports), so a taken one is replaced by another.
+        """
+        settings = self.settings
+        loop = asyncio.get_running_loop()
+        attempts_left = BIND_ATTEMPTS
+        while True:
+            (port,) = allocate_port_pairs(1, settings.recorder_port_min, settings.recorder_port_max)
+            attempts_left -= 1
+            try:
+                transport, _ = await loop.create_datagram_endpoint(
+                    lambda: RtpReceiver(tracked.queue.put_nowait, lambda: self._lost(tracked)),
+                    local_addr=(settings.recorder_rtp_host, port),
+                )
+            except OSError as exc:
+                if not attempts_left:
+                    raise
+                log.info("port %s was taken before we bound it (%s); trying another", port, exc)
+                continue
+            return transport, port
 
     def _lost(self, tracked: TrackedSession) -> None:
         """Lost packets: decode nothing until a keyframe, and ask for one (rate-limited)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import time
 from pathlib import Path
 
@@ -20,9 +19,9 @@ import pytest
 from orchestrator.app import JANUS_POOL_KEY, RECORDER_KEY
 from orchestrator.db.models import VideoSession
 from recorder import worker as recorder_worker
-from recorder.forward import allocate_port_pairs
 from tests.support.calls import CallEnvFactory, call_env_fixture  # noqa: F401
 from tests.support.janus_server import janus_factory_fixture  # noqa: F401
+from tests.support.ports import FirstPortsTaken
 from tests.support.recording import (
     assert_playable_with_all_tracks,
     decodes,
@@ -117,27 +116,15 @@ async def test_a_port_taken_before_ffmpeg_binds_it_is_replaced_by_another(
     """The ports are checked free, then another process binds one before ffmpeg can:
     ffmpeg exits at once, and the recorder starts again on other ports."""
     env = await call_env()
-    handed_out: list[list[int]] = []
-    taken: list[socket.socket] = []
-
-    def checked_then_taken(count: int, start: int, end: int) -> list[int]:
-        ports = allocate_port_pairs(count, start, end)
-        if not handed_out:
-            squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            squatter.bind((env.settings.recorder_rtp_host, ports[0]))
-            taken.append(squatter)
-        handed_out.append(ports)
-        return ports
-
-    monkeypatch.setattr(recorder_worker, "allocate_port_pairs", checked_then_taken)
+    ports = FirstPortsTaken(env.settings.recorder_rtp_host)
+    monkeypatch.setattr(recorder_worker, "allocate_port_pairs", ports)
     try:
         recording_id = await recording_call(env)
         await wait_for_segments(env, recording_id, count=2)
     finally:
-        for squatter in taken:
-            squatter.close()
-    assert len(handed_out) == 2
-    assert handed_out[0][0] not in handed_out[1]  # the squatted port is not reused
+        ports.close()
+    assert len(ports.handed_out) == 2
+    assert ports.handed_out[0][0] not in ports.handed_out[1]  # the squatted port is not reused
     assert (await session_details(env))["recording"]["id"] == recording_id
 
 

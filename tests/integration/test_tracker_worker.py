@@ -26,7 +26,9 @@ from tests.support.calls import (  # noqa: F401
 from tests.support.events import wait_until
 from tests.support.janus_server import janus_factory_fixture  # noqa: F401
 from tests.support.moving_texture import TICKS_PER_FRAME, MovingTexture
+from tests.support.ports import FirstPortsTaken
 from tests.support.world import bearer
+from tracker import worker as tracker_worker
 
 pytestmark = pytest.mark.janus
 
@@ -188,3 +190,30 @@ async def test_one_worker_tracks_several_sessions_at_once(call_env: CallEnvFacto
     await wait_until(cleared, "the second session's markers cleared", within=10)
     assert second.session_id not in worker.sessions
     await second.close()
+
+
+async def test_a_port_taken_before_the_worker_binds_it_is_replaced_by_another(
+    call_env: CallEnvFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The port is checked free, then another process binds it before the worker can:
+    the worker takes another one, and the markers are tracked as usual."""
+    env = await call_env()
+    ports = FirstPortsTaken(env.settings.recorder_rtp_host)
+    monkeypatch.setattr(tracker_worker, "allocate_port_pairs", ports)
+    await running_call(env)
+    messages: list[dict[str, Any]] = []
+    await env.client.app[FANOUT_KEY].subscribe(
+        session_channel(env.session_id),
+        lambda _channel, message: messages.append(message["frame"]),
+    )
+    try:
+        marker_id = await place(env, 0.7, 0.7)
+
+        async def tracked() -> bool:
+            return sum(bool(m["markers"]) for m in messages) >= 30
+
+        await wait_until(tracked, "30 tracked frames", within=30)
+    finally:
+        ports.close()
+    assert len(ports.handed_out) == 2 and ports.handed_out[0] != ports.handed_out[1]
+    assert max(errors_along_path(messages, marker_id)) < 2.0

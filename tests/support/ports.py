@@ -72,3 +72,29 @@ def free_udp_and_tcp_port() -> int:
         if _bindable(port, socket.SOCK_DGRAM):
             return port
     raise RuntimeError("no port free for both UDP and TCP")
+
+
+class FirstPortsTaken:
+    """Stands in for ``recorder.forward.allocate_port_pairs``: the first ports it hands
+    out are bound by another socket at once, as if another process took them between
+    the product's check and its own bind."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        self.handed_out: list[list[int]] = []
+        self._squatters: list[socket.socket] = []
+
+    def __call__(self, count: int, start: int, end: int) -> list[int]:
+        from recorder.forward import allocate_port_pairs
+
+        ports = allocate_port_pairs(count, start, end)
+        if not self.handed_out:
+            squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            squatter.bind((self.host, ports[0]))
+            self._squatters.append(squatter)
+        self.handed_out.append(ports)
+        return ports
+
+    def close(self) -> None:
+        for squatter in self._squatters:
+            squatter.close()
