@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Contexts, Stack
 from tests.e2e.pages import connect_call
-from tests.support.tracking_clip import TrackingClip, make_clip
+from tests.support.tracking_clip import TrackingClip, hide_point, make_clip
 
 pytestmark = [pytest.mark.e2e, pytest.mark.janus, pytest.mark.solo]
 
@@ -31,6 +32,13 @@ MAX_ERROR_PX = 8.0
 FRAMES = 100
 SAME_PASS_MS = 2000.0
 """A frame shown this long before its positions arrived was shown in the same pass."""
+HIDDEN = range(60, 90)
+"""Frames of the sequence in which a disc covers the corner (hidden-marker test)."""
+PASS_FRAMES = 330
+"""Shown frames recorded in the hidden-marker test: more than one pass of the looped clip."""
+GRACE_FRAMES = 6
+"""Shown frames (0.2 s) after the corner is covered or uncovered before its marker must say
+so: a frame whose positions are still on their way is drawn from older ones."""
 
 # Records, for each frame the stage video shows, the sequence frame index (code strip)
 # and where marker `number` is drawn then (frame coordinates), until `count` frames.
@@ -59,15 +67,17 @@ RECORD = """([number, count]) => {
   video.requestVideoFrameCallback(step);
 }"""
 
-# On the next shown frame, click (as the employee would) on the corner's true position in
-# that very frame: the markers layer stamps the click with that frame's timestamp.
-PLACE_ON_CORNER = """([corner]) => new Promise((resolve) => {
+# On the next shown frame where the corner is in sight, click (as the employee would) on
+# its true position in that very frame: the markers layer stamps the click with that
+# frame's timestamp.
+PLACE_ON_CORNER = """([corner, inSight]) => new Promise((resolve) => {
   const frameIndex = FRAME_INDEX;
   const video = document.querySelector('.stage-video');
   const layer = document.querySelector('[data-testid="markers-layer"]');
   document.querySelector('[data-testid="toggle-markers"]').click();
-  video.requestVideoFrameCallback(() => {
+  const place = () => {
     const k = frameIndex(video);
+    if (k < 0 || !inSight[k]) { video.requestVideoFrameCallback(place); return; }
     const [px, py] = corner[k];
     const fx = (px + 0.5) / video.videoWidth, fy = (py + 0.5) / video.videoHeight;
     const box = video.getBoundingClientRect();
@@ -76,7 +86,8 @@ PLACE_ON_CORNER = """([corner]) => new Promise((resolve) => {
     const x = box.x + (box.width - w) / 2 + fx * w, y = box.y + (box.height - h) / 2 + fy * h;
     layer.dispatchEvent(new MouseEvent('click', { clientX: x, clientY: y, bubbles: true }));
     resolve(k);
-  });
+  };
+  video.requestVideoFrameCallback(place);
 })"""
 
 
@@ -85,8 +96,14 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> TrackingClip:
     return make_clip(tmp_path_factory.mktemp("clip"))
 
 
-@pytest.fixture
-def camera_browser(playwright: Playwright, clip: TrackingClip) -> Iterator[Browser]:
+@pytest.fixture(scope="module")
+def hidden_clip(clip: TrackingClip, tmp_path_factory: pytest.TempPathFactory) -> TrackingClip:
+    """The clip with the steady corner covered by a flat disc in frames HIDDEN."""
+    return hide_point(clip, clip.steady_corner(), HIDDEN, tmp_path_factory.mktemp("hidden"))
+
+
+@contextmanager
+def chromium_filming(playwright: Playwright, clip: TrackingClip) -> Iterator[Browser]:
     """A Chromium whose fake camera plays the clip."""
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM,
@@ -96,6 +113,18 @@ def camera_browser(playwright: Playwright, clip: TrackingClip) -> Iterator[Brows
         yield browser
     finally:
         browser.close()
+
+
+@pytest.fixture
+def camera_browser(playwright: Playwright, clip: TrackingClip) -> Iterator[Browser]:
+    with chromium_filming(playwright, clip) as browser:
+        yield browser
+
+
+@pytest.fixture
+def hidden_camera_browser(playwright: Playwright, hidden_clip: TrackingClip) -> Iterator[Browser]:
+    with chromium_filming(playwright, hidden_clip) as browser:
+        yield browser
 
 
 def start_recording(page: Page, clip: TrackingClip, number: int, count: int) -> None:
@@ -144,6 +173,28 @@ def errors(track: list[dict[str, Any]], clip: TrackingClip, corner: int) -> list
     return found
 
 
+def mark_corner(desk: Page, phone: Page, clip: TrackingClip, corner: int) -> None:
+    """Marker 1 by a click, then marker 2 exactly on the corner, on a frame showing it."""
+    # A first marker by clicking: it starts the worker and both clocks get in step.
+    desk.get_by_test_id("toggle-markers").click()
+    box = desk.get_by_test_id("markers-layer").bounding_box()
+    assert box is not None
+    desk.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)
+    for page in (desk, phone):
+        expect(page.locator('[data-testid="marker"][data-number="1"]')).to_be_visible()
+    expect(desk.get_by_test_id("markers-layer")).to_have_attribute(
+        "data-synced", "true", timeout=20_000
+    )
+    desk.evaluate(
+        PLACE_ON_CORNER.replace("FRAME_INDEX", clip.index_js()),
+        [clip.gt[:, corner].tolist(), clip.visible[:, corner].tolist()],
+    )
+    for page in (desk, phone):  # the worker first catches up from the picked frame
+        expect(page.locator('[data-testid="marker"][data-number="2"]')).to_be_visible(
+            timeout=15_000
+        )
+
+
 def test_a_marker_stays_on_its_corner_while_the_camera_moves(
     stack: Stack, camera_browser: Browser, clip: TrackingClip
 ) -> None:
@@ -155,26 +206,8 @@ def test_a_marker_stays_on_its_corner_while_the_camera_moves(
         expect(phone.get_by_test_id("draw-layer")).to_have_attribute("data-role", "code_user")
         assert phone.get_by_test_id("toggle-markers").count() == 0  # only employees place
 
-        # A first marker by clicking: it starts the worker and both clocks get in step.
-        desk.get_by_test_id("toggle-markers").click()
-        box = desk.get_by_test_id("markers-layer").bounding_box()
-        assert box is not None
-        desk.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)
-        for page in (desk, phone):
-            expect(page.locator('[data-testid="marker"][data-number="1"]')).to_be_visible()
-        expect(desk.get_by_test_id("markers-layer")).to_have_attribute(
-            "data-synced", "true", timeout=20_000
-        )
-
         corner = clip.steady_corner()
-        desk.evaluate(
-            PLACE_ON_CORNER.replace("FRAME_INDEX", clip.index_js()), [clip.gt[:, corner].tolist()]
-        )
-        for page in (desk, phone):  # the worker first catches up from the picked frame
-            expect(page.locator('[data-testid="marker"][data-number="2"]')).to_be_visible(
-                timeout=15_000
-            )
-
+        mark_corner(desk, phone, clip, corner)
         start_recording(desk, clip, 2, FRAMES + 30)
         start_recording(phone, clip, 2, FRAMES + 30)
         employee_track, _ = recorded(desk, FRAMES + 30)
@@ -224,3 +257,37 @@ def test_the_clip_generator_writes_the_frames_it_promises(clip: TrackingClip) ->
         header = clip_file.readline()
     assert header.startswith(b"YUV4MPEG2 W320 H240 F30:1")
     assert clip.path.stat().st_size == len(header) + frames * (len(b"FRAME\n") + size)
+
+
+def test_a_hidden_marker_is_shown_lost_and_comes_back(
+    stack: Stack, hidden_camera_browser: Browser, clip: TrackingClip, hidden_clip: TrackingClip
+) -> None:
+    """A disc covers the marked corner for 30 frames of each pass: the employee's marker
+    turns lost while it is hidden and solid, on the corner, once it shows again."""
+    contexts = Contexts(hidden_camera_browser, stack.base_url)
+    try:
+        code_user, employee, _ = connect_call(contexts)
+        desk, phone = employee.page, code_user.page
+        corner = clip.steady_corner()
+        mark_corner(desk, phone, hidden_clip, corner)
+        start_recording(desk, hidden_clip, 2, PASS_FRAMES)
+        track, _ = recorded(desk, PASS_FRAMES)
+        runs = [
+            (hidden, list(samples))
+            for hidden, samples in itertools.groupby(track, key=lambda s: s["k"] in HIDDEN)
+        ]
+        assert sum(hidden for hidden, _ in runs) >= 2, "less than two hidden stretches recorded"
+        for number, (hidden, samples) in enumerate(runs):
+            lost = "".join("L" if s["lost"] else "." for s in samples)
+            print(f"\n{'hidden' if hidden else 'in sight'} {len(samples)} frames: {lost}")
+            if hidden:
+                assert all(s["lost"] for s in samples[GRACE_FRAMES:]), lost
+                continue
+            back = 0 if number == 0 else next(i for i, s in enumerate(samples) if not s["lost"])
+            assert back <= GRACE_FRAMES, lost  # re-acquired on its first frames in sight
+            assert not any(s["lost"] for s in samples[back:]), lost
+            worst = max(errors(samples[back:], hidden_clip, corner))
+            print(f"back after {back} frames, then within {worst:.2f} px")
+            assert worst <= MAX_ERROR_PX
+    finally:
+        contexts.close_all()

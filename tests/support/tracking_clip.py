@@ -5,7 +5,8 @@ into a temp dir), with its exact ground truth. The clip plays the frames forward
 then backwards, so that Chromium's looping of the file never jumps. The bottom rows
 carry the frame's index as eight black or white blocks, so a page can tell which
 frame of the sequence it is showing (``FRAME_INDEX_JS``); the tracker sees a static
-strip there, away from the points that are checked.
+strip there, away from the points that are checked. ``hide_point`` makes a second clip
+in which a flat disc covers one point for a range of frames, as a hand would.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 BENCH = Path(__file__).parents[2].parent / "shared" / "bench" / "tracking"
@@ -48,6 +50,7 @@ class TrackingClip:
     gt: np.ndarray  # (T, K, 2) pixel centres
     visible: np.ndarray  # (T, K)
     point_kind: list[str]
+    frames: np.ndarray  # (T, H, W) luma, as generated (without the code strip)
 
     def index_js(self) -> str:
         """A JS function (video) => index of the sequence frame it shows."""
@@ -96,16 +99,41 @@ def make_clip(
     data = np.load(npz)
     frames: np.ndarray = data["frames"]
     meta = json.loads(str(data["meta"]))
-    path = directory / "clip.y4m"
+    clip = TrackingClip(
+        directory / "clip.y4m", width, height, data["gt"], data["visible"],
+        list(meta["point_kind"]), frames,
+    )
+    _write_y4m(clip)
+    return clip
+
+
+def hide_point(
+    clip: TrackingClip, point: int, hidden: range, directory: Path, radius: int = 16
+) -> TrackingClip:
+    """The same clip with a flat grey disc over ``point`` in the frames of ``hidden``."""
+    frames = clip.frames.copy()
+    visible = clip.visible.copy()
+    for index in hidden:
+        x, y = clip.gt[index, point]
+        cv2.circle(frames[index], (round(float(x)), round(float(y))), radius, 128, -1)
+        visible[index, point] = False
+    hidden_clip = replace(clip, path=directory / "hidden.y4m", frames=frames, visible=visible)
+    _write_y4m(hidden_clip)
+    return hidden_clip
+
+
+def _write_y4m(clip: TrackingClip) -> None:
+    """Forwards then backwards (no jump when looped), each frame with its index strip."""
+    width, height = clip.width, clip.height
     chroma = np.full((height // 2) * (width // 2), 128, np.uint8).tobytes()
-    order = list(range(len(frames))) + list(range(len(frames) - 2, 0, -1))
-    with path.open("wb") as out:
+    count = len(clip.frames)
+    order = list(range(count)) + list(range(count - 2, 0, -1))
+    with clip.path.open("wb") as out:
         out.write(f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode())
         for index in order:
-            luma = frames[index].copy()
+            luma = clip.frames[index].copy()
             block = width // CODE_BITS
             for bit in range(CODE_BITS):
                 on = (index >> (CODE_BITS - 1 - bit)) & 1
                 luma[height - CODE_ROWS :, bit * block : (bit + 1) * block] = 235 if on else 16
             out.write(b"FRAME\n" + luma.tobytes() + chroma + chroma)
-    return TrackingClip(path, width, height, data["gt"], data["visible"], list(meta["point_kind"]))
