@@ -575,7 +575,10 @@ class PointTracker:
         )
         if not want and not audit:
             return
-        found = self.reacq.find(work, want, audit)
+        # points predicted out of view are searched for with fewer keypoints: they are
+        # many, and rarely back where the search can see them
+        in_view = bool(want) and bool(inside(self.pos[want], self.shape).any())
+        found = self.reacq.find(work, want, audit, thorough=in_view)
         for k, cands in found.items():
             if not self.tmpl[k].textured:
                 continue

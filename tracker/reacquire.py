@@ -19,11 +19,15 @@ class ReacqParams:
     """Knobs of the re-acquisition layer, in working-image pixels."""
 
     n_ref: int = 1500  # ORB keypoints in the first frame
-    n_cur: int = 800  # ORB keypoints per searched frame
+    n_cur: int = 800  # ORB keypoints per frame that only audits tracked points
+    n_search: int = 1500  # ...per frame that searches for lost points (noise, blur and
+    # compression leave few matches; the audit's tracked points have many)
     radius: float = 70.0  # neighbourhood of a point
     max_radius: float = 160.0  # grown up to this while the neighbourhood is too sparse
     min_kp: int = 20  # keypoints wanted in a neighbourhood
     levels: int = 8  # ORB pyramid (scale factor 1.2)
+    fast_threshold: int = 20  # FAST corner contrast of the searched frames (10 is slower:
+    # more corners to score, and noisy ones)
     blur: float = 1.0  # Gaussian sigma before ORB: noise makes FAST corners unstable
     ratio: float = 0.8  # Lowe ratio test
     ransac_px: float = 3.0
@@ -47,7 +51,10 @@ class Reacquirer:
         self.orb_ref = cv2.ORB_create(
             nfeatures=self.p.n_ref, fastThreshold=10, nlevels=self.p.levels
         )
-        self.orb = cv2.ORB_create(nfeatures=self.p.n_cur, fastThreshold=10, nlevels=self.p.levels)
+        self.orb_audit, self.orb_search = (
+            cv2.ORB_create(nfeatures=n, fastThreshold=self.p.fast_threshold, nlevels=self.p.levels)
+            for n in (self.p.n_cur, self.p.n_search)
+        )
         kp, des = self.orb_ref.detectAndCompute(self._smooth(img), None)
         self.xy0 = np.float32([k.pt for k in kp]).reshape(-1, 2)
         self.des0 = des if des is not None else np.zeros((0, 32), np.uint8)
@@ -71,6 +78,7 @@ class Reacquirer:
         img: np.ndarray,
         which: list[int],
         checked: list[int] | None = None,
+        thorough: bool = True,
     ) -> dict[int, list[tuple[np.ndarray, int]]]:
         """Candidate first-frame-to-now homographies (working pixels) for the points in `which`.
 
@@ -78,14 +86,16 @@ class Reacquirer:
         the global fits (surfaces found by sequential RANSAC over all matches) with enough
         inliers near the point. Returns {point index: [(homography, inlier count), ...]},
         the point's own best fit first, for the points with any candidate. The points in
-        `checked` (tracked ones being audited) get only that first candidate.
+        `checked` (tracked ones being audited) get only that first candidate. `thorough`
+        detects more keypoints, for points that are lost in view.
         """
         p = self.p
         single = set(checked or [])
         which = list(which) + [k for k in single if k not in which]
         if not which or len(self.des0) < p.min_inliers:
             return {}
-        kp, des = self.orb.detectAndCompute(self._smooth(img), None)
+        orb = self.orb_search if thorough and set(which) - single else self.orb_audit
+        kp, des = orb.detectAndCompute(self._smooth(img), None)
         if des is None or len(kp) < p.min_inliers:
             return {}
         xy = np.float32([k.pt for k in kp])
