@@ -45,13 +45,15 @@ def tool_settings(settings: Settings) -> Settings:
 
 
 async def frame_of(socket: aiohttp.ClientWebSocketResponse, *kinds: str) -> dict[str, Any]:
-    """The next frame of one of ``kinds``, skipping live events and snapshots."""
+    """The next frame of one of ``kinds``, skipping live events, snapshots and in-app
+    notifications (the notifier delivers the session's request notice whenever it gets
+    to it, which can be in the middle of the call)."""
     async with asyncio.timeout(20):
         while True:
             frame: dict[str, Any] = await socket.receive_json()
             if frame["type"] in kinds:
                 return frame
-            assert frame["type"] in ("snapshot", "event"), frame
+            assert frame["type"] in ("snapshot", "event", "notification"), frame
 
 
 def stroke(stroke_id: str, *points: tuple[float, float], done: bool = False) -> dict[str, Any]:
