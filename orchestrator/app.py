@@ -17,6 +17,7 @@ from aiohttp import web
 from notifier.service import Notifier
 from notifier.worker import NotifyConsumer
 from orchestrator.actions.call_flow import CallFlow
+from orchestrator.actions.call_records import open_calls_per_node
 from orchestrator.actions.janus_nodes import draining_nodes
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.api import (
@@ -232,7 +233,11 @@ async def janus_calls(app: web.Application) -> AsyncIterator[None]:
         async with uow.read() as db:
             return await draining_nodes(db)
 
-    async with JanusPool.running(settings, drained) as pool:
+    async def open_calls() -> dict[str, int]:
+        async with uow.read() as db:
+            return await open_calls_per_node(db)
+
+    async with JanusPool.running(settings, drained, open_calls) as pool:
         rooms = RoomService(pool, settings)
         app[JANUS_POOL_KEY] = pool
         app[CALL_FLOW_KEY] = CallFlow(uow, rooms, ring_seconds=settings.call_ring_seconds)

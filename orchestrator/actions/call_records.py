@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.actions.actors import AnyActor
@@ -19,6 +19,17 @@ from orchestrator.domain.calls import CallEndReason, CallState
 from orchestrator.domain.types import SessionStatus
 from orchestrator.events.schemas import EventType
 from orchestrator.janus.rooms import RoomInfo
+
+
+async def open_calls_per_node(db: AsyncSession) -> dict[str, int]:
+    """How many calls are open on each Janus node, whichever orchestrator placed them
+    (the pool places new rooms by it)."""
+    rows = await db.execute(
+        select(Call.janus_node, func.count())
+        .where(Call.open_session_id.is_not(None))
+        .group_by(Call.janus_node)
+    )
+    return {str(node): int(count) for node, count in rows.all()}
 
 
 async def open_call(db: AsyncSession, session_id: int) -> Call | None:

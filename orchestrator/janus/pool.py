@@ -6,8 +6,12 @@ loses it. A health check asks each node for ``info`` and its room list; the
 load of a node is the number of participants in its rooms, then its number of
 rooms. A new room goes to the least-loaded node that is healthy and not
 draining; a placed room counts at once, so a burst of calls spreads over the
-nodes before the next check. Existing rooms stay reachable by node name
-(stored on the session row) whatever the node's state.
+nodes before the next check. Other orchestrators place rooms too: before each
+placement the pool reads the open calls per node (``open_calls``, the database in
+the app), and a node counts at least those (two participants each), so calls
+started through different orchestrators between two checks spread as well.
+Existing rooms stay reachable by node name (stored on the session row) whatever
+the node's state.
 
 Draining is the operators' choice: nodes named in ``FERNBLICK_JANUS_DRAINING_NODES``
 plus those drained with ``fernblick janus-drain`` (stored in the database and read
@@ -37,6 +41,9 @@ log = logging.getLogger(__name__)
 
 DrainedSource = Callable[[], Awaitable[set[str]]]
 """Where the pool reads which nodes operators drain now (the database, in the app)."""
+OpenCallsSource = Callable[[], Awaitable[dict[str, int]]]
+"""Where the pool reads the open calls per node, whoever placed them (the database)."""
+PARTICIPANTS_PER_CALL = 2
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,7 @@ class JanusNodeConnection:
         self.healthy = False
         self.draining = False
         self.load = NodeLoad()
+        self.open_calls = 0
         self.last_error: str | None = "not checked yet"
         #: Room ids of the last successful listing, and when that listing began.
         self.rooms: frozenset[str] = frozenset()
@@ -148,6 +156,14 @@ class JanusNodeConnection:
         self.healthy = False
         self.last_error = reason
 
+    @property
+    def placement_load(self) -> NodeLoad:
+        """The polled load, raised to what the open calls on this node imply."""
+        return NodeLoad(
+            max(self.load.participants, PARTICIPANTS_PER_CALL * self.open_calls),
+            max(self.load.rooms, self.open_calls),
+        )
+
     def count_new_room(self) -> None:
         self.load = NodeLoad(self.load.participants, self.load.rooms + 1)
 
@@ -175,6 +191,7 @@ class JanusPool:
         health_interval: float = 5.0,
         draining: Collection[str] = (),
         drained: DrainedSource | None = None,
+        open_calls: OpenCallsSource | None = None,
     ) -> None:
         if not nodes:
             raise ValueError("the Janus pool needs at least one node")
@@ -198,12 +215,16 @@ class JanusPool:
             raise ValueError(f"draining names unknown Janus nodes: {sorted(unknown)}")
         self._draining = set(draining)
         self._drained = drained
+        self._open_calls = open_calls
         self._apply_draining(self._draining)
 
     @classmethod
     @contextlib.asynccontextmanager
     async def running(
-        cls, settings: Settings, drained: DrainedSource | None = None
+        cls,
+        settings: Settings,
+        drained: DrainedSource | None = None,
+        open_calls: OpenCallsSource | None = None,
     ) -> AsyncIterator[JanusPool]:
         """A started pool for the process's lifetime (use in a cleanup context)."""
         async with aiohttp.ClientSession() as http:
@@ -220,6 +241,7 @@ class JanusPool:
                 health_interval=settings.janus_health_interval_seconds,
                 draining=settings.janus_draining_nodes,
                 drained=drained,
+                open_calls=open_calls,
             )
             await pool.start()
             try:
@@ -248,9 +270,21 @@ class JanusPool:
                 "no healthy Janus node accepts new calls",
                 data={"nodes": {n.name: n.last_error for n in self._nodes.values()}},
             )
-        chosen = min(candidates, key=lambda node: (node.load, node.name))
+        chosen = min(candidates, key=lambda node: (node.placement_load, node.name))
         chosen.count_new_room()
         return chosen
+
+    async def refresh_open_calls(self) -> None:
+        """Read the open calls per node; keep the last answer while that fails."""
+        if self._open_calls is None:
+            return
+        try:
+            counts = await self._open_calls()
+        except FernblickError as error:
+            log.warning("open calls per janus node not refreshed: %s", error.detail)
+            return
+        for node in self._nodes.values():
+            node.open_calls = counts.get(node.name, 0)
 
     def set_draining(self, name: str, draining: bool = True) -> None:
         """Stop (or resume) placing new rooms on a node in this process; its running

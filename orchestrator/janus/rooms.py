@@ -92,6 +92,7 @@ class RoomService:
         before the next health check; with no node left, ServiceUnavailable.
         """
         _checked_key("session_key", session_key)
+        await self._pool.refresh_open_calls()
         while True:
             node = self._pool.place()
             try:

@@ -10,7 +10,7 @@ import pytest
 from orchestrator.domain.errors import ServiceUnavailable
 from orchestrator.janus.pool import JanusPool, NodeLoad
 from orchestrator.janus.rooms import RoomService
-from orchestrator.settings import load_settings
+from orchestrator.settings import Settings, load_settings
 from tests.support.janus_clients import http_fixture  # noqa: F401
 from tests.support.janus_server import (  # noqa: F401
     TEST_SECRETS,
@@ -41,14 +41,18 @@ async def pool_fixture(
         await pool.close()
 
 
-def room_service(pool: JanusPool, nodes: tuple[RunningJanus, RunningJanus]) -> RoomService:
-    settings = load_settings(
+def pool_settings(nodes: tuple[RunningJanus, RunningJanus]) -> Settings:
+    return load_settings(
         janus_nodes=[node.node for node in nodes],
         janus_api_secret=TEST_SECRETS.api_secret,
         janus_admin_secret=TEST_SECRETS.admin_secret,
         janus_videoroom_admin_key=TEST_SECRETS.videoroom_admin_key,
+        janus_health_interval_seconds=3600,
     )
-    return RoomService(pool, settings)
+
+
+def room_service(pool: JanusPool, nodes: tuple[RunningJanus, RunningJanus]) -> RoomService:
+    return RoomService(pool, pool_settings(nodes))
 
 
 async def test_both_nodes_start_healthy_and_empty(pool: JanusPool) -> None:
@@ -161,3 +165,45 @@ async def test_node_names_must_be_unique(
     node = two_nodes[0].node
     with pytest.raises(ValueError, match="unique"):
         JanusPool([node, node], TEST_SECRETS, http=http)
+
+
+
+async def test_calls_another_orchestrator_placed_count_before_the_next_check(
+    two_nodes: tuple[RunningJanus, RunningJanus],
+) -> None:
+    """Another orchestrator opened a call on node-a since this pool's last health
+    check: the open calls read before placing send the next room to node-b."""
+    in_database = {"node-a": 1}
+
+    async def open_calls() -> dict[str, int]:
+        return dict(in_database)
+
+    async with JanusPool.running(pool_settings(two_nodes), open_calls=open_calls) as pool:
+        rooms = room_service(pool, two_nodes)
+        first = await rooms.open_room("placed-here")
+        assert first.node == "node-b"
+        in_database.update({"node-a": 3, "node-b": 1})  # this room's call is stored too
+        second = await rooms.open_room("placed-here-too")
+        assert second.node == "node-b"
+        assert pool.node("node-a").placement_load == NodeLoad(participants=6, rooms=3)
+        for room in (first, second):
+            await rooms.close_room(room)
+
+
+async def test_open_calls_that_cannot_be_read_keep_the_last_answer(
+    two_nodes: tuple[RunningJanus, RunningJanus],
+) -> None:
+    """The database is away: placement goes on with what the pool read last."""
+    answers: list[dict[str, int] | None] = [{"node-b": 2}, None]
+
+    async def open_calls() -> dict[str, int]:
+        answer = answers.pop(0)
+        if answer is None:
+            raise ServiceUnavailable("the database is not reachable; try again shortly")
+        return answer
+
+    async with JanusPool.running(pool_settings(two_nodes), open_calls=open_calls) as pool:
+        await pool.refresh_open_calls()
+        await pool.refresh_open_calls()
+        assert pool.place().name == "node-a"
+        assert pool.node("node-b").open_calls == 2
