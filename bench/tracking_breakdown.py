@@ -3,6 +3,7 @@
     .venv/bin/python bench/tracking_breakdown.py                  # the dev set below
     .venv/bin/python bench/tracking_breakdown.py hard101 depth302 --cache /tmp/trk-dev
     .venv/bin/python bench/tracking_breakdown.py --fresh          # a second set, seeds 401-408
+    .venv/bin/python bench/tracking_breakdown.py --why hard101     # ...and the failures' causes
 
 The shared benchmark's public split is for reporting only and its hidden split uses seeds
 1000+, so tuning happens on these seeds (100-499). Sequences are rendered once by the
@@ -16,6 +17,16 @@ Besides the scorer's metrics each row splits the failures by kind:
 * for scenes with depth, success / false-ok / re-acquisition of background and object points.
 
 fps is wall time inside `update()` on a shared machine: compare runs, not machines.
+
+`--why` adds a line per sequence on the two largest failure kinds (a second, untimed run
+of `tracker.core.PointTracker` with its debug record on):
+
+* lost-vis by how far the tracker's prediction was from the truth (< 2, 2-5, 5-15,
+  > 15 px): near, the acceptance refused a good prediction; far, only re-acquisition can
+  bring the point back;
+* wrong-ok by how the position came about: a template match that was accepted, a kept
+  prediction (or another surface's, or a re-acquisition), or an untextured point that
+  nothing checks.
 """
 
 from __future__ import annotations
@@ -122,6 +133,47 @@ def run(name: str, cache: Path, make: Any) -> tuple[Any, dict[str, int]]:
     return c, kinds
 
 
+LOST_BINS = ((0.0, 2.0), (2.0, 5.0), (5.0, 15.0), (15.0, float("inf")))
+
+
+def why(name: str, cache: Path) -> dict[str, int]:
+    """Run the tracker with its debug record and count the failure kinds' causes."""
+    from tracker.core import PointTracker
+
+    d = _load(name, cache)
+    frames, gt, vis = d["frames"], d["gt"], d["visible"]
+    tracker = PointTracker(frames[0], gt[0])
+    tracker.debug = []
+    counts = dict.fromkeys(
+        [f"lost<{hi:g}" for _, hi in LOST_BINS] + ["wrong:match", "wrong:kept", "wrong:flat"], 0
+    )
+    for t in range(1, len(frames)):
+        tracker.debug.clear()
+        pos, ok = tracker.update(frames[t])
+        matched = {entry[1] for entry in tracker.debug if entry[4] == 1.0}
+        err = np.linalg.norm(pos.astype(np.float64) - gt[t], axis=1)
+        for k in np.flatnonzero(vis[t] & ~ok):
+            lo_hi = next(b for b in LOST_BINS if b[0] <= err[k] < b[1])
+            counts[f"lost<{lo_hi[1]:g}"] += 1
+        for k in np.flatnonzero(vis[t] & ok & (err > 5)):
+            if not tracker.tmpl[k].textured:
+                counts["wrong:flat"] += 1
+            else:
+                counts["wrong:match" if k in matched else "wrong:kept"] += 1
+    lost = sum(counts[f"lost<{hi:g}"] for _, hi in LOST_BINS)
+    wrong = counts["wrong:match"] + counts["wrong:kept"] + counts["wrong:flat"]
+    print(
+        f"{'':13s} why: lost-vis by prediction error <2/2-5/5-15/>15 px: "
+        + "/".join(_pct(counts[f"lost<{hi:g}"], lost).strip() for _, hi in LOST_BINS)
+        + " %; wrong-ok match/kept/untextured: "
+        + "/".join(_pct(counts[key], wrong).strip() for key in ("wrong:match", "wrong:kept",
+                                                               "wrong:flat"))
+        + " %",
+        flush=True,
+    )
+    return counts
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -131,6 +183,7 @@ def main() -> int:
         "--fresh", action="store_true", help=f"run the second set instead ({', '.join(FRESH)})"
     )
     ap.add_argument("--cache", type=Path, help="directory for the rendered sequences")
+    ap.add_argument("--why", action="store_true", help="also break the failures down by cause")
     args = ap.parse_args()
     unknown = set(args.names) - set(SEQUENCES)
     if unknown:
@@ -156,6 +209,8 @@ def main() -> int:
     t0 = time.perf_counter()
     for name in args.names or list(FRESH if args.fresh else DEV):
         c, k = run(name, args.cache, Tracker)
+        if args.why:
+            why(name, args.cache)
         total.add(c)
         kinds = {key: kinds[key] + k[key] for key in kinds}
     s = total.summary()
