@@ -423,7 +423,9 @@ export class VideoCall {
     if (!publishers || publishers.length === 0) {
       return;
     }
-    const other = publishers.find((p) => p.display !== this.ticket.display) ?? publishers[0];
+    // After a reload our previous page can still be listed (same display) until Janus
+    // drops it: never subscribe to it, wait for the other side instead.
+    const other = publishers.find((p) => p.display !== this.ticket.display);
     if (!other) {
       return;
     }
