@@ -136,8 +136,8 @@ def run(name: str, cache: Path, make: Any) -> tuple[Any, dict[str, int]]:
 LOST_BINS = ((0.0, 2.0), (2.0, 5.0), (5.0, 15.0), (15.0, float("inf")))
 
 
-def why(name: str, cache: Path) -> dict[str, int]:
-    """Run the tracker with its debug record and count the failure kinds' causes."""
+def why(name: str, cache: Path) -> None:
+    """Run the tracker with its debug record and print the failure kinds' causes."""
     from tracker.core import PointTracker
 
     d = _load(name, cache)
@@ -171,7 +171,6 @@ def why(name: str, cache: Path) -> dict[str, int]:
         + " %",
         flush=True,
     )
-    return counts
 
 
 def main() -> int:

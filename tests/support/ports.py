@@ -15,6 +15,8 @@ import os
 import random
 import socket
 
+from recorder.forward import allocate_port_pairs
+
 BAND_START = 10_000
 BAND_SIZE = 4_000  # gw0 10000-13999, gw1 14000-17999, ... ; the main process 30000-32767
 FORWARD_PORTS = 1_000
@@ -85,8 +87,6 @@ class FirstPortsTaken:
         self._squatters: list[socket.socket] = []
 
     def __call__(self, count: int, start: int, end: int) -> list[int]:
-        from recorder.forward import allocate_port_pairs
-
         ports = allocate_port_pairs(count, start, end)
         if not self.handed_out:
             squatter = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
