@@ -40,6 +40,7 @@ class Params:
     tmpl_half: tuple[int, ...] = (10, 14, 20)
     tmpl_min_std: float = 8.0
     verify_factor: float = 2.0  # verification patch size / localisation patch size
+    max_zoom: float = 2.0  # the localisation patch grows with the magnification, up to this
     search_px: int = 6  # template search radius around a prediction
     drift_in_px: float = 0.15  # prediction uncertainty added per frame while in view
     drift_out_px: float = 1.0  # ...while out of view (the model is extrapolated)
@@ -107,7 +108,8 @@ class PointTracker:
         n = len(self.p0)
         halves = tuple(max(4, round(h * self.u)) for h in p.tmpl_half)
         self.tmpl = [
-            PointTemplate(first, q, halves, p.tmpl_min_std, p.verify_factor) for q in self.p0
+            PointTemplate(first, q, halves, p.tmpl_min_std, p.verify_factor, p.max_zoom)
+            for q in self.p0
         ]
         self.radius = max(3, round(p.search_px * self.u))
         self.border = p.border_px * self.u

@@ -96,8 +96,10 @@ class PointTemplate:
         half_sizes: tuple[int, ...],
         min_std: float,
         verify_factor: float,
+        max_zoom: float = 1.0,
     ) -> None:
         self.ref = ref
+        self.max_zoom = max_zoom
         self.p0 = np.asarray(p0, np.float64)
         # smallest patch with enough texture to be located; a larger one verifies it, because
         # a small patch on an edge or a stripe also matches beside the true position
@@ -113,17 +115,26 @@ class PointTemplate:
         self.vhalf = round(self.half * verify_factor)
 
     def warped(self, h_abs: np.ndarray, half: int | None = None) -> np.ndarray | None:
-        """The reference patch as it should look now (centre pixel = the point)."""
+        """The reference patch as it should look now (centre pixel = the point).
+
+        `half` is the half-size in current pixels; by default the localisation patch's,
+        grown with the magnification since the first frame (up to `max_zoom`). The
+        verification patch keeps its size: grown too, it lost more than it gained.
+        """
         j = jacobian(h_abs, self.p0)
         det = float(j[0, 0] * j[1, 1] - j[0, 1] * j[1, 0])
         if not math.isfinite(det) or det == 0.0:
             return None
+        if half is None:
+            # under magnification a fixed size would cover less of the first frame's texture
+            # (a corner becomes a flat area beside an edge, and the match slides along it)
+            zoom = min(max(math.sqrt(abs(det)), 1.0), self.max_zoom)
+            half = round(self.half * zoom)
         # inverse of the 2x2 local affine part in closed form (per point and frame)
         a, b = float(j[1, 1]) / det, float(-j[0, 1]) / det
         c_, d = float(-j[1, 0]) / det, float(j[0, 0]) / det
         if not all(math.isfinite(v) and abs(v) <= 4 for v in (a, b, c_, d)):
             return None
-        half = self.half if half is None else half
         n = 2 * half + 1
         c = float(half)
         m = np.array([[a, b, self.p0[0] - (a + b) * c], [c_, d, self.p0[1] - (c_ + d) * c]])

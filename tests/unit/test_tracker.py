@@ -148,3 +148,32 @@ def test_untextured_point_stays_pinned_by_its_plane(tex: np.ndarray) -> None:
         assert ok[k], f"frame {t}: untextured point reported lost"
         assert np.linalg.norm(p[k] - apply_h(h, plane[k:k + 1])[0]) < 3.0
     assert not tr._t.tmpl[k].textured
+
+
+def test_point_beside_a_corner_stays_tracked_while_the_camera_zooms_in(tex: np.ndarray) -> None:
+    """The view is magnified 2.2 times: the point's first-frame patch held a corner, which
+    a patch of fixed size no longer reaches (only a flat area and an edge); it must grow.
+
+    With a fixed-size patch the point is reported lost from about 1.6 times on.
+    """
+    h0 = _pose(0)
+    inv = np.linalg.inv(h0)
+    corner = np.round(apply_h(inv, np.array([[320.0, 240.0]]))[0]).astype(int)
+    card = tex.copy()
+    card[corner[1]:corner[1] + 120, corner[0]:corner[0] + 160] = 230
+    q = np.array([[327.0, 246.0]])  # 7 px right of and 6 px below the card's corner
+    pts, plane = _points(h0)
+    pts = np.vstack([pts, q]).astype(np.float32)
+    plane = np.vstack([plane, apply_h(inv, q)])
+    k = len(pts) - 1
+
+    def zoomed(t: int) -> np.ndarray:
+        s = 1.0 + 1.2 * min(t, 60) / 60.0
+        return np.array([[s, 0, 320 * (1 - s)], [0, s, 240 * (1 - s)], [0, 0, 1]]) @ _pose(t)
+
+    tr = Tracker(_render(card, h0, 0), pts)
+    for t in range(1, 75):
+        h = zoomed(t)
+        p, ok = tr.update(_render(card, h, t))
+        assert ok[k], f"frame {t}: the point beside the corner reported lost"
+        assert np.linalg.norm(p[k] - apply_h(h, plane[k:k + 1])[0]) < 1.0
