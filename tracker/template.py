@@ -18,6 +18,7 @@ import numpy as np
 from tracker.geometry import jacobian
 
 MIN_HALF = 5  # smallest patch half-size that still says something
+BORDER_ROOM = 2  # pixels searched beyond a prediction near the image border
 PEAK_TIE = 0.03  # NCC peaks this close to the best one count as equally good
 
 
@@ -177,7 +178,11 @@ class PointTemplate:
         hgt, wid = img.shape
         xi, yi = round(float(xy[0])), round(float(xy[1]))
         h = (tmpl.shape[0] - 1) // 2
-        hh = min(h, xi + radius, wid - 1 - xi + radius, yi + radius, hgt - 1 - yi + radius)
+        # the template must fit around the prediction and a little beyond it (it is off by
+        # a pixel or two), or the searched area would end at or before the point and every
+        # peak would lie on its edge
+        m = BORDER_ROOM
+        hh = min(h, xi - m, wid - 1 - m - xi, yi - m, hgt - 1 - m - yi)
         if hh < MIN_HALF:
             return fail
         x0, x1 = max(0, xi - hh - radius), min(wid - 1, xi + hh + radius)
