@@ -391,7 +391,7 @@ class PointTracker:
                 self.ok[k] = (
                     bool(inside(pred[None], self.shape, self.border)[0])
                     and self.drift[k] <= p.flat_drift_max_px * self.u
-                    and self._flat_visible(frame, k, pred)
+                    and self._flat_visible(frame, k, h_pred, pred)
                     and self._own_surface_around(k, pred)
                 )
                 self.miss[k] = 0 if self.ok[k] else self.miss[k] + 1
@@ -503,12 +503,18 @@ class PointTracker:
         h2, _ = cv2.findHomography(src[inl], dst[inl], 0)
         return h2 if h2 is not None else h
 
-    def _flat_visible(self, frame: np.ndarray, k: int, xy: np.ndarray) -> bool:
-        """An untextured point cannot be matched; it is hidden if its window gained texture."""
+    def _flat_visible(self, frame: np.ndarray, k: int, h_pred: np.ndarray, xy: np.ndarray) -> bool:
+        """An untextured point cannot be matched; it is hidden if its window gained texture.
+
+        The window is compared with the first frame's view of the same area: seen from
+        farther away, the same window also takes in the textured surroundings.
+        """
         tp = self.tmpl[k]
         n = 2 * tp.half + 1
         cur = cv2.getRectSubPix(frame, (n, n), (float(xy[0]), float(xy[1])))
-        return float(cur.std()) <= self.p.flat_std_ratio * tp.std + 5.0
+        then = tp.warped(h_pred, tp.half)
+        expected = tp.std if then is None else max(tp.std, float(then.std()))
+        return float(cur.std()) <= self.p.flat_std_ratio * expected + 5.0
 
     def _own_surface_around(self, k: int, xy: np.ndarray) -> bool:
         """For a point that cannot be matched: do the features around it move with it?
