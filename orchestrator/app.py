@@ -68,6 +68,7 @@ from recorder.forwarding import DirectForwarding
 from recorder.storage import create_storage
 from recorder.uploads import UPLOAD_BINDINGS, UPLOAD_QUEUE, UploadWorker
 from recorder.worker import START_BINDINGS, START_QUEUE, Recorder
+from tracker.forwarding import DirectTrackerForwarding, TrackerForwardService
 from tracker.worker import TrackerWorker
 
 log = logging.getLogger(__name__)
@@ -282,13 +283,18 @@ async def recording(app: web.Application) -> AsyncIterator[None]:
 
 
 async def tracking(app: web.Application) -> AsyncIterator[None]:
-    """The tracker worker in this process, unless it runs on its own (``fernblick tracker``)."""
+    """The tracker worker in this process, unless it runs on its own (``fernblick tracker``);
+    then this process forwards the code user's video for it (``tracker/forwarding.py``)."""
     settings = app[SETTINGS_KEY]
+    forwarding = DirectTrackerForwarding(app[UOW_KEY], app[JANUS_POOL_KEY])
     if not settings.tracker_embedded:
+        service = TrackerForwardService(forwarding, settings.instance_name)
+        await service.attach(app[BUS_KEY])
         await app[BUS_KEY].declare(TrackerWorker.queue, TrackerWorker.binding_keys)
         yield
+        await service.close()
         return
-    worker = TrackerWorker(app[UOW_KEY], app[JANUS_POOL_KEY], app[FANOUT_KEY], settings)
+    worker = TrackerWorker(forwarding, app[FANOUT_KEY], settings)
     app[TRACKER_KEY] = worker
     await worker.attach(app[BUS_KEY])
     yield

@@ -10,13 +10,11 @@ orchestrator also stops the forwards again when the recording stops or the call
 ends, which it hears on a queue of its own instance; on ``call.ended`` it stops the
 recording too, so a dead recorder does not keep the red dot on.
 
-These two messages go straight to the bus, not through the outbox: they mean
-nothing to browsers, and a lost one only fails the start, which the bus redelivers.
+The request and its answer travel as ``orchestrator/events/requests.py`` describes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -28,6 +26,7 @@ from orchestrator.db.models import Recording, VideoSession
 from orchestrator.domain.recording import RecordingStopReason
 from orchestrator.domain.types import ActorKind
 from orchestrator.events.bus import MessageBus
+from orchestrator.events.requests import BusRequests, answer_to
 from orchestrator.events.schemas import Actor, Event, SessionPayload
 from orchestrator.janus.errors import JanusError
 from recorder.forwarding import DirectForwarding, ForwardGrant
@@ -35,9 +34,6 @@ from recorder.forwarding import DirectForwarding, ForwardGrant
 log = logging.getLogger(__name__)
 
 REQUEST_QUEUE = "recorder.forward"
-REPLY_SECONDS = 15.0
-"""How long a recorder waits for an orchestrator's answer before the start fails (and
-the bus redelivers ``recording.start``)."""
 
 
 class ForwardRefused(Exception):
@@ -48,15 +44,14 @@ class BusForwarding:
     """The recorder process's :class:`~recorder.forwarding.Forwarding`: ask, then wait."""
 
     def __init__(self, bus: MessageBus, uow: UnitOfWork, instance_name: str) -> None:
-        self.bus = bus
         self.uow = uow
         self.instance_name = instance_name
-        self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.requests = BusRequests(
+            bus, f"recorder.forwarded.{instance_name}", "recording.forwarded"
+        )
 
     async def attach(self) -> None:
-        await self.bus.consume(
-            f"recorder.forwarded.{self.instance_name}", ["recording.forwarded"], self._on_reply
-        )
+        await self.requests.attach()
 
     async def open(self, recording_id: int, host: str, ports: list[int]) -> ForwardGrant | None:
         async with self.uow.read() as db:
@@ -78,14 +73,7 @@ class BusForwarding:
                 },
             ),
         )
-        answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._waiting[request.id] = answer
-        try:
-            await self.bus.publish(request)
-            async with asyncio.timeout(REPLY_SECONDS):
-                data = await answer
-        finally:
-            self._waiting.pop(request.id, None)
+        data = await self.requests.ask(request)
         if data.get("error"):
             raise ForwardRefused(str(data["error"]))
         grant = data.get("grant")
@@ -96,11 +84,6 @@ class BusForwarding:
 
     async def stop_stale(self, recording_id: int, host: str, port_min: int, port_max: int) -> None:
         """Nothing to do here: stopping the recording (``recording.stop``) stops them."""
-
-    async def _on_reply(self, event: Event) -> None:
-        waiting = self._waiting.get(str(event.payload.data.get("request_id")))
-        if waiting is not None and not waiting.done():
-            waiting.set_result(event.payload.data)
 
 
 class ForwardService:
@@ -125,7 +108,6 @@ class ForwardService:
         data = event.payload.data
         recording_id = int(data["recording_id"])
         answer: dict[str, Any] = {
-            "request_id": event.id,
             "recording_id": recording_id,
             "recorder": str(data["recorder"]),
         }
@@ -138,12 +120,7 @@ class ForwardService:
             log.warning("forwarding recording %s failed: %s", recording_id, exc)
             answer["error"] = str(exc) or type(exc).__name__
         assert self._bus is not None
-        await self._bus.publish(
-            Event(
-                type="recording.forwarded",
-                payload=event.payload.model_copy(update={"data": answer}),
-            )
-        )
+        await self._bus.publish(answer_to(event, "recording.forwarded", answer))
 
     async def on_stop(self, event: Event) -> None:
         if event.type == "recording.stop":

@@ -12,6 +12,7 @@ over the bus to a recorder running on its own (``fernblick recorder``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 from dataclasses import asdict, dataclass
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.models import CallLeg, Recording, VideoSession
 from orchestrator.janus.errors import JanusError
-from orchestrator.janus.pool import JanusPool
+from orchestrator.janus.pool import JanusNodeConnection, JanusPool
 from recorder.forward import (
     Leg,
     PlannedStream,
@@ -58,6 +59,20 @@ class ForwardGrant:
         }
 
     @classmethod
+    def of(cls, planned: list[PlannedStream], janus_url: str, forward: RoomForward) -> ForwardGrant:
+        """The grant of forwards just started (``janus_url``: the node's API address)."""
+        return cls(
+            planned,
+            urlsplit(janus_url).hostname or "127.0.0.1",
+            [
+                (forwarder.local_rtcp_port, forwarder.ssrc or 0)
+                for forwarders in forward.started.values()
+                for forwarder in forwarders
+                if forwarder.type == "video" and forwarder.local_rtcp_port
+            ],
+        )
+
+    @classmethod
     def from_data(cls, data: dict[str, Any]) -> ForwardGrant:
         streams = [
             PlannedStream(
@@ -77,9 +92,24 @@ class ForwardGrant:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
             for attempt in range(times):
                 for port, ssrc in self.keyframe_targets:
-                    sender.sendto(pli_packet(ssrc), (self.janus_host, port))
+                    with contextlib.suppress(OSError):  # the next request may get through
+                        sender.sendto(pli_packet(ssrc), (self.janus_host, port))
                 if attempt + 1 < times:
                     await asyncio.sleep(interval)
+
+
+async def start_forward(
+    node: JanusNodeConnection, session: VideoSession, planned: list[PlannedStream], host: str
+) -> tuple[RoomForward, ForwardGrant]:
+    """Start the planned forwards of the session's room to ``host``; all or none."""
+    assert session.room_id and session.room_secret
+    forward = RoomForward(await node.videoroom(), session.room_id, session.room_secret, host)
+    try:
+        await forward.start(planned)
+    except Exception:
+        await forward.stop()
+        raise
+    return forward, ForwardGrant.of(planned, node.node.url, forward)
 
 
 class Forwarding(Protocol):
@@ -115,24 +145,11 @@ class DirectForwarding:
         streams = (await published_streams(node, legs))[: len(ports)]
         if not streams:
             return None
-        planned = plan(streams, ports[: len(streams)])
-        forward = RoomForward(await node.videoroom(), session.room_id, session.room_secret, host)
-        try:
-            await forward.start(planned)
-        except Exception:
-            await forward.stop()
-            raise
-        self.running[recording_id] = forward
-        return ForwardGrant(
-            planned,
-            urlsplit(node.node.url).hostname or "127.0.0.1",
-            [
-                (forwarder.local_rtcp_port, forwarder.ssrc or 0)
-                for forwarders in forward.started.values()
-                for forwarder in forwarders
-                if forwarder.type == "video" and forwarder.local_rtcp_port
-            ],
+        forward, grant = await start_forward(
+            node, session, plan(streams, ports[: len(streams)]), host
         )
+        self.running[recording_id] = forward
+        return grant
 
     async def close(self, recording_id: int) -> None:
         forward = self.running.pop(recording_id, None)

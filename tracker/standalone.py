@@ -1,10 +1,11 @@
 """The tracker worker as its own process (``fernblick tracker``).
 
-It consumes marker events from RabbitMQ (``FERNBLICK_BUS_URL``), reads the call's
-room from the shared database, asks Janus to forward the code user's video with the
-Janus settings the orchestrators use, and publishes positions through the Redis
-fan-out (``FERNBLICK_REDIS_URL``), which carries them to every orchestrator's
-WebSockets. Run one: all events of a session must reach the worker tracking it.
+It consumes marker events from RabbitMQ (``FERNBLICK_BUS_URL``), asks an orchestrator
+over the bus to forward the code user's video to its port (it holds no Janus secret:
+``tracker/forwarding.py``), and publishes positions through the Redis fan-out
+(``FERNBLICK_REDIS_URL``), which carries them to every orchestrator's WebSockets. It
+reads the session rows from the shared database (``FERNBLICK_DATABASE_URL``) to name
+them in its requests. Run one: all events of a session must reach the worker tracking it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import logging
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.engine import create_engine, create_session_factory
 from orchestrator.events.bus import create_bus
-from orchestrator.janus.pool import JanusPool
 from orchestrator.realtime.fanout import create_fanout
 from orchestrator.settings import Settings
 from orchestrator.worker_process import run_until_signalled
+from tracker.forwarding import BusTrackerForwarding
 from tracker.worker import TrackerWorker
 
 log = logging.getLogger(__name__)
@@ -34,15 +35,15 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
     try:
         await bus.connect()
         await fanout.start()
-        async with JanusPool.running(settings) as pool:
-            worker = TrackerWorker(
-                UnitOfWork(create_session_factory(engine)), pool, fanout, settings
-            )
-            await worker.attach(bus)
-            try:
-                await stop.wait()
-            finally:
-                await worker.close()
+        uow = UnitOfWork(create_session_factory(engine))
+        forwarding = BusTrackerForwarding(bus, uow, settings.instance_name)
+        await forwarding.attach()
+        worker = TrackerWorker(forwarding, fanout, settings)
+        await worker.attach(bus)
+        try:
+            await stop.wait()
+        finally:
+            await worker.close()
     finally:
         await bus.close()
         await fanout.close()

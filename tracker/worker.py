@@ -4,8 +4,8 @@ It reacts to committed events: ``marker.placed`` starts (or feeds) the session's
 tracking, ``marker.removed`` takes a marker away, and when no marker is left, or
 ``call.ended`` arrives, the forward, the socket and the decoder are dropped.
 
-Per tracked session: Janus forwards the code user's video (``rtp_forward``, the
-recorder's pieces in ``recorder/forward.py``) to a local UDP port; ``tracker/rtp.py``
+Per tracked session: Janus forwards the code user's video to a local UDP port (asked
+for through ``tracker/forwarding.py``: only the orchestrator holds the rights); ``tracker/rtp.py``
 assembles VP8 frames with their original RTP timestamps; one thread at a time
 decodes and tracks them (``tracker/session.py``); each tracked frame's positions go to
 the session's fan-out channel, which reaches both participants' WebSockets. Frames,
@@ -22,29 +22,15 @@ import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
-from orchestrator.actions.call_records import open_call
-from orchestrator.actions.unit_of_work import UnitOfWork
-from orchestrator.db.models import CallLeg, VideoSession
-from orchestrator.domain.types import ParticipantKind
 from orchestrator.events.bus import MessageBus
 from orchestrator.events.schemas import Event
-from orchestrator.janus.errors import JanusError, JanusUnreachable
-from orchestrator.janus.pool import JanusPool
 from orchestrator.lifecycle import cancel_and_wait
 from orchestrator.realtime.fanout import Fanout, session_channel
 from orchestrator.settings import Settings
-from recorder.forward import (
-    Leg,
-    RoomForward,
-    allocate_port_pairs,
-    plan,
-    pli_packet,
-    published_streams,
-)
+from recorder.forward import allocate_port_pairs
+from recorder.forwarding import ForwardGrant
+from tracker.forwarding import TrackerForwarding
 from tracker.rtp import RtpReceiver
 from tracker.session import Item, Place, Remove, SessionMarkers
 
@@ -63,8 +49,7 @@ class TrackedSession:
     """One session's forward, socket, queue and processing task."""
 
     markers: SessionMarkers
-    forward: RoomForward
-    janus_host: str
+    grant: ForwardGrant | None = None
     transport: asyncio.DatagramTransport | None = None
     queue: asyncio.Queue[Item] = field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
@@ -83,10 +68,9 @@ class TrackerWorker:
     binding_keys = ("marker.placed", "marker.removed", "call.ended")
 
     def __init__(
-        self, uow: UnitOfWork, pool: JanusPool, fanout: Fanout, settings: Settings
+        self, forwarding: TrackerForwarding, fanout: Fanout, settings: Settings
     ) -> None:
-        self.uow = uow
-        self.pool = pool
+        self.forwarding = forwarding
         self.fanout = fanout
         self.settings = settings
         self.sessions: dict[int, TrackedSession] = {}
@@ -130,44 +114,22 @@ class TrackerWorker:
     # --- start and stop ---------------------------------------------------------------
 
     async def _start(self, session_id: int, first: Place) -> TrackedSession | None:
-        async with self.uow.read() as db:
-            session = await db.get(VideoSession, session_id)
-            call = await open_call(db, session_id)
-            legs = []
-            if call is not None:
-                rows = await db.scalars(
-                    select(CallLeg).where(
-                        CallLeg.call_id == call.id,
-                        CallLeg.left_at.is_(None),
-                        CallLeg.side == ParticipantKind.CODE_USER,
-                    )
-                )
-                legs = [Leg(r.participant_key, r.janus_session_id, r.handle_id) for r in rows]
-        if session is None or not (session.janus_node and session.room_id and session.room_secret):
-            log.info("session %s: no call room, marker ignored", session_id)
-            return None
-        node = self.pool.node(session.janus_node)
-        videos = [s for s in await published_streams(node, legs) if s.kind == "video"]
-        if not videos or videos[0].codec != "vp8":
-            log.info("session %s: the code user sends no VP8 video, marker ignored", session_id)
-            return None
-        settings = self.settings
-        forward = RoomForward(
-            await node.videoroom(), session.room_id, session.room_secret, settings.recorder_rtp_host
-        )
-        tracked = TrackedSession(
-            SessionMarkers(session_id), forward, urlsplit(node.node.url).hostname or "127.0.0.1"
-        )
+        tracked = TrackedSession(SessionMarkers(session_id))
         tracked.queue.put_nowait(first)  # before any frame, so the task starts with a marker
         transport, port = await self._bind_receiver(tracked)
         tracked.transport = transport
         _enlarge_receive_buffer(transport)
         try:
-            await forward.start(plan(videos[:1], [port]))
-        except (JanusError, OSError):
+            tracked.grant = await self.forwarding.open(
+                session_id, self.settings.recorder_rtp_host, port
+            )
+        except BaseException:
             transport.close()
-            await forward.stop()
             raise
+        if tracked.grant is None:  # no call room, or no VP8 video from the code user
+            transport.close()
+            log.info("session %s: nothing to track, marker ignored", session_id)
+            return None
         tracked.task = asyncio.create_task(self._run(session_id, tracked))
         self._in_background(tracked, self._request_keyframe(tracked))  # frames flow meanwhile
         log.info("session %s: tracking the code user's video on port %s", session_id, port)
@@ -218,21 +180,9 @@ class TrackerWorker:
 
     @staticmethod
     async def _request_keyframe(tracked: TrackedSession, times: int = 3) -> None:
-        """RTCP PLIs to the forwarder's RTCP port (Janus relays them to the phone); a few,
-        since UDP may drop one."""
-        targets = [
-            (forwarder.local_rtcp_port, forwarder.ssrc or 0)
-            for forwarders in tracked.forward.started.values()
-            for forwarder in forwarders
-            if forwarder.type == "video" and forwarder.local_rtcp_port
-        ]
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
-            for attempt in range(times):
-                for port, ssrc in targets:
-                    with contextlib.suppress(OSError):
-                        sender.sendto(pli_packet(ssrc), (tracked.janus_host, port))
-                if attempt + 1 < times:
-                    await asyncio.sleep(0.4)
+        """RTCP PLIs to the forwarder's RTCP port (Janus relays them to the phone)."""
+        if tracked.grant is not None:
+            await tracked.grant.request_keyframes(times)
 
     async def stop(self, session_id: int) -> None:
         """Stop forwarding and decoding; the participants see no marker any more."""
@@ -242,10 +192,7 @@ class TrackerWorker:
             return
         if tracked.transport is not None:
             tracked.transport.close()
-        try:
-            await tracked.forward.stop()
-        except (JanusError, JanusUnreachable) as exc:  # the room or its node is gone
-            log.info("session %s: forward not stopped (%s)", session_id, exc)
+        await self.forwarding.close(session_id)
         await cancel_and_wait(tracked.task, *tracked.requests)
         tracked.markers.markers.clear()
         if tracked.showing:

@@ -36,6 +36,9 @@ EventType = Literal[
     "notification.delivered",
     "marker.placed",
     "marker.removed",
+    "tracking.forward",
+    "tracking.forwarded",
+    "tracking.unforward",
 ]
 
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]

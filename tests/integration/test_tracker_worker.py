@@ -25,58 +25,12 @@ from tests.support.calls import (  # noqa: F401
 )
 from tests.support.events import wait_until
 from tests.support.janus_server import janus_factory_fixture  # noqa: F401
-from tests.support.moving_texture import TICKS_PER_FRAME, MovingTexture
+from tests.support.markers import errors_along_path, place, running_call
 from tests.support.ports import FirstPortsTaken
 from tests.support.world import bearer
 from tracker import worker as tracker_worker
 
 pytestmark = pytest.mark.janus
-
-WIDTH, HEIGHT, VELOCITY = 320, 240, (1, 1)
-
-
-async def running_call(env: CallEnv) -> None:
-    started = await env.employee("POST")
-    assert started.status == 201, await started.text()
-    accepted = await env.code_user("POST", "/accept")
-    assert accepted.status == 200, await accepted.text()
-    await env.join((await started.json())["ticket"])
-    await env.join((await accepted.json())["ticket"], video=MovingTexture(WIDTH, HEIGHT, VELOCITY))
-    await env.wait_for_status("RUNNING")
-
-
-def pixel(marker: dict[str, Any]) -> tuple[float, float]:
-    return marker["x"] * WIDTH - 0.5, marker["y"] * HEIGHT - 0.5
-
-
-async def place(env: CallEnv, x: float, y: float) -> str:
-    response = await env.client.post(
-        f"/api/sessions/{env.session_id}/markers", json={"x": x, "y": y}, headers=env.csrf
-    )
-    assert response.status == 202, await response.text()
-    marker_id: str = (await response.json())["marker_id"]
-    return marker_id
-
-
-def errors_along_path(messages: list[dict[str, Any]], marker_id: str) -> list[float]:
-    """Distance of each reported position from where the texture moved the first one."""
-    seen = [
-        (m["rtp_timestamp"], marker)
-        for m in messages
-        for marker in m["markers"]
-        if marker["id"] == marker_id
-    ]
-    (t0, first), rest = seen[0], seen[1:]
-    x0, y0 = pixel(first)
-    errors = []
-    for timestamp, marker in rest:
-        frames = round(((timestamp - t0) % 2**32) / TICKS_PER_FRAME)
-        x, y = pixel(marker)
-        expected = (x0 - frames * VELOCITY[0], y0 - frames * VELOCITY[1])
-        errors.append(float(((x - expected[0]) ** 2 + (y - expected[1]) ** 2) ** 0.5))
-        assert not marker["lost"], (timestamp, marker)
-    return errors
-
 
 async def test_markers_follow_the_code_users_video_and_stop_with_the_last(
     call_env: CallEnvFactory,

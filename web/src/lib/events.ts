@@ -37,6 +37,9 @@ export const EVENT_TYPES = [
   "notification.delivered",
   "marker.placed",
   "marker.removed",
+  "tracking.forward",
+  "tracking.forwarded",
+  "tracking.unforward",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
