@@ -69,6 +69,7 @@ class Params:
     switch_margin_px: float = 0.7
     border_px: float = 1.0  # a point this close to the image edge may be just outside
     reacq_every: int = 2
+    scene_lost_below: int = 3  # fewer points confirmed than this: the scene is lost
     reacq_strong_inliers: int = 12  # ORB inliers around a point that lower the bar...
     ncc_reacq_strong: float = 0.6  # ...for its verification to this
     audit_every: int = 6  # frames between ORB checks of the points reported ok
@@ -565,8 +566,12 @@ class PointTracker:
         """
         p = self.p
         want = []
-        rare = self.t % (2 * p.reacq_every) == 0
-        if self.t % p.reacq_every == 0:
+        # with (almost) no point confirmed the scene itself is lost (a fast pan, a blurred
+        # stretch) and every prediction is doubtful, also the ones out of view: search for
+        # all of them in every frame, thoroughly, until the scene is found again
+        scene_lost = int(self.ok.sum()) < min(p.scene_lost_below, len(self.ok))
+        rare = scene_lost or self.t % (2 * p.reacq_every) == 0
+        if self.t % p.reacq_every == 0 or scene_lost:
             for k in range(len(self.p0)):
                 if self.ok[k]:
                     continue
@@ -585,7 +590,7 @@ class PointTracker:
             return
         # points predicted out of view are searched for with fewer keypoints: they are
         # many, and rarely back where the search can see them
-        in_view = bool(want) and bool(inside(self.pos[want], self.shape).any())
+        in_view = bool(want) and (scene_lost or bool(inside(self.pos[want], self.shape).any()))
         found = self.reacq.find(work, want, audit, thorough=in_view)
         for k, cands in found.items():
             if not self.tmpl[k].textured:
