@@ -101,11 +101,13 @@ class Reacquirer:
         xy = np.float32([k.pt for k in kp])
         out: dict[int, list[tuple[np.ndarray, int]]] = {}
         # only the first-frame keypoints that can matter: the searched points' neighbourhoods,
-        # and a sparse sample of the rest for the global fallback models
-        query = np.union1d(
-            np.concatenate([self.sets[k] for k in which]),
-            np.arange(0, len(self.des0), p.global_stride),
-        )
+        # and a sparse sample of the rest for the global fallback models (a search only: an
+        # audit checks each point against its own neighbourhood)
+        query = np.concatenate([self.sets[k] for k in which])
+        if set(which) - single:
+            query = np.union1d(query, np.arange(0, len(self.des0), p.global_stride))
+        else:
+            query = np.unique(query)
         pairs = self.matcher.knnMatch(self.des0[query], des, k=2)
         ref_i, cur_i = [], []
         for m in pairs:
