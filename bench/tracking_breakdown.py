@@ -4,6 +4,7 @@
     .venv/bin/python bench/tracking_breakdown.py hard101 depth302 --cache /tmp/trk-dev
     .venv/bin/python bench/tracking_breakdown.py --fresh          # a second set, seeds 401-408
     .venv/bin/python bench/tracking_breakdown.py --why hard101     # ...and the failures' causes
+    .venv/bin/python bench/tracking_breakdown.py --motion hard101  # ...and success by image speed
 
 The shared benchmark's public split is for reporting only and its hidden split uses seeds
 1000+, so tuning happens on these seeds (100-499). Sequences are rendered once by the
@@ -17,6 +18,10 @@ Besides the scorer's metrics each row splits the failures by kind:
 * for scenes with depth, success / false-ok / re-acquisition of background and object points.
 
 fps is wall time inside `update()` on a shared machine: compare runs, not machines.
+
+`--motion` adds a line per sequence on how fast the image moved where it failed: success
+and the share of all failed visible point-frames for frames whose median point moves
+< 10, 10-20, 20-40 and > 40 px since the previous frame (fast frames are blurred too).
 
 `--why` adds a line per sequence on the two largest failure kinds (a second, untimed run
 of `tracker.core.PointTracker` with its debug record on):
@@ -99,7 +104,27 @@ def _surface_rows(pred: np.ndarray, ok: np.ndarray, d: dict[str, Any]) -> str:
     return " | " + " ".join(parts)
 
 
-def run(name: str, cache: Path, make: Any) -> tuple[Any, dict[str, int]]:
+MOTION_BINS = ((0.0, 10.0), (10.0, 20.0), (20.0, 40.0), (40.0, float("inf")))
+
+
+def _motion_line(pred: np.ndarray, ok: np.ndarray, gt: np.ndarray, vis: np.ndarray) -> str:
+    """Success and share of the failures by the frame's image motion (see --motion)."""
+    move = np.median(np.linalg.norm(gt[1:] - gt[:-1], axis=2), axis=1)
+    err = np.linalg.norm(pred[1:].astype(np.float64) - gt[1:], axis=2)
+    v, good = vis[1:], vis[1:] & ok[1:] & (err <= 5)
+    failed = int((v & ~good).sum())
+    parts = []
+    for lo, hi in MOTION_BINS:
+        frames = (move >= lo) & (move < hi)
+        seen, right = int(v[frames].sum()), int(good[frames].sum())
+        parts.append(
+            f"{lo:g}-{hi:g}px: succ {_pct(right, seen).strip()} fail-share "
+            f"{_pct(seen - right, failed).strip()}"
+        )
+    return f"{'':13s} motion: " + " | ".join(parts)
+
+
+def run(name: str, cache: Path, make: Any, show_motion: bool = False) -> tuple[Any, dict[str, int]]:
     """Track one sequence; return the scorer's counts and the failure-kind counts."""
     import score
 
@@ -130,6 +155,8 @@ def run(name: str, cache: Path, make: Any) -> tuple[Any, dict[str, int]]:
         f"fo-hidden {kinds['fo_hidden']}/{kinds['hidden']}{_surface_rows(pred, ok, d)}",
         flush=True,
     )
+    if show_motion:
+        print(_motion_line(pred, ok, gt, vis), flush=True)
     return c, kinds
 
 
@@ -183,6 +210,9 @@ def main() -> int:
     )
     ap.add_argument("--cache", type=Path, help="directory for the rendered sequences")
     ap.add_argument("--why", action="store_true", help="also break the failures down by cause")
+    ap.add_argument(
+        "--motion", action="store_true", help="also split success by the frame's image motion"
+    )
     args = ap.parse_args()
     unknown = set(args.names) - set(SEQUENCES)
     if unknown:
@@ -207,7 +237,7 @@ def main() -> int:
     )
     t0 = time.perf_counter()
     for name in args.names or list(FRESH if args.fresh else DEV):
-        c, k = run(name, args.cache, Tracker)
+        c, k = run(name, args.cache, Tracker, args.motion)
         if args.why:
             why(name, args.cache)
         total.add(c)
