@@ -568,8 +568,10 @@ class PointTracker:
         want = []
         # with (almost) no point confirmed the scene itself is lost (a fast pan, a blurred
         # stretch) and every prediction is doubtful, also the ones out of view: search for
-        # all of them in every frame, thoroughly, until the scene is found again
-        scene_lost = int(self.ok.sum()) < min(p.scene_lost_below, len(self.ok))
+        # all of them in every frame, thoroughly, until the scene is found again. A few
+        # markers (a call) say nothing about the scene: one of them lost is just lost.
+        n = len(self.ok)
+        scene_lost = n >= p.scene_lost_below and int(self.ok.sum()) < p.scene_lost_below
         rare = scene_lost or self.t % (2 * p.reacq_every) == 0
         if self.t % p.reacq_every == 0 or scene_lost:
             for k in range(len(self.p0)):
