@@ -24,20 +24,15 @@ from orchestrator.actions.sessions import session_ref
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.models import Recording, VideoSession
 from orchestrator.domain.recording import RecordingStopReason
-from orchestrator.domain.types import ActorKind
 from orchestrator.events.bus import MessageBus
-from orchestrator.events.requests import BusRequests, answer_to
-from orchestrator.events.schemas import Actor, Event, SessionPayload
+from orchestrator.events.requests import BusRequests, answer_to, request_event
+from orchestrator.events.schemas import Event
 from orchestrator.janus.errors import JanusError
 from recorder.forwarding import DirectForwarding, ForwardGrant
 
 log = logging.getLogger(__name__)
 
 REQUEST_QUEUE = "recorder.forward"
-
-
-class ForwardRefused(Exception):
-    """The orchestrator could not forward the call (Janus answered with an error)."""
 
 
 class BusForwarding:
@@ -60,24 +55,17 @@ class BusForwarding:
             if session is None:
                 return None
             ref = await session_ref(db, session)
-        request = Event(
-            type="recording.forward",
-            payload=SessionPayload(
-                session=ref,
-                actor=Actor(kind=ActorKind.SYSTEM),
-                data={
-                    "recording_id": recording_id,
-                    "recorder": self.instance_name,
-                    "host": host,
-                    "ports": ports,
-                },
-            ),
+        request = request_event(
+            ref,
+            "recording.forward",
+            {
+                "recording_id": recording_id,
+                "recorder": self.instance_name,
+                "host": host,
+                "ports": ports,
+            },
         )
-        data = await self.requests.ask(request)
-        if data.get("error"):
-            raise ForwardRefused(str(data["error"]))
-        grant = data.get("grant")
-        return ForwardGrant.from_data(grant) if grant else None
+        return ForwardGrant.from_answer(await self.requests.ask(request))
 
     async def close(self, recording_id: int) -> None:
         """Nothing to do here: the orchestrator that forwards hears the stop itself."""

@@ -19,6 +19,11 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orchestrator.db.models import CallLeg
+from orchestrator.domain.types import ParticipantKind
 from orchestrator.janus.errors import JanusError
 from orchestrator.janus.pool import JanusNodeConnection
 from orchestrator.janus.videoroom import Forwarder, ForwardStream, VideoRoom
@@ -51,6 +56,17 @@ class Leg:
     label: str
     janus_session_id: int
     handle_id: int
+
+
+async def live_legs(
+    db: AsyncSession, call_id: int, side: ParticipantKind | None = None
+) -> list[Leg]:
+    """The call's legs still in the room (only ``side``'s, when given)."""
+    query = select(CallLeg).where(CallLeg.call_id == call_id, CallLeg.left_at.is_(None))
+    if side is not None:
+        query = query.where(CallLeg.side == side)
+    rows = await db.scalars(query)
+    return [Leg(row.participant_key, row.janus_session_id, row.handle_id) for row in rows]
 
 
 async def published_streams(node: JanusNodeConnection, legs: list[Leg]) -> list[PublishedStream]:

@@ -19,10 +19,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
-
 from orchestrator.actions.unit_of_work import UnitOfWork
-from orchestrator.db.models import CallLeg, Recording, VideoSession
+from orchestrator.db.models import Recording, VideoSession
 from orchestrator.janus.errors import JanusError
 from orchestrator.janus.pool import JanusNodeConnection, JanusPool
 from recorder.forward import (
@@ -30,6 +28,7 @@ from recorder.forward import (
     PlannedStream,
     PublishedStream,
     RoomForward,
+    live_legs,
     plan,
     pli_packet,
     published_streams,
@@ -71,6 +70,12 @@ class ForwardGrant:
                 if forwarder.type == "video" and forwarder.local_rtcp_port
             ],
         )
+
+    @classmethod
+    def from_answer(cls, answer: dict[str, Any]) -> ForwardGrant | None:
+        """The grant an orchestrator's answer carries; None: nothing to forward."""
+        grant = answer.get("grant")
+        return cls.from_data(grant) if grant else None
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ForwardGrant:
@@ -185,11 +190,4 @@ class DirectForwarding:
                 session.janus_node and session.room_id and session.room_secret
             ):
                 return None
-            legs = await db.scalars(
-                select(CallLeg).where(
-                    CallLeg.call_id == recording.call_id, CallLeg.left_at.is_(None)
-                )
-            )
-            return session, [
-                Leg(leg.participant_key, leg.janus_session_id, leg.handle_id) for leg in legs
-            ]
+            return session, await live_legs(db, recording.call_id)

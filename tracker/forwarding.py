@@ -16,28 +16,22 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from sqlalchemy import select
-
 from orchestrator.actions.call_records import open_call
 from orchestrator.actions.sessions import session_ref
 from orchestrator.actions.unit_of_work import UnitOfWork
-from orchestrator.db.models import CallLeg, VideoSession
-from orchestrator.domain.types import ActorKind, ParticipantKind
+from orchestrator.db.models import VideoSession
+from orchestrator.domain.types import ParticipantKind
 from orchestrator.events.bus import MessageBus
-from orchestrator.events.requests import BusRequests, answer_to
-from orchestrator.events.schemas import Actor, Event, EventType, SessionPayload
+from orchestrator.events.requests import BusRequests, answer_to, request_event
+from orchestrator.events.schemas import Event, EventType
 from orchestrator.janus.errors import JanusError, JanusUnreachable
 from orchestrator.janus.pool import JanusPool
-from recorder.forward import Leg, RoomForward, plan, published_streams
+from recorder.forward import RoomForward, live_legs, plan, published_streams
 from recorder.forwarding import ForwardGrant, start_forward
 
 log = logging.getLogger(__name__)
 
 REQUEST_QUEUE = "tracker.forward"
-
-
-class ForwardRefused(Exception):
-    """The orchestrator could not forward the video (Janus answered with an error)."""
 
 
 class TrackerForwarding(Protocol):
@@ -64,16 +58,7 @@ class DirectTrackerForwarding:
         async with self.uow.read() as db:
             session = await db.get(VideoSession, session_id)
             call = await open_call(db, session_id)
-            legs: list[Leg] = []
-            if call is not None:
-                rows = await db.scalars(
-                    select(CallLeg).where(
-                        CallLeg.call_id == call.id,
-                        CallLeg.left_at.is_(None),
-                        CallLeg.side == ParticipantKind.CODE_USER,
-                    )
-                )
-                legs = [Leg(r.participant_key, r.janus_session_id, r.handle_id) for r in rows]
+            legs = [] if call is None else await live_legs(db, call.id, ParticipantKind.CODE_USER)
         if session is None or not (session.janus_node and session.room_id and session.room_secret):
             log.info("session %s: no call room, nothing to track", session_id)
             return None
@@ -109,38 +94,23 @@ class BusTrackerForwarding:
         await self.requests.attach()
 
     async def open(self, session_id: int, host: str, port: int) -> ForwardGrant | None:
-        request = await self._event(
-            session_id, "tracking.forward", {"host": host, "port": port}
-        )
+        request = await self._event(session_id, "tracking.forward", {"host": host, "port": port})
         if request is None:
             return None
-        data = await self.requests.ask(request)
-        if data.get("error"):
-            raise ForwardRefused(str(data["error"]))
-        grant = data.get("grant")
-        return ForwardGrant.from_data(grant) if grant else None
+        return ForwardGrant.from_answer(await self.requests.ask(request))
 
     async def close(self, session_id: int) -> None:
         request = await self._event(session_id, "tracking.unforward", {})
         if request is not None:
             await self.bus.publish(request)
 
-    async def _event(
-        self, session_id: int, kind: EventType, data: dict[str, Any]
-    ) -> Event | None:
+    async def _event(self, session_id: int, kind: EventType, data: dict[str, Any]) -> Event | None:
         async with self.uow.read() as db:
             session = await db.get(VideoSession, session_id)
             if session is None:
                 return None
             ref = await session_ref(db, session)
-        return Event(
-            type=kind,
-            payload=SessionPayload(
-                session=ref,
-                actor=Actor(kind=ActorKind.SYSTEM),
-                data={**data, "tracker": self.instance_name},
-            ),
-        )
+        return request_event(ref, kind, {**data, "tracker": self.instance_name})
 
 
 class TrackerForwardService:

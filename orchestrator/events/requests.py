@@ -15,11 +15,24 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from orchestrator.domain.types import ActorKind
 from orchestrator.events.bus import MessageBus
-from orchestrator.events.schemas import Event, EventType
+from orchestrator.events.schemas import Actor, Event, EventType, SessionPayload, SessionRef
 
 REPLY_SECONDS = 15.0
 """How long a worker waits for an orchestrator's answer before its start fails."""
+
+
+class RequestRefused(Exception):
+    """The orchestrator could not do what was asked (its answer carried an ``error``)."""
+
+
+def request_event(session: SessionRef, kind: EventType, data: dict[str, Any]) -> Event:
+    """A worker's request about ``session`` (the system acts, no user)."""
+    return Event(
+        type=kind,
+        payload=SessionPayload(session=session, actor=Actor(kind=ActorKind.SYSTEM), data=data),
+    )
 
 
 class BusRequests:
@@ -35,15 +48,19 @@ class BusRequests:
         await self.bus.consume(self.reply_queue, [self.reply_type], self._on_reply)
 
     async def ask(self, request: Event, seconds: float = REPLY_SECONDS) -> dict[str, Any]:
-        """The answer's data; ``TimeoutError`` when no orchestrator answers in time."""
+        """The answer's data; ``TimeoutError`` when no orchestrator answers in time,
+        :class:`RequestRefused` when it answered with an error."""
         answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._waiting[request.id] = answer
         try:
             await self.bus.publish(request)
             async with asyncio.timeout(seconds):
-                return await answer
+                data = await answer
         finally:
             self._waiting.pop(request.id, None)
+        if data.get("error"):
+            raise RequestRefused(str(data["error"]))
+        return data
 
     async def _on_reply(self, event: Event) -> None:
         waiting = self._waiting.get(str(event.payload.data.get("request_id")))

@@ -13,7 +13,6 @@ every upload job has stored its file: none was lost.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from tests.support.ports import free_tcp_ports
 from tests.support.rabbitmq import (
     BROKER,
     close_all_connections,
+    own_exchange,
     private_broker,
     queue_consumers,
     temporary_vhost,
@@ -113,8 +113,7 @@ async def test_500_requests_through_broker_outages_notify_everyone_once_and_lose
     aiohttp_client: Any, settings: Settings, world: World, outage: Outage, smtp: SmtpServer
 ) -> None:
     common: dict[str, Any] = {
-        "bus_url": outage.url,
-        "amqp_exchange": f"test.events.{uuid.uuid4().hex[:8]}",
+        **own_exchange(outage.url),
         "notifier_embedded": False,
         "smtp_host": "127.0.0.1",
         "smtp_port": smtp.port,

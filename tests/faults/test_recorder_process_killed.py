@@ -11,7 +11,6 @@ written so far and uploads them: a playable file with both participants.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from recorder.worker import START_QUEUE
 from tests.support.calls import CallEnvFactory, call_env_fixture  # noqa: F401
 from tests.support.events import wait_until
 from tests.support.janus_server import janus_factory_fixture  # noqa: F401
-from tests.support.rabbitmq import BROKER, queue_consumers, vhost_fixture  # noqa: F401
+from tests.support.rabbitmq import BROKER, own_exchange, queue_consumers, vhost_fixture  # noqa: F401
 from tests.support.recording import (
     assert_playable_with_all_tracks,
     download,
@@ -54,8 +53,7 @@ async def test_a_killed_recorder_process_keeps_its_segments_and_the_session_ends
 ) -> None:
     env = await call_env(
         overrides={
-            "bus_url": f"{BROKER}/{vhost}",
-            "amqp_exchange": f"test.events.{uuid.uuid4().hex[:8]}",
+            **own_exchange(f"{BROKER}/{vhost}"),
             "recorder_embedded": False,
             "instance_name": "test-orchestrator",
             "upload_retry_base_seconds": 0.2,

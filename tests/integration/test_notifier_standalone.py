@@ -27,7 +27,7 @@ from orchestrator.domain.types import NotificationChannel
 from orchestrator.events.outbox import row_to_event
 from orchestrator.settings import Settings
 from tests.support.events import wait_until
-from tests.support.rabbitmq import BROKER, queue_consumers, temporary_vhost
+from tests.support.rabbitmq import BROKER, own_exchange, queue_consumers, temporary_vhost
 from tests.support.world import World, login
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.redis]
@@ -43,8 +43,7 @@ async def test_in_app_from_the_standalone_notifier_reaches_the_employee_via_redi
     aiohttp_client: Any, settings: Settings, world: World, uow: UnitOfWork, vhost: str
 ) -> None:
     common: dict[str, Any] = {
-        "bus_url": f"{BROKER}/{vhost}",
-        "amqp_exchange": f"test.events.{uuid.uuid4().hex[:8]}",
+        **own_exchange(f"{BROKER}/{vhost}"),
         "redis_url": "redis://127.0.0.1:6379/0",
         "redis_channel_prefix": f"fernblick-test-{uuid.uuid4().hex[:8]}",
         "notifier_embedded": False,

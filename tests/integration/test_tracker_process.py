@@ -22,7 +22,7 @@ from tests.support.calls import CallEnv, CallEnvFactory, call_env_fixture  # noq
 from tests.support.events import wait_until
 from tests.support.janus_server import janus_factory_fixture  # noqa: F401
 from tests.support.markers import errors_along_path, place, running_call
-from tests.support.rabbitmq import BROKER, queue_consumers, vhost_fixture  # noqa: F401
+from tests.support.rabbitmq import BROKER, own_exchange, queue_consumers, vhost_fixture  # noqa: F401
 from tests.support.servers import fernblick_process, settings_env
 from tracker.worker import TrackerWorker
 
@@ -57,8 +57,7 @@ async def test_a_tracker_process_without_janus_rights_tracks_through_the_orchest
 ) -> None:
     env = await call_env(
         overrides={
-            "bus_url": f"{BROKER}/{vhost}",
-            "amqp_exchange": f"test.events.{uuid.uuid4().hex[:8]}",
+            **own_exchange(f"{BROKER}/{vhost}"),
             "redis_url": "redis://127.0.0.1:6379/0",
             "redis_channel_prefix": f"fernblick-test-{uuid.uuid4().hex[:8]}",
             "tracker_embedded": False,

@@ -27,6 +27,11 @@ from tests.support.ports import free_tcp_ports
 BROKER = "amqp://guest:guest@127.0.0.1:5672"
 
 
+def own_exchange(url: str) -> dict[str, str]:
+    """Settings for a bus at ``url`` with an exchange of its own (no other test's events)."""
+    return {"bus_url": url, "amqp_exchange": f"test.events.{uuid.uuid4().hex[:8]}"}
+
+
 def rabbitmqctl(*args: str) -> str:
     done = subprocess.run(
         ["rabbitmqctl", *args], capture_output=True, text=True, timeout=60, check=True
