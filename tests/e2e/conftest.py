@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +25,14 @@ from typing import Any, TypeVar
 
 import aiohttp
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    sync_playwright,
+)
+from playwright.sync_api import Error as PlaywrightError
 
 from janus_config.start import stop_janus
 from orchestrator.janus.admin import VIDEOROOM_PLUGIN
@@ -278,19 +285,72 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         browser.close()
 
 
-class Contexts:
-    """Browser contexts for one test: a phone (code user) or a desktop (employee)."""
+#: What each page's call screen shows, for the diagnostics of a failed test.
+PAGE_STATE = """() => {
+  const screen = document.querySelector('[data-testid="call-screen"]');
+  const video = document.querySelector('[data-testid="remote-video"]');
+  const stream = video && video.srcObject;
+  return {
+    url: location.pathname + location.search,
+    phase: screen ? screen.getAttribute("data-phase") : null,
+    remoteVideo: video && {
+      paused: video.paused, muted: video.muted, readyState: video.readyState,
+      width: video.videoWidth,
+      tracks: stream ? stream.getTracks().map((t) => `${t.kind}:${t.readyState}:muted=${t.muted}`) : [],
+    },
+  };
+}"""
 
-    def __init__(self, browser: Browser, base_url: str) -> None:
+#: Console lines kept per browser context (the last ones tell what went wrong).
+CONSOLE_LINES = 80
+
+CONTEXTS_KEY = pytest.StashKey["Contexts"]()
+
+
+class Contexts:
+    """Browser contexts for one test: a phone (code user) or a desktop (employee).
+
+    Every context logs its call steps (``fernblick.debug``); a failed test prints the
+    last console lines and each page's call state (``pytest_runtest_makereport``).
+    """
+
+    def __init__(self, browser: Browser, base_url: str, test: pytest.Item) -> None:
         self.browser = browser
         self.base_url = base_url
         self.opened: list[BrowserContext] = []
+        self.console: list[list[str]] = []
+        self.started = time.monotonic()
+        test.stash[CONTEXTS_KEY] = self
 
     def _new(self, options: dict[str, Any]) -> BrowserContext:
         context = self.browser.new_context(base_url=self.base_url, **options)
         context.set_default_timeout(30_000)
+        # about:blank has no localStorage: only the app's pages turn the logging on.
+        context.add_init_script("try { localStorage.setItem('fernblick.debug', '1') } catch {}")
+        lines: list[str] = []
+        context.on("console", lambda message: self._log(lines, f"{message.type}: {message.text}"))
+        context.on("weberror", lambda error: self._log(lines, f"page error: {error.error}"))
         self.opened.append(context)
+        self.console.append(lines)
         return context
+
+    def _log(self, lines: list[str], text: str) -> None:
+        lines.append(f"{time.monotonic() - self.started:7.2f}s {text[:300]}")
+        del lines[:-CONSOLE_LINES]
+
+    def diagnostics(self) -> str:
+        """Each context's pages' call state and last console lines."""
+        parts: list[str] = []
+        for number, (context, lines) in enumerate(zip(self.opened, self.console, strict=True)):
+            for page in context.pages:
+                try:
+                    state = page.evaluate(PAGE_STATE)
+                except PlaywrightError as error:  # a closed or crashed page
+                    state = f"not readable: {error}"
+                parts.append(f"context {number}: {state}")
+            parts.append(f"context {number} console (last {CONSOLE_LINES} lines):")
+            parts.extend(lines)
+        return "\n".join(parts)
 
     def phone(self) -> Page:
         return self._new(PHONE).new_page()
@@ -307,10 +367,22 @@ class Contexts:
 
 
 @pytest.fixture
-def contexts(stack: Stack, browser: Browser) -> Iterator[Contexts]:
+def contexts(request: pytest.FixtureRequest, stack: Stack, browser: Browser) -> Iterator[Contexts]:
     """Browser contexts on the shared stack, closed when the test ends."""
-    opened = Contexts(browser, stack.base_url)
+    opened = Contexts(browser, stack.base_url, request.node)
     try:
         yield opened
     finally:
         opened.close_all()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed browser test reports what its pages showed and logged (CI's only view)."""
+    report = yield
+    opened = item.stash.get(CONTEXTS_KEY, None)
+    if report.when == "call" and report.failed and opened is not None:
+        report.sections.append(("browser diagnostics", opened.diagnostics()))
+    return report

@@ -274,14 +274,18 @@ def test_relay_only_through_coturn(contexts: Contexts) -> None:
 
 
 def test_janus_killed_mid_call_ends_it_and_the_next_call_uses_a_healthy_node(
-    browser: Browser, web_dist: Path, coturn: CoturnServer, tmp_path: Path
+    request: pytest.FixtureRequest,
+    browser: Browser,
+    web_dist: Path,
+    coturn: CoturnServer,
+    tmp_path: Path,
 ) -> None:
     """Two Janus nodes; the one holding the call dies: both browsers see the call end,
     the session ends DONE after the grace period, and after a reopen the next START
     lands on the node that is still alive."""
     fast = {"FERNBLICK_CALL_GRACE_SECONDS": "5", "FERNBLICK_JANUS_HEALTH_INTERVAL_SECONDS": "1"}
     with running_stack(tmp_path, web_dist, coturn, nodes=2, extra_env=fast) as stack:
-        contexts = Contexts(browser, stack.base_url)
+        contexts = Contexts(browser, stack.base_url, request.node)
         try:
             code_user, employee, session_id = connect_call(contexts)
             request = employee.page.context.request

@@ -193,9 +193,9 @@ def mark_corner(desk: Page, phone: Page, clip: TrackingClip, corner: int) -> Non
 
 
 def test_a_marker_stays_on_its_corner_while_the_camera_moves(
-    stack: Stack, camera_browser: Browser, clip: TrackingClip
+    request: pytest.FixtureRequest, stack: Stack, camera_browser: Browser, clip: TrackingClip
 ) -> None:
-    contexts = Contexts(camera_browser, stack.base_url)
+    contexts = Contexts(camera_browser, stack.base_url, request.node)
     try:
         code_user, employee, _ = connect_call(contexts)
         phone, desk = code_user.page, employee.page
@@ -257,13 +257,17 @@ def test_the_clip_generator_writes_the_frames_it_promises(clip: TrackingClip) ->
 
 
 def test_a_hidden_marker_is_shown_lost_and_comes_back(
-    stack: Stack, hidden_camera_browser: Browser, clip: TrackingClip, hidden_clip: TrackingClip
+    request: pytest.FixtureRequest,
+    stack: Stack,
+    hidden_camera_browser: Browser,
+    clip: TrackingClip,
+    hidden_clip: TrackingClip,
 ) -> None:
     """A disc covers the marked corner for 30 frames of each pass: the employee's marker
     turns lost while it is hidden and stays so until the corner shows again; then it
     turns solid and stays on the corner. How many frames each turn took is printed
     (it depends on how far the worker is behind the picture)."""
-    contexts = Contexts(hidden_camera_browser, stack.base_url)
+    contexts = Contexts(hidden_camera_browser, stack.base_url, request.node)
     try:
         code_user, employee, _ = connect_call(contexts)
         desk, phone = employee.page, code_user.page

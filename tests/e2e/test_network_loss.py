@@ -29,13 +29,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.janus]
 OUTAGE_SECONDS = 4
 
 
-def test_a_call_survives_a_network_outage(browser: Browser, web_dist: Path, tmp_path: Path) -> None:
+def test_a_call_survives_a_network_outage(
+    request: pytest.FixtureRequest, browser: Browser, web_dist: Path, tmp_path: Path
+) -> None:
     (tmp_path / "coturn").mkdir()
     coturn = start_host_coturn(tmp_path / "coturn")
     grace = {"FERNBLICK_CALL_GRACE_SECONDS": "30"}
     try:
         with running_stack(tmp_path / "stack", web_dist, coturn, extra_env=grace) as stack:
-            contexts = Contexts(browser, stack.base_url)
+            contexts = Contexts(browser, stack.base_url, request.node)
             try:
                 code_user, employee, session_id = connect_call(contexts, "?ice=relay")
                 pages = (code_user.page, employee.page)

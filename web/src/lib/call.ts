@@ -57,10 +57,23 @@ interface PublisherInfo {
 
 let initialised: Promise<void> | null = null;
 
+/**
+ * `localStorage["fernblick.debug"] = "1"` logs janus.js's steps and the call's phases to
+ * the console: for support cases, and the browser tests print it when one fails.
+ */
+function debugging(): boolean {
+  try {
+    return localStorage.getItem("fernblick.debug") === "1";
+  } catch {
+    return false;
+  }
+}
+
 function initJanus(): Promise<void> {
   initialised ??= new Promise((resolve) => {
     Janus.init({
-      debug: false,
+      // janus.js types its levels as an enum it does not export at runtime.
+      debug: debugging() ? (["log", "warn", "error"] as unknown as JanusJS.DebugLevel[]) : false,
       dependencies: Janus.useDefaultDependencies({ adapter: adapter as unknown }),
       callback: () => {
         resolve();
@@ -676,6 +689,9 @@ export class VideoCall {
       return;
     }
     this.currentPhase = phase;
+    if (debugging()) {
+      console.info(`call phase: ${phase}`);
+    }
     this.options.listener.phase(phase);
   }
 }
