@@ -42,6 +42,8 @@ export class CallController {
   private callId: number | null = null;
   private incoming: { sessionId: number; callId: number; node: HTMLElement } | null = null;
   private readonly ringer = new Ringer();
+  /** A rejoin, START or accept in flight: it is getting a ticket (see checkRinging). */
+  private pending: Promise<void> | null = null;
 
   constructor(options: CallControllerOptions) {
     this.options = options;
@@ -53,7 +55,22 @@ export class CallController {
   }
 
   /** After a reload: rejoin the call this tab was in, when it still runs. */
-  async resume(): Promise<void> {
+  resume(): Promise<void> {
+    return this.joining(() => this.rejoinStored());
+  }
+
+  /** Run a step that gets a join ticket, known as pending until it is done. */
+  private joining(step: () => Promise<void>): Promise<void> {
+    const run: Promise<void> = step().finally(() => {
+      if (this.pending === run) {
+        this.pending = null;
+      }
+    });
+    this.pending = run;
+    return run;
+  }
+
+  private async rejoinStored(): Promise<void> {
     const stored = Number(sessionStorage.getItem(ACTIVE_CALL_KEY));
     if (!stored) {
       return;
@@ -75,6 +92,11 @@ export class CallController {
    * reloaded during the ring, or offline for a moment): show it as incoming.
    */
   async checkRinging(sessionIds: number[]): Promise<void> {
+    // Asking about a call this side may join issues a new ticket and revokes the one a
+    // rejoin, START or accept is about to join with: let those finish first.
+    while (this.pending !== null) {
+      await this.pending.catch(() => undefined);
+    }
     for (const sessionId of sessionIds) {
       if (!this.idle()) {
         return;
@@ -89,14 +111,18 @@ export class CallController {
   }
 
   private idle(): boolean {
-    return this.sessionId === null && this.incoming === null;
+    return this.sessionId === null && this.incoming === null && this.pending === null;
   }
 
   /** START: call the other side (or accept their ringing call, the server decides). */
-  async start(sessionId: number): Promise<void> {
+  start(sessionId: number): Promise<void> {
     if (this.sessionId !== null) {
-      return;
+      return Promise.resolve();
     }
+    return this.joining(() => this.startCall(sessionId));
+  }
+
+  private async startCall(sessionId: number): Promise<void> {
     try {
       await this.show(sessionId, await this.options.calls.start(sessionId));
     } catch (error) {
@@ -203,7 +229,11 @@ export class CallController {
     this.incoming = null;
   }
 
-  private async accept(sessionId: number): Promise<void> {
+  private accept(sessionId: number): Promise<void> {
+    return this.joining(() => this.acceptCall(sessionId));
+  }
+
+  private async acceptCall(sessionId: number): Promise<void> {
     try {
       await this.show(sessionId, await this.options.calls.accept(sessionId));
     } catch (error) {
