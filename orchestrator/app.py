@@ -288,7 +288,9 @@ async def tracking(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS_KEY]
     forwarding = DirectTrackerForwarding(app[UOW_KEY], app[JANUS_POOL_KEY])
     if not settings.tracker_embedded:
-        service = TrackerForwardService(forwarding, settings.instance_name)
+        service = TrackerForwardService(
+            forwarding, settings.instance_name, settings.tracker_lease_seconds
+        )
         await service.attach(app[BUS_KEY])
         await app[BUS_KEY].declare(TrackerWorker.queue, TrackerWorker.binding_keys)
         yield

@@ -129,6 +129,9 @@ class Settings(BaseSettings):
     turn_ttl_seconds: int = 3600
 
     tracker_embedded: bool = True
+    # A tracker process renews its forwards every third of this; an orchestrator stops a
+    # forward that was not renewed for this long (the process died).
+    tracker_lease_seconds: float = Field(default=15.0, gt=0)
     notifier_embedded: bool = True
     notify_max_attempts: int = 8
     notify_retry_base_seconds: float = 2.0

@@ -36,7 +36,9 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
         await bus.connect()
         await fanout.start()
         uow = UnitOfWork(create_session_factory(engine))
-        forwarding = BusTrackerForwarding(bus, uow, settings.instance_name)
+        forwarding = BusTrackerForwarding(
+            bus, uow, settings.instance_name, settings.tracker_lease_seconds
+        )
         await forwarding.attach()
         worker = TrackerWorker(forwarding, fanout, settings)
         await worker.attach(bus)
@@ -44,6 +46,7 @@ async def run(settings: Settings, stop: asyncio.Event) -> None:
             await stop.wait()
         finally:
             await worker.close()
+            await forwarding.detach()
     finally:
         await bus.close()
         await fanout.close()

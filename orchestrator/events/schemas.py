@@ -39,6 +39,7 @@ EventType = Literal[
     "tracking.forward",
     "tracking.forwarded",
     "tracking.unforward",
+    "tracking.renew",
 ]
 
 EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]

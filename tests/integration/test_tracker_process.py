@@ -4,11 +4,13 @@ The orchestrator runs with ``tracker_embedded=False`` on RabbitMQ and Redis; the
 is a real subprocess that knows no Janus secret. A marker placed by the employee reaches
 it over the bus; it asks an orchestrator to forward the code user's video to its port
 (``tracking.forward``), tracks the moving texture and publishes the positions through
-Redis, where the orchestrator hears them. Removing the last marker stops the forward.
+Redis, where the orchestrator hears them. Removing the last marker stops the forward, and
+so does the tracker process's death, once its lease runs out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,9 @@ TRACKER_SETTINGS = (
     "recorder_rtp_host",
     "recorder_port_min",
     "recorder_port_max",
+    "tracker_lease_seconds",
 )
+LEASE_SECONDS = 4.0
 
 
 async def forwarders(env: CallEnv) -> dict[str, Any]:
@@ -62,6 +66,7 @@ async def test_a_tracker_process_without_janus_rights_tracks_through_the_orchest
             "redis_channel_prefix": f"fernblick-test-{uuid.uuid4().hex[:8]}",
             "tracker_embedded": False,
             "instance_name": "test-orchestrator",
+            "tracker_lease_seconds": LEASE_SECONDS,
         }
     )
     tracker = settings_env(env.settings, *TRACKER_SETTINGS)
@@ -73,7 +78,7 @@ async def test_a_tracker_process_without_janus_rights_tracks_through_the_orchest
         return await queue_consumers(env.settings.bus_url, TrackerWorker.queue) > 0
 
     messages: list[dict[str, Any]] = []
-    with fernblick_process(["tracker"], tracker, tmp_path / "tracker.log"):
+    with fernblick_process(["tracker"], tracker, tmp_path / "tracker.log") as process:
         await wait_until(tracker_listening, "the tracker process's consumer", within=60)
         await running_call(env)
         await env.client.app[FANOUT_KEY].subscribe(
@@ -100,3 +105,17 @@ async def test_a_tracker_process_without_janus_rights_tracks_through_the_orchest
 
         await wait_until(forward_stopped, "the orchestrator stops the forward", within=30)
         assert messages[-1]["markers"] == []
+
+        # A new marker forwards again; the live process renews that forward past its lease.
+        await place(env, 0.3, 0.3)
+
+        async def forwarding() -> bool:
+            return await forwarders(env) != {}
+
+        await wait_until(forwarding, "a forward for the new marker", within=30)
+        await asyncio.sleep(3 * LEASE_SECONDS)
+        assert await forwarders(env) != {}, "a renewed forward was stopped"
+        # The process dies without a word: its lease runs out and the forward stops.
+        process.kill()
+        process.wait()
+        await wait_until(forward_stopped, "the dead tracker's forward stopped", within=30)

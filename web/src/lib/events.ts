@@ -40,6 +40,7 @@ export const EVENT_TYPES = [
   "tracking.forward",
   "tracking.forwarded",
   "tracking.unforward",
+  "tracking.renew",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
