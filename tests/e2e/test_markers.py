@@ -56,7 +56,8 @@ RECORD = """([number, count]) => {
     if (k >= 0 && marker) {
       window.__track.push({ k, x: Number(marker.dataset.x), y: Number(marker.dataset.y),
                             lost: marker.dataset.lost === 'true', at: clock(),
-                            frameRtp: layer.dataset.frameRtpTimestamp || null });
+                            frameRtp: layer.dataset.frameRtpTimestamp || null,
+                            drawnRtp: layer.dataset.rtpTimestamp || null });
     }
     if (window.__track.length < count) video.requestVideoFrameCallback(step);
     else observer.disconnect();
@@ -283,6 +284,10 @@ def test_a_hidden_marker_is_shown_lost_and_comes_back(
         for number, (hidden, samples) in enumerate(runs):
             flags = "".join("L" if s["lost"] else "." for s in samples)
             print(f"\n{'hidden' if hidden else 'in sight'} {len(samples)} frames: {flags}")
+            # for a failure: each frame's worker timestamp against the drawn message's (a
+            # stale message shows as one timestamp drawn on many frames), and the errors
+            print("  k/frame/drawn:", [(s["k"], s["frameRtp"], s["drawnRtp"]) for s in samples])
+            print("  errors px:", [round(e, 1) for e in errors(samples, hidden_clip, corner)])
             turned = next((i for i, s in enumerate(samples) if s["lost"] == hidden), None)
             if 0 < number < len(runs) - 1:  # the first and last may be cut off by the recording
                 assert turned is not None, flags  # it says so before the stretch ends...

@@ -45,3 +45,24 @@ describe("RtpClock", () => {
     expect(clock.toRemote(0)).toBeNull();
   });
 });
+
+describe("RtpClock after the offset changed", () => {
+  it("finds the new offset within about a second", () => {
+    // Whatever made the old offset wrong, the frames now land under another one.
+    const clock = new RtpClock();
+    const frames = steadyCamera(300);
+    let found: number | null = null;
+    frames.forEach((ts, i) => {
+      const received = 1000 + (i * 1000) / 30;
+      const offset = i < 150 ? 500_000 : 572_000;
+      clock.addLocal(ts, received);
+      clock.addRemote((ts + offset) >>> 0, received + 5, 3);
+      if (i >= 150 && found === null && clock.offset === 572_000) {
+        found = i - 150;
+      }
+    });
+    expect(found).not.toBeNull();
+    expect(found).toBeLessThanOrEqual(30); // frames after the change
+    expect(clock.offset).toBe(572_000);
+  });
+});

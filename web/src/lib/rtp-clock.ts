@@ -12,14 +12,23 @@
  *    message says how long the worker then took (`tracked_ms`), so message arrival minus
  *    that is about when the frame arrived here too. Among the candidates the offset whose
  *    frames were received closest to those times (median) is taken.
+ * 3. A pick can be wrong for a while (a busy worker stamps its frames late, so the true
+ *    offset's frames seem to arrive late), and an offset could change: only the newest
+ *    worker frames are counted, and the offset is checked every few messages, so the
+ *    right one is found again within about a second.
  *
  * No DOM access; times are the page's performance clock in milliseconds.
  */
 
 const WINDOW = 150;
+/** The newest worker frames that decide the offset, and how often it is checked. */
+const RECENT = 20;
+const CHECK_EVERY = 10;
 /** Exact landings the best offset needs; candidates need this share of its landings. */
 const MIN_MATCHES = 8;
 const CANDIDATE_SHARE = 0.8;
+/** A fitting offset is kept unless another one's frames arrived this much closer (ms). */
+const KEEP_WITHIN_MS = 17;
 
 interface Stamp {
   timestamp: number;
@@ -45,7 +54,7 @@ export class RtpClock {
   addRemote(timestamp: number, arrivedAt: number, trackedMs: number): void {
     push(this.remote, { timestamp: timestamp >>> 0, at: arrivedAt - trackedMs });
     this.sinceCheck += 1;
-    if (this.sinceCheck >= (this.offset === null ? 5 : 30)) {
+    if (this.sinceCheck >= (this.offset === null ? 5 : CHECK_EVERY)) {
       this.sinceCheck = 0;
       this.settle();
     }
@@ -58,15 +67,16 @@ export class RtpClock {
   private settle(): void {
     const shown = new Map(this.local.map((stamp) => [stamp.timestamp, stamp.at]));
     const delays = new Map<number, number[]>();
+    const recent = this.remote.slice(-RECENT);
     // pair a few recent worker frames (the newest may not be on screen yet) with every shown one
-    for (const remote of this.remote.slice(-10)) {
+    for (const remote of recent.slice(-10)) {
       for (const candidate of this.local) {
         const offset = (remote.timestamp - candidate.timestamp) >>> 0;
         if (delays.has(offset)) {
           continue;
         }
         const landed: number[] = [];
-        for (const other of this.remote) {
+        for (const other of recent) {
           const received = shown.get((other.timestamp - offset) >>> 0);
           if (received !== undefined) {
             landed.push(other.at - received);
@@ -89,13 +99,18 @@ export class RtpClock {
         chosen = { offset, delay };
       }
     }
+    if (chosen === null) {
+      return;
+    }
     const current = this.offset === null ? undefined : delays.get(this.offset);
-    if (current !== undefined && current.length >= CANDIDATE_SHARE * best) {
+    if (
+      current !== undefined &&
+      current.length >= CANDIDATE_SHARE * best &&
+      Math.abs(median(current)) <= chosen.delay + KEEP_WITHIN_MS
+    ) {
       return; // still fits: keep it rather than flip between near-equal candidates
     }
-    if (chosen !== null) {
-      this.offset = chosen.offset;
-    }
+    this.offset = chosen.offset;
   }
 }
 
