@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,9 +139,16 @@ class SessionMarkers:
         """Markers to track, or placements waiting for a first frame."""
         return bool(self.markers or self.pending)
 
-    def apply(self, batch: list[Item], now: float | None = None) -> list[dict[str, Any]]:
+    def apply(
+        self,
+        batch: list[Item],
+        now: float | None = None,
+        emit: Callable[[dict[str, Any]], None] | None = None,
+    ) -> list[dict[str, Any]]:
         """Decode every frame, track the ones still current, apply commands in order; the
-        messages to publish.
+        messages to publish, each also handed to ``emit`` the moment it is made (the
+        worker sends it at once: a batch takes a while, and each message's ``tracked_ms``
+        must still hold when it leaves).
 
         Every frame is tracked while the worker keeps up. When it falls behind (a busy
         machine, many markers), frames that waited longer than ``MAX_LAG_SECONDS`` with a
@@ -171,6 +179,8 @@ class SessionMarkers:
                         self._untracked = 0
                         messages.append(self.track(decoded))
                         changed = False
+                        if emit is not None:
+                            emit(messages[-1])
             elif isinstance(item, Place):
                 self.pending.append(item)
             else:
@@ -182,6 +192,8 @@ class SessionMarkers:
                 self.pending = []
         if changed:  # a placement or removal after the batch's last tracked frame
             messages.append(self.message())
+            if emit is not None:
+                emit(messages[-1])
         return messages
 
     # --- commands ----------------------------------------------------------------

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import socket
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,13 +206,33 @@ class TrackerWorker:
     # --- processing -------------------------------------------------------------------
 
     async def _run(self, session_id: int, tracked: TrackedSession) -> None:
-        """Take what queued up, process it in a thread, publish, until no marker is left."""
+        """Take what queued up, process it in a thread, publish each message as soon as it
+        is made, until no marker is left."""
+        loop = asyncio.get_running_loop()
+        outgoing: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+        def emit(message: dict[str, Any]) -> None:
+            loop.call_soon_threadsafe(outgoing.put_nowait, message)
+
+        publisher = asyncio.create_task(self._publish_each(session_id, tracked, outgoing))
+        try:
+            await self._process(session_id, tracked, emit, outgoing)
+        finally:
+            await cancel_and_wait(publisher)
+
+    async def _process(
+        self,
+        session_id: int,
+        tracked: TrackedSession,
+        emit: Callable[[dict[str, Any]], None],
+        outgoing: asyncio.Queue[dict[str, Any]],
+    ) -> None:
         while True:
             batch = [await tracked.queue.get()]
             while not tracked.queue.empty():
                 batch.append(tracked.queue.get_nowait())
             began = time.perf_counter()
-            messages = await asyncio.to_thread(tracked.markers.apply, batch)
+            await asyncio.to_thread(tracked.markers.apply, batch, None, emit)
             tracked.busy_seconds += time.perf_counter() - began
             tracked.batches += 1
             if tracked.batches % 300 == 0:
@@ -225,13 +245,25 @@ class TrackerWorker:
                     1000 * tracked.busy_seconds / tracked.batches,
                     tracked.batches,
                 )
-            for message in messages:
-                await self._publish(session_id, message)
-                tracked.showing = bool(message["markers"])
             if not tracked.markers.busy:
+                await outgoing.join()  # the last positions out before the empty message
                 tracked.task = None
                 await self.stop(session_id)
                 return
+
+    async def _publish_each(
+        self, session_id: int, tracked: TrackedSession, outgoing: asyncio.Queue[dict[str, Any]]
+    ) -> None:
+        """Publish the session's messages one by one, in the order they were made."""
+        while True:
+            message = await outgoing.get()
+            try:
+                await self._publish(session_id, message)
+                tracked.showing = bool(message["markers"])
+            except Exception:  # the fan-out is away for a moment: positions are fleeting
+                log.warning("session %s: positions not published", session_id, exc_info=True)
+            finally:
+                outgoing.task_done()
 
     async def _publish(self, session_id: int, message: dict[str, Any]) -> None:
         """Through the in-call tool channel (``orchestrator/realtime/call_channel.py``),

@@ -4,6 +4,7 @@ placing on a past frame, numbering, removal, positions on a sliding texture."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import av
 import cv2
@@ -11,7 +12,15 @@ import numpy as np
 
 from tests.support.moving_texture import texture
 from tracker.rtp import EncodedFrame
-from tracker.session import MAX_LAG_SECONDS, MAX_STRIDE, Place, Remove, SessionMarkers
+from tracker.session import (
+    MAX_LAG_SECONDS,
+    MAX_STRIDE,
+    DecodedFrame,
+    Item,
+    Place,
+    Remove,
+    SessionMarkers,
+)
 
 W, H = 320, 240
 PLANE = texture(W + 200, H + 200, seed=11)
@@ -125,3 +134,28 @@ def test_a_worker_that_fell_behind_tracks_the_newest_frame_and_skips_the_stale_o
     # a removal is a message of its own; with no marker left the session is idle
     assert session.apply([Remove("a")])[0]["markers"] == []
     assert not session.busy
+
+
+def test_each_message_is_handed_out_before_the_next_frame_is_decoded() -> None:
+    """The worker sends each message at once: its tracked_ms must hold when it leaves, and
+    a long batch must not hold back the positions of its first frames."""
+    frames = encoded(range(8))
+    session = SessionMarkers(5)
+    session.apply([frames[0], Place("a", (150 + 0.5) / W, (120 + 0.5) / H, None)])
+    steps: list[str] = []
+    decode = session.decode
+
+    def decoding(frame: EncodedFrame) -> DecodedFrame | None:
+        steps.append(f"decode {frame.rtp_timestamp // 3000}")
+        return decode(frame)
+
+    def emit(message: dict[str, Any]) -> None:
+        steps.append(f"emit {message['rtp_timestamp'] // 3000}")
+        emitted.append(message)
+
+    session.decode = decoding  # type: ignore[method-assign]
+    emitted: list[dict[str, Any]] = []
+    batch: list[Item] = [replace(frame, received=100.0) for frame in frames[1:4]]
+    returned = session.apply(batch, now=100.0, emit=emit)
+    assert steps == ["decode 1", "emit 1", "decode 2", "emit 2", "decode 3", "emit 3"]
+    assert emitted == returned
