@@ -5,16 +5,21 @@ Janus forwards the code user's video as plain RTP without touching the timestamp
 the one the phone put on it. We depacketize ourselves (RFC 7741) instead of letting
 ffmpeg's RTP demuxer do it, because that demuxer rebases timestamps and the tracker
 must stamp positions with the original ones. A frame with a missing packet is dropped
-and reported, so that the caller asks for a keyframe.
+and reported, so that the caller asks for a keyframe. Each frame says when its last
+packet reached the socket, by the kernel's stamp: a busy event loop reads it later.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+SIOCGSTAMP = 0x8906
+"""Linux ioctl: the kernel's receive time (struct timeval) of the datagram read last."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,9 @@ class Vp8Assembler:
         self._broken = False
         self.dropped = 0
 
-    def push(self, packet: RtpPacket) -> EncodedFrame | None:
-        """Add one packet; the finished frame when this packet completes one."""
+    def push(self, packet: RtpPacket, arrived: float | None = None) -> EncodedFrame | None:
+        """Add one packet (``arrived``: its ``time.monotonic()`` arrival, now if unknown);
+        the finished frame when this packet completes one."""
         parsed = vp8_payload(packet.payload)
         if parsed is None:
             return None
@@ -115,7 +121,11 @@ class Vp8Assembler:
             return None
         complete = not self._broken and bool(self._parts) and self._timestamp == packet.timestamp
         frame = (
-            EncodedFrame(packet.timestamp, b"".join(self._parts), time.monotonic())
+            EncodedFrame(
+                packet.timestamp,
+                b"".join(self._parts),
+                time.monotonic() if arrived is None else arrived,
+            )
             if complete
             else None
         )
@@ -135,6 +145,11 @@ class RtpReceiver(asyncio.DatagramProtocol):
         self.on_frame = on_frame
         self.on_loss = on_loss
         self.packets = 0
+        self._fileno: int | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        sock = transport.get_extra_info("socket")
+        self._fileno = sock.fileno() if sock is not None else None
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         packet = parse_rtp(data)
@@ -142,8 +157,21 @@ class RtpReceiver(asyncio.DatagramProtocol):
             return
         self.packets += 1
         dropped = self.assembler.dropped
-        frame = self.assembler.push(packet)
+        frame = self.assembler.push(packet, kernel_arrival(self._fileno))
         if self.assembler.dropped != dropped:
             self.on_loss()
         if frame is not None:
             self.on_frame(frame)
+
+
+def kernel_arrival(fileno: int | None) -> float | None:
+    """``time.monotonic()`` of when the datagram read last reached socket ``fileno``, from
+    the kernel's stamp; None where there is none (not Linux, the socket's first datagram)."""
+    if fileno is None:
+        return None
+    try:
+        raw = fcntl.ioctl(fileno, SIOCGSTAMP, bytes(16))
+    except OSError:
+        return None
+    seconds, micros = struct.unpack("@qq", raw)
+    return time.monotonic() - (time.time() - (seconds + micros / 1e6))

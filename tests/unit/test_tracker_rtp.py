@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import struct
+import time
 
-from tracker.rtp import EncodedFrame, Vp8Assembler, parse_rtp, vp8_payload
+from tracker.rtp import EncodedFrame, RtpReceiver, Vp8Assembler, parse_rtp, vp8_payload
 
 
 def rtp(seq: int, ts: int, payload: bytes, *, marker: bool = False, pt: int = 96) -> bytes:
@@ -57,3 +60,31 @@ def test_header_extensions_padding_and_garbage() -> None:
     assert parse_rtp(b"\x80\x60") is None  # too short
     assert vp8_payload(b"") is None
     assert vp8_payload(b"\x90\x80") is None  # picture id announced, missing
+
+
+async def test_a_frame_is_stamped_when_it_reached_the_socket_not_when_it_was_read() -> None:
+    """A busy worker reads its socket late; the positions' ``tracked_ms`` must count from
+    when the frame arrived (the employee's frame clock relies on it)."""
+    loop = asyncio.get_running_loop()
+    frames: asyncio.Queue[EncodedFrame] = asyncio.Queue()
+    transport, _ = await loop.create_datagram_endpoint(
+        lambda: RtpReceiver(frames.put_nowait, lambda: None), local_addr=("127.0.0.1", 0)
+    )
+    port = transport.get_extra_info("sockname")[1]
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for packet in frame_packets(1, 3000, [b"\x10a", b"b"]):  # the kernel starts stamping
+            sender.sendto(packet, ("127.0.0.1", port))
+        await asyncio.wait_for(frames.get(), 5)
+
+        sent = time.monotonic()
+        for packet in frame_packets(3, 6000, [b"\x11c", b"d"]):
+            sender.sendto(packet, ("127.0.0.1", port))
+        time.sleep(0.3)  # noqa: ASYNC251 - the busy event loop: the datagrams wait in the socket
+        read_from = time.monotonic()
+        frame = await asyncio.wait_for(frames.get(), 5)
+        assert frame.rtp_timestamp == 6000
+        assert sent - 0.05 <= frame.received < read_from - 0.2
+    finally:
+        sender.close()
+        transport.close()
