@@ -12,7 +12,9 @@ packet reached the socket, by the kernel's stamp: a busy event loop reads it lat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
+import socket
 import struct
 import time
 from collections.abc import Callable
@@ -150,6 +152,11 @@ class RtpReceiver(asyncio.DatagramProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         sock = transport.get_extra_info("socket")
         self._fileno = sock.fileno() if sock is not None else None
+        if sock is not None:
+            # stamping from the start: the kernel switches it on with a delay, and the
+            # first SIOCGSTAMP would otherwise do so only once frames already arrive
+            with contextlib.suppress(OSError, AttributeError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_TIMESTAMP, 1)
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         packet = parse_rtp(data)
@@ -157,7 +164,9 @@ class RtpReceiver(asyncio.DatagramProtocol):
             return
         self.packets += 1
         dropped = self.assembler.dropped
-        frame = self.assembler.push(packet, kernel_arrival(self._fileno))
+        # a frame's arrival is its last (marker) packet's: one ioctl per frame, not per packet
+        arrived = kernel_arrival(self._fileno) if packet.marker else None
+        frame = self.assembler.push(packet, arrived)
         if self.assembler.dropped != dropped:
             self.on_loss()
         if frame is not None:
