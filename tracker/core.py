@@ -231,8 +231,9 @@ class PointTracker:
         if t is None:
             return None, None
         best: Match | None = None
+        judge = lambda xy: tp.verify(frame, h_pred, xy, None)  # noqa: E731
         for c in cands:
-            m = tp.search(frame, t, c, radius)
+            m = tp.search(frame, t, c, radius, judge)
             if best is None or m.score > best.score:
                 best = m
         ker = None
@@ -298,7 +299,8 @@ class PointTracker:
         # the big verification patch can overlap another surface or an occluder's edge
         if m.score >= p.loc_strong and jump <= gate and lk_agrees:
             return True
-        v = self.tmpl[k].verify(frame, h_pred, m.xy, ker)
+        halves = p.ncc_ok if tracked and jump <= gate else None
+        v = self.tmpl[k].verify(frame, h_pred, m.xy, ker, halves)
         if jump > gate:
             # a lost point found away from its prediction: similar texture nearby matches
             # well too, so this needs the strongest evidence
@@ -364,7 +366,13 @@ class PointTracker:
                     and fitted
                     and self.surf[k] == largest
                 ):
-                    m.xy = aperture_blend(pred, m.xy, m.curv, p.aperture_ratio)
+                    blended = aperture_blend(pred, m.xy, m.curv, p.aperture_ratio)
+                    # ...unless the surface is the wrong one for this point: then its
+                    # prediction is off along the edge too, and the patch says so
+                    if math.hypot(*(blended - m.xy)) < 1.0 * self.u or tp.verify(
+                        frame, h_pred, blended, None
+                    ) >= tp.verify(frame, h_pred, m.xy, None) - 0.05:
+                        m.xy = blended
                 self.drift[k] = 0.0
                 corr[k] = m.xy - pred
                 h_pred = translate(*(m.xy - pred)) @ h_pred

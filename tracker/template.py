@@ -10,6 +10,7 @@ position gives a low score, which is what makes the lost flag honest.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -20,6 +21,8 @@ from tracker.geometry import jacobian
 MIN_HALF = 5  # smallest patch half-size that still says something
 BORDER_ROOM = 2  # pixels searched beyond a prediction near the image border
 PEAK_TIE = 0.03  # NCC peaks this close to the best one count as equally good
+JUDGED_RANGE = 0.1  # small-patch peaks this close to the best are ranked by the large patch
+JUDGED_MAX = 4  # ...at most this many
 
 
 @dataclass
@@ -30,6 +33,14 @@ class Match:
     score: float  # peak NCC in [-1, 1]; -1 when the search was impossible
     second: float  # best NCC away from the peak (ambiguity of repetitive texture)
     curv: np.ndarray | None = None  # 2x2 curvature of the NCC peak (how well it pins each axis)
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised cross-correlation of two equal-size patches (-1 when either is flat)."""
+    a = a.astype(np.float32) - float(a.mean())
+    b = b.astype(np.float32) - float(b.mean())
+    den = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
+    return float((a * b).sum()) / den if den > 1e-6 else -1.0
 
 
 def _subpix(r: np.ndarray, x: int, y: int) -> tuple[float, float]:
@@ -149,9 +160,19 @@ class PointTemplate:
         return t
 
     def verify(
-        self, img: np.ndarray, h_abs: np.ndarray, xy: np.ndarray, blur: np.ndarray | None
+        self,
+        img: np.ndarray,
+        h_abs: np.ndarray,
+        xy: np.ndarray,
+        blur: np.ndarray | None,
+        halves: float | None = None,
     ) -> float:
-        """NCC of the large verification patch placed exactly at `xy`."""
+        """NCC of the large verification patch placed exactly at `xy`.
+
+        With `halves` (a score that suffices), a whole patch scoring below it is also
+        compared by its four halves, and the best counts: beside a depth edge a nearer
+        surface covers one side of the large patch while the point is in view.
+        """
         hgt, wid = img.shape
         x, y = float(xy[0]), float(xy[1])
         vh = int(min(self.vhalf, x, wid - 1 - x, y, hgt - 1 - y))  # image pixels only
@@ -164,13 +185,34 @@ class PointTemplate:
             t = cv2.filter2D(t, -1, blur, borderType=cv2.BORDER_REPLICATE)
         n = 2 * vh + 1
         cur = cv2.getRectSubPix(img, (n, n), (x, y))
-        return float(cv2.matchTemplate(cur, t, cv2.TM_CCOEFF_NORMED)[0, 0])
+        whole = float(cv2.matchTemplate(cur, t, cv2.TM_CCOEFF_NORMED)[0, 0])
+        if halves is None or whole >= halves:
+            return whole
+        best = whole
+        for rows, cols in (
+            (slice(0, vh + 1), slice(None)),
+            (slice(vh, n), slice(None)),
+            (slice(None), slice(0, vh + 1)),
+            (slice(None), slice(vh, n)),
+        ):
+            best = max(best, _ncc(cur[rows, cols], t[rows, cols]))
+        return best
 
-    def search(self, img: np.ndarray, tmpl: np.ndarray, xy: np.ndarray, radius: int) -> Match:
+    def search(
+        self,
+        img: np.ndarray,
+        tmpl: np.ndarray,
+        xy: np.ndarray,
+        radius: int,
+        judge: Callable[[np.ndarray], float] | None = None,
+    ) -> Match:
         """Best NCC position of `tmpl` within `radius` pixels of `xy`.
 
         Only image pixels take part: near the border the template is shrunk to fit, because
-        replicated border pixels would match anything smooth.
+        replicated border pixels would match anything smooth. With `judge` (the large
+        verification patch), the small patch's peaks that score close to its best are
+        ranked by it: on repetitive texture a neighbouring period often scores higher on
+        the small patch, while the large one sees the whole surroundings.
         """
         fail = Match(np.asarray(xy, np.float64), -1.0, -1.0)
         if not np.all(np.isfinite(xy)):
@@ -194,8 +236,29 @@ class PointTemplate:
         _, best, _, (x, y) = cv2.minMaxLoc(r)
         # repetitive texture (button grids, stripes) has several near-equal peaks: take the
         # one closest to the prediction, which is right as long as it is off by < half a period
-        peaks = (r >= best - PEAK_TIE) & (r == cv2.dilate(r, None))
-        if peaks.sum() > 1:
+        maxima = r == cv2.dilate(r, None)
+        edge = float(best)
+        if judge is not None:
+            # an edge peak is no maximum, but the best maximum inside may still be the point
+            # (the edge can be a neighbouring period or surface): it is judged with the rest
+            inner = np.zeros_like(maxima)
+            inner[1:-1, 1:-1] = maxima[1:-1, 1:-1]
+            ys, xs = np.nonzero(inner & (r >= best - JUDGED_RANGE))
+            if len(xs):
+                order = np.argsort(-r[ys, xs])[:JUDGED_MAX]
+                j = int(order[0])
+                if len(order) > 1:
+                    verdicts = []
+                    for i in order:
+                        dx, dy = _subpix(r, int(xs[i]), int(ys[i]))
+                        verdicts.append(
+                            judge(np.array([x0 + xs[i] + hh + dx, y0 + ys[i] + hh + dy]))
+                        )
+                    j = int(order[int(np.argmax(verdicts))])
+                x, y = int(xs[j]), int(ys[j])
+                best = float(r[y, x])
+        peaks = (r >= best - PEAK_TIE) & maxima
+        if judge is None and peaks.sum() > 1:
             ys, xs = np.nonzero(peaks)
             cx, cy = xi - x0 - hh, yi - y0 - hh
             j = int(np.argmin((xs - cx) ** 2 + (ys - cy) ** 2))
@@ -208,7 +271,7 @@ class PointTemplate:
         dx, dy = _subpix(r, x, y)
         curv = _curvature(r, x, y)
         r[max(0, y - 4) : y + 5, max(0, x - 4) : x + 5] = -1.0
-        second = float(r.max())
+        second = max(float(r.max()), edge if edge > best else -1.0)
         return Match(np.array([x0 + x + hh + dx, y0 + y + hh + dy]), float(best), second, curv)
 
 
