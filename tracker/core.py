@@ -119,6 +119,7 @@ class PointTracker:
         self.ok = np.ones(n, bool)
         self.surf: list[int | None] = [0] * n
         self.coast = np.zeros(n, np.int32)
+        self.vel = np.zeros((n, 2))  # a confirmed point's own last motion per frame
         self.miss = np.zeros(n, np.int32)  # frames since last confirmed
         self.drift = np.zeros(n)  # uncertainty of the prediction (px)
         self.meas: list[np.ndarray | None] = [q.copy() for q in self.p0]
@@ -213,7 +214,9 @@ class PointTracker:
         self.coast[k] = 0
         if near is not None and near in full:
             return full[near], False
-        return np.eye(3), False
+        # no surface around it moves (too few features, or all lost in blur): the point's
+        # own last motion is the best guess
+        return translate(*self.vel[k]), False
 
     def _search_point(
         self,
@@ -375,6 +378,7 @@ class PointTracker:
                         m.xy = blended
                 self.drift[k] = 0.0
                 corr[k] = m.xy - pred
+                self.vel[k] = m.xy - self.pos[k] if self.miss[k] == 0 else 0.0
                 h_pred = translate(*(m.xy - pred)) @ h_pred
                 if self.t % p.evidence_every == 0:
                     self._evidence(k, m.xy, full)
@@ -634,9 +638,15 @@ class PointTracker:
             if not inside(pred[None], self.shape)[0]:
                 continue
             m, v = self._locate(frame, k, h_abs, [pred], np.zeros(2), self.radius)
-            need = p.ncc_reacq_strong if n_in >= p.reacq_strong_inliers else p.ncc_reacq
-            if m is not None and v >= need and v > best_v:
-                best, best_v = (h_abs, pred, m.xy), v
+            strong = n_in >= p.reacq_strong_inliers
+            need = p.ncc_reacq_strong if strong else p.ncc_reacq
+            xy = m.xy if m is not None and m.score >= p.loc_min else pred
+            if strong and v < need:
+                # beside a depth edge a nearer surface covers part of the large patch: with
+                # many inliers around the point, its halves may verify the match
+                v = max(v, self.tmpl[k].verify(frame, h_abs, xy, None, need))
+            if v >= need and v > best_v:
+                best, best_v = (h_abs, pred, xy), v
         return best
 
     def _take(self, k: int, h_abs: np.ndarray, pred: np.ndarray, xy: np.ndarray) -> None:

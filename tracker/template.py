@@ -23,6 +23,7 @@ BORDER_ROOM = 2  # pixels searched beyond a prediction near the image border
 PEAK_TIE = 0.03  # NCC peaks this close to the best one count as equally good
 JUDGED_RANGE = 0.1  # small-patch peaks this close to the best are ranked by the large patch
 JUDGED_MAX = 4  # ...at most this many
+CORE_MIN = 0.7  # NCC of a point's closest surroundings that a half's agreement needs
 
 
 @dataclass
@@ -196,6 +197,13 @@ class PointTemplate:
             (slice(None), slice(vh, n)),
         ):
             best = max(best, _ncc(cur[rows, cols], t[rows, cols]))
+        if best > whole:
+            # ...as long as the point's own surroundings match: when the nearer surface
+            # covers the point itself, only the far side of the patch still agrees
+            c = max(MIN_HALF, self.half // 2)
+            core = slice(vh - c, vh + c + 1)
+            if _ncc(cur[core, core], t[core, core]) < CORE_MIN:
+                return whole
         return best
 
     def search(
