@@ -83,6 +83,8 @@ class Params:
     flat_support_px: float = 40.0  # untextured point: radius of the features that vouch for it
     flat_drift_max_px: float = 3.0  # untextured point: uncertainty up to which it is ok
     flat_std_ratio: float = 2.5  # untextured point: hidden if its window gets this textured
+    ncc_flat_take: float = 0.8  # untextured point: verification that takes it back after loss...
+    flat_take_inliers: int = 12  # ...at the position that this many ORB inliers around it give
     surfaces: SurfaceParams = field(default_factory=SurfaceParams)
     reacq: ReacqParams = field(default_factory=ReacqParams)
 
@@ -608,6 +610,10 @@ class PointTracker:
         found = self.reacq.find(work, want, audit, thorough=in_view)
         for k, cands in found.items():
             if not self.tmpl[k].textured:
+                if not self.ok[k]:
+                    flat = self._flat_candidate(frame, k, cands)
+                    if flat is not None:
+                        self._take(k, *flat)
                 continue
             if self.ok[k]:
                 h_abs = scale_h(cands[0][0], self.s)
@@ -647,6 +653,28 @@ class PointTracker:
                 v = max(v, self.tmpl[k].verify(frame, h_abs, xy, None, need))
             if v >= need and v > best_v:
                 best, best_v = (h_abs, pred, xy), v
+        return best
+
+    def _flat_candidate(
+        self, frame: np.ndarray, k: int, cands: list[tuple[np.ndarray, int]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Where many descriptor inliers put an untextured point, if its surroundings agree.
+
+        Its own patch cannot be searched for, but the verification patch reaches the
+        texture around it; the position is taken as predicted, unrefined.
+        """
+        p = self.p
+        best, best_v = None, p.ncc_flat_take
+        for h_loc, n_in in cands:
+            if n_in < p.flat_take_inliers:
+                continue
+            h_abs = scale_h(h_loc, self.s)
+            pred = apply_h(h_abs, self.p0[k : k + 1])[0]
+            if not inside(pred[None], self.shape)[0]:
+                continue
+            v = self.tmpl[k].verify(frame, h_abs, pred, None)
+            if v >= best_v and self._flat_visible(frame, k, h_abs, pred):
+                best, best_v = (h_abs, pred, pred), v
         return best
 
     def _take(self, k: int, h_abs: np.ndarray, pred: np.ndarray, xy: np.ndarray) -> None:
