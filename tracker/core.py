@@ -83,6 +83,7 @@ class Params:
     flat_support_px: float = 40.0  # untextured point: radius of the features that vouch for it
     flat_drift_max_px: float = 3.0  # untextured point: uncertainty up to which it is ok
     flat_std_ratio: float = 2.5  # untextured point: hidden if its window gets this textured
+    ncc_flat_hold: float = 0.3  # untextured point: verification that keeps it ok...
     ncc_flat_take: float = 0.8  # untextured point: verification that takes it back after loss...
     flat_take_inliers: int = 12  # ...at the position that this many ORB inliers around it give
     surfaces: SurfaceParams = field(default_factory=SurfaceParams)
@@ -408,6 +409,8 @@ class PointTracker:
                     and self.drift[k] <= p.flat_drift_max_px * self.u
                     and self._flat_visible(frame, k, h_pred, pred)
                     and self._own_surface_around(k, pred)
+                    # its own patch is flat, the large one reaches texture around it
+                    and tp.verify(frame, h_pred, pred, None) >= p.ncc_flat_hold
                 )
                 self.miss[k] = 0 if self.ok[k] else self.miss[k] + 1
             else:
