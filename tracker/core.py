@@ -409,8 +409,11 @@ class PointTracker:
                     and self.drift[k] <= p.flat_drift_max_px * self.u
                     and self._flat_visible(frame, k, h_pred, pred)
                     and self._own_surface_around(k, pred)
-                    # its own patch is flat, the large one reaches texture around it
-                    and tp.verify(frame, h_pred, pred, None) >= p.ncc_flat_hold
+                    # its own patch is flat; the large one may reach texture around it
+                    and (
+                        not tp.verifiable
+                        or tp.verify(frame, h_pred, pred, None) >= p.ncc_flat_hold
+                    )
                 )
                 self.miss[k] = 0 if self.ok[k] else self.miss[k] + 1
             else:

@@ -126,6 +126,10 @@ class PointTemplate:
                 break
         self.textured = self.std >= min_std
         self.vhalf = round(self.half * verify_factor)
+        n = 2 * self.vhalf + 1
+        large = cv2.getRectSubPix(ref, (n, n), (float(p0[0]), float(p0[1])))
+        # an untextured point's large patch usually reaches texture, which can verify it
+        self.verifiable = float(large.std()) >= min_std
 
     def warped(self, h_abs: np.ndarray, half: int | None = None) -> np.ndarray | None:
         """The reference patch as it should look now (centre pixel = the point).
