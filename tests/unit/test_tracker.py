@@ -204,3 +204,35 @@ def test_untextured_point_stays_ok_while_the_camera_zooms_out(tex: np.ndarray) -
         p, ok = tr.update(_render(blank, h, t))
         assert ok[k], f"frame {t}: untextured point reported lost"
         assert np.linalg.norm(p[k] - apply_h(h, plane[k:k + 1])[0]) < 3.0
+
+
+def test_lost_untextured_point_is_taken_back_where_its_surroundings_match(
+    tex: np.ndarray,
+) -> None:
+    """The camera is covered for ten frames, then shows the scene moved on: every point is
+    lost. A point on a small blank patch cannot be searched for by its own patch, but the
+    descriptors around it place it and its large patch, which reaches the texture around
+    the blank, confirms the place."""
+    h0 = _pose(0)
+    blank = tex.copy()
+    xy = np.array([[330.0, 170.0]])
+    cx, cy = np.round(apply_h(np.linalg.inv(h0), xy)[0]).astype(int)
+    blank[cy - 20:cy + 21, cx - 20:cx + 21] = 128
+    pts, plane = _points(h0)
+    pts = np.vstack([pts, xy]).astype(np.float32)
+    plane = np.vstack([plane, apply_h(np.linalg.inv(h0), xy)])
+    k = len(pts) - 1
+    tr = Tracker(_render(blank, h0, 0), pts)
+    assert not tr._t.tmpl[k].textured and tr._t.tmpl[k].verifiable
+    back_at = None
+    for t in range(1, 45):
+        h = _pose(3 * t)  # faster than the other tests: the cover hides a large move
+        covered = 10 <= t < 20
+        img = np.full((H, W), 90, np.uint8) if covered else _render(blank, h, t)
+        p, ok = tr.update(img)
+        if covered and t >= 11:
+            assert not ok[k], f"frame {t}: point reported ok while the camera is covered"
+        if not covered and t >= 20 and ok[k]:
+            assert np.linalg.norm(p[k] - apply_h(h, plane[k:k + 1])[0]) < 3.0, f"frame {t}"
+            back_at = back_at or t
+    assert back_at is not None and back_at <= 25, f"taken back at {back_at}"

@@ -37,3 +37,51 @@ def test_a_point_a_few_pixels_from_the_border_is_found(edge: str) -> None:
     match = tmpl.search(img, patch, prediction, 6)
     assert match.score > 0.95, f"nothing found {edge}: score {match.score}"
     assert np.linalg.norm(match.xy - np.array(true)) < 0.3
+
+
+def test_the_large_patch_chooses_between_near_equal_small_patch_peaks() -> None:
+    """The point's small patch appears twice in the scene, side by side (repetitive
+    texture), and the point itself is a little noisy now: the small patch alone prefers
+    the clean copy, the large patch around the point does not."""
+    ref = _textured(7)
+    ref[55:66, 86:97] = ref[55:66, 75:86]  # the small patch again, 11 px to the right
+    point = np.array([80.0, 60.0])
+    tmpl = PointTemplate(ref, point, (5,), 1.0, 3.0)
+    noisy = ref[55:66, 75:86] + np.random.default_rng(3).normal(0, 6, (11, 11))
+    cur = ref.copy()
+    cur[55:66, 75:86] = np.clip(noisy, 0, 255).astype(np.uint8)
+    patch = tmpl.warped(np.eye(3))
+    assert patch is not None
+    alone = tmpl.search(cur, patch, point, 13)
+    copy = point + np.array([11.0, 0.0])
+    assert np.linalg.norm(alone.xy - copy) < 0.5, "the copy should fool it"
+
+    def judge(xy: np.ndarray) -> float:
+        return tmpl.verify(cur, np.eye(3), xy, None)
+
+    judged = tmpl.search(cur, patch, point, 13, judge)
+    assert np.linalg.norm(judged.xy - point) < 0.5, f"judged match at {judged.xy}"
+
+
+def _beside_an_edge(cover_from: int) -> tuple[PointTemplate, np.ndarray, np.ndarray]:
+    """The first frame, and a current frame in which a nearer surface (other texture)
+    covers everything left of column `cover_from`; the point is at x = 80."""
+    ref = _textured(11)
+    point = np.array([80.0, 60.0])
+    cur = ref.copy()
+    cur[:, :cover_from] = _textured(12)[:, :cover_from]
+    return PointTemplate(ref, point, (10,), 1.0, 2.0), cur, point
+
+
+def test_a_point_beside_a_depth_edge_verifies_by_the_half_that_is_in_view() -> None:
+    tmpl, cur, point = _beside_an_edge(75)
+    whole = tmpl.verify(cur, np.eye(3), point, None)
+    by_halves = tmpl.verify(cur, np.eye(3), point, None, halves=0.7)
+    assert whole < 0.7, f"the whole large patch should fail here ({whole:.2f})"
+    assert by_halves > 0.95
+
+
+def test_a_point_covered_by_the_nearer_surface_does_not_verify_by_halves() -> None:
+    tmpl, cur, point = _beside_an_edge(84)
+    by_halves = tmpl.verify(cur, np.eye(3), point, None, halves=0.7)
+    assert by_halves < 0.7, f"covered point verified ({by_halves:.2f})"
