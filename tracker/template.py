@@ -130,6 +130,10 @@ class PointTemplate:
         large = cv2.getRectSubPix(ref, (n, n), (float(p0[0]), float(p0[1])))
         # an untextured point's large patch usually reaches texture, which can verify it
         self.verifiable = float(large.std()) >= min_std
+        # the patches warped for the last homography asked for, by half-size: a frame's
+        # search, verifications and peak ranking all warp by the same one
+        self._warp_key = b""
+        self._warps: dict[int | None, np.ndarray | None] = {}
 
     def warped(self, h_abs: np.ndarray, half: int | None = None) -> np.ndarray | None:
         """The reference patch as it should look now (centre pixel = the point).
@@ -138,6 +142,16 @@ class PointTemplate:
         grown with the magnification since the first frame (up to `max_zoom`). The
         verification patch keeps its size: grown too, it lost more than it gained.
         """
+        key = h_abs.tobytes()
+        if key != self._warp_key:
+            self._warp_key, self._warps = key, {}
+        elif half in self._warps:
+            return self._warps[half]
+        t = self._warp(h_abs, half)
+        self._warps[half] = t
+        return t
+
+    def _warp(self, h_abs: np.ndarray, half: int | None) -> np.ndarray | None:
         j = jacobian(h_abs, self.p0)
         det = float(j[0, 0] * j[1, 1] - j[0, 1] * j[1, 0])
         if not math.isfinite(det) or det == 0.0:
