@@ -79,6 +79,7 @@ class Params:
     share_corrections: bool = True
     retry_frames: int = 30  # lost this long, a point no longer tries other surfaces
     mate_fit_min: int = 6  # confirmed points of a surface that pin its lost points
+    pinned_drift_px: float = 2.0  # uncertainty of a textured point so pinned
     outlier_px: float = 3.0  # an audited point this far from its ORB position is checked
     flat_support_px: float = 40.0  # untextured point: radius of the features that vouch for it
     flat_drift_max_px: float = 3.0  # untextured point: uncertainty up to which it is ok
@@ -450,6 +451,7 @@ class PointTracker:
         """
         if not corr:
             return
+        p = self.p
         fits: dict[int, np.ndarray | None] = {}
         for k in range(len(self.p0)):
             if k in corr or self.surf[k] is None:
@@ -471,8 +473,13 @@ class PointTracker:
                 ):
                     self.H[k] = fit
                     self.pos[k] = q
-                    if not self.tmpl[k].textured:
-                        self.drift[k] = 0.0
+                    # pinned, the prediction is as good as its plane's fit: a far search
+                    # around it would only find similar texture on whatever hides the point
+                    self.drift[k] = (
+                        min(self.drift[k], p.pinned_drift_px * self.u)
+                        if self.tmpl[k].textured
+                        else 0.0
+                    )
                     continue
             d = np.array([corr[j] for j in mates])
             dist = np.linalg.norm(self.pos[mates] - self.pos[k], axis=1)
