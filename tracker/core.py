@@ -7,12 +7,17 @@ Per frame:
    (`surfaces.py`): the background and every object at another depth or moving on its own.
 3. Each query point carries its own first-frame-to-now homography, advanced by the motion
    of the surface it sits on; the point's first-frame patch, warped by that homography, is
-   searched for around the prediction (`template.py`). A good match corrects the position
-   (no drift) and is evidence for which surface the point belongs to; no match means the
-   point is hidden or lost, and it is reported so.
+   searched for around the prediction (`template.py`); where the small patch finds several
+   near-equal peaks (repetitive texture), a larger patch around each decides. A good match
+   corrects the position (no drift) and is evidence for which surface the point belongs
+   to; no match means the point is hidden or lost, and it is reported so. Beside a depth
+   edge, where a nearer surface covers part of the large patch, a tracked point verifies
+   by the half of that patch that is in view.
 4. Lost points are pinned by the confirmed points of their surface; those whose prediction
    became unsure are searched for by ORB matching against the first frame
-   (`reacquire.py`).
+   (`reacquire.py`). An untextured point, which has no patch of its own to search for, is
+   taken back where many ORB inliers put it if the large patch, which reaches the texture
+   around it, verifies there.
 """
 
 from __future__ import annotations
