@@ -54,7 +54,9 @@ class Params:
     gate_rel: float = 0.1  # ...plus this fraction of its image motion
     gate_coast_px: float = 6.0  # ...plus this while its surface could not be fitted
     lk_agree_px: float = 1.5  # ...unless the point's own LK motion lands there too
-    aperture_ratio: float = 0.3  # peak curvature ratio below which an axis is not corrected
+    aperture_ratio: float = 0.3  # peak curvature ratio below which an axis is not corrected...
+    blend_check_px: float = 1.0  # ...and if that moves the match this far, it must not
+    blend_margin: float = 0.05  # ...verify this much worse than the match
     ambiguity: float = 0.03  # a jump is refused if another peak scores this close
     search_max_px: int = 24
     loc_strong: float = 0.9  # small-patch score that confirms a point at its prediction
@@ -243,7 +245,10 @@ class PointTracker:
         if t is None:
             return None, None
         best: Match | None = None
-        judge = lambda xy: tp.verify(frame, h_pred, xy, None)  # noqa: E731
+
+        def judge(xy: np.ndarray) -> float:
+            return tp.verify(frame, h_pred, xy, None)
+
         for c in cands:
             m = tp.search(frame, t, c, radius, judge)
             if best is None or m.score > best.score:
@@ -381,9 +386,11 @@ class PointTracker:
                     blended = aperture_blend(pred, m.xy, m.curv, p.aperture_ratio)
                     # ...unless the surface is the wrong one for this point: then its
                     # prediction is off along the edge too, and the patch says so
-                    if math.hypot(*(blended - m.xy)) < 1.0 * self.u or tp.verify(
-                        frame, h_pred, blended, None
-                    ) >= tp.verify(frame, h_pred, m.xy, None) - 0.05:
+                    if (
+                        math.hypot(*(blended - m.xy)) < p.blend_check_px * self.u
+                        or tp.verify(frame, h_pred, blended, None)
+                        >= tp.verify(frame, h_pred, m.xy, None) - p.blend_margin
+                    ):
                         m.xy = blended
                 self.drift[k] = 0.0
                 corr[k] = m.xy - pred
@@ -417,8 +424,7 @@ class PointTracker:
                     and self._own_surface_around(k, pred)
                     # its own patch is flat; the large one may reach texture around it
                     and (
-                        not tp.verifiable
-                        or tp.verify(frame, h_pred, pred, None) >= p.ncc_flat_hold
+                        not tp.verifiable or tp.verify(frame, h_pred, pred, None) >= p.ncc_flat_hold
                     )
                 )
                 self.miss[k] = 0 if self.ok[k] else self.miss[k] + 1

@@ -297,6 +297,7 @@ class PointTemplate:
         dx, dy = _subpix(r, x, y)
         curv = _curvature(r, x, y)
         r[max(0, y - 4) : y + 5, max(0, x - 4) : x + 5] = -1.0
+        # the rival: the best score elsewhere, an edge peak passed over included
         second = max(float(r.max()), edge if edge > best else -1.0)
         return Match(np.array([x0 + x + hh + dx, y0 + y + hh + dy]), float(best), second, curv)
 
