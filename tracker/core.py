@@ -262,12 +262,8 @@ class PointTracker:
             ker = line_kernel(motion, self.p.blur_scale)
             if ker is not None:
                 tb = cv2.filter2D(t, -1, ker, borderType=cv2.BORDER_REPLICATE)
-
-                def judge_blurred(xy: np.ndarray) -> float:
-                    return tp.verify(frame, h_pred, xy, ker)
-
                 for c in cands:
-                    m = tp.search(frame, tb, c, radius, judge_blurred)
+                    m = tp.search(frame, tb, c, radius)
                     if m.score > best.score:
                         best = m
         return best, ker

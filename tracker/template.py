@@ -20,6 +20,7 @@ from tracker.geometry import jacobian
 
 MIN_HALF = 5  # smallest patch half-size that still says something
 BORDER_ROOM = 2  # pixels searched beyond a prediction near the image border
+PEAK_TIE = 0.03  # NCC peaks this close to the best one count as equally good
 JUDGED_RANGE = 0.1  # small-patch peaks this close to the best are ranked by the large patch
 JUDGED_MAX = 4  # ...at most this many
 CORE_MIN = 0.7  # NCC of a point's closest surroundings that a half's agreement needs
@@ -229,14 +230,14 @@ class PointTemplate:
         tmpl: np.ndarray,
         xy: np.ndarray,
         radius: int,
-        judge: Callable[[np.ndarray], float],
+        judge: Callable[[np.ndarray], float] | None = None,
     ) -> Match:
         """Best NCC position of `tmpl` within `radius` pixels of `xy`.
 
         Only image pixels take part: near the border the template is shrunk to fit, because
-        replicated border pixels would match anything smooth. The small patch's peaks
-        that score close to its best are ranked by `judge` (the large verification patch
-        at a position): on repetitive texture a neighbouring period often scores higher on
+        replicated border pixels would match anything smooth. With `judge` (the large
+        verification patch), the small patch's peaks that score close to its best are
+        ranked by it: on repetitive texture a neighbouring period often scores higher on
         the small patch, while the large one sees the whole surroundings.
         """
         fail = Match(np.asarray(xy, np.float64), -1.0, -1.0)
@@ -259,22 +260,34 @@ class PointTemplate:
         t = tmpl if hh == h else tmpl[h - hh : h + hh + 1, h - hh : h + hh + 1]
         r = cv2.matchTemplate(img[y0 : y1 + 1, x0 : x1 + 1], t, cv2.TM_CCOEFF_NORMED)
         _, best, _, (x, y) = cv2.minMaxLoc(r)
+        # repetitive texture (button grids, stripes) has several near-equal peaks: take the
+        # one closest to the prediction, which is right as long as it is off by < half a period
+        maxima = r == cv2.dilate(r, None)
         edge = float(best)
-        # repetitive texture (button grids, stripes) has several near-equal peaks, and an
-        # edge peak is no maximum while the best maximum inside may still be the point (the
-        # edge can be a neighbouring period or surface): the large patch ranks them
-        inner = np.zeros(r.shape, bool)
-        inner[1:-1, 1:-1] = (r == cv2.dilate(r, None))[1:-1, 1:-1]
-        ys, xs = np.nonzero(inner & (r >= best - JUDGED_RANGE))
-        if len(xs):
-            order = np.argsort(-r[ys, xs])[:JUDGED_MAX]
-            j = int(order[0])
-            if len(order) > 1:
-                verdicts = []
-                for i in order:
-                    dx, dy = _subpix(r, int(xs[i]), int(ys[i]))
-                    verdicts.append(judge(np.array([x0 + xs[i] + hh + dx, y0 + ys[i] + hh + dy])))
-                j = int(order[int(np.argmax(verdicts))])
+        if judge is not None:
+            # an edge peak is no maximum, but the best maximum inside may still be the point
+            # (the edge can be a neighbouring period or surface): it is judged with the rest
+            inner = np.zeros_like(maxima)
+            inner[1:-1, 1:-1] = maxima[1:-1, 1:-1]
+            ys, xs = np.nonzero(inner & (r >= best - JUDGED_RANGE))
+            if len(xs):
+                order = np.argsort(-r[ys, xs])[:JUDGED_MAX]
+                j = int(order[0])
+                if len(order) > 1:
+                    verdicts = []
+                    for i in order:
+                        dx, dy = _subpix(r, int(xs[i]), int(ys[i]))
+                        verdicts.append(
+                            judge(np.array([x0 + xs[i] + hh + dx, y0 + ys[i] + hh + dy]))
+                        )
+                    j = int(order[int(np.argmax(verdicts))])
+                x, y = int(xs[j]), int(ys[j])
+                best = float(r[y, x])
+        peaks = (r >= best - PEAK_TIE) & maxima
+        if judge is None and peaks.sum() > 1:
+            ys, xs = np.nonzero(peaks)
+            cx, cy = xi - x0 - hh, yi - y0 - hh
+            j = int(np.argmin((xs - cx) ** 2 + (ys - cy) ** 2))
             x, y = int(xs[j]), int(ys[j])
             best = float(r[y, x])
         if not (0 < x < r.shape[1] - 1 and 0 < y < r.shape[0] - 1):
