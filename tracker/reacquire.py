@@ -36,6 +36,11 @@ class ReacqParams:
     dominant_min: int = 25  # inliers of the dominant fit that make it a fallback
     model_radius: float = 160.0  # a global model's inliers this near a point vote for it
     max_candidates: int = 3  # homographies per point handed to the template to choose
+    # keypoints spread over a grid with this many columns (0: the strongest anywhere): a
+    # busy background has the strongest corners, and nearer objects were left with none
+    grid_ref: int = 8  # ...in the first frame
+    grid_search: int = 8  # ...in the frames searched for lost points
+    grid_over: int = 4  # corners detected per kept keypoint before the grid picks
 
 
 class Reacquirer:
@@ -55,7 +60,7 @@ class Reacquirer:
             cv2.ORB_create(nfeatures=n, fastThreshold=self.p.fast_threshold, nlevels=self.p.levels)
             for n in (self.p.n_cur, self.p.n_search)
         )
-        kp, des = self.orb_ref.detectAndCompute(self._smooth(img), None)
+        kp, des = self._detect(self.orb_ref, self._smooth(img), self.p.n_ref, self.p.grid_ref)
         self.xy0 = np.float32([k.pt for k in kp]).reshape(-1, 2)
         self.des0 = des if des is not None else np.zeros((0, 32), np.uint8)
         self.pts0 = np.asarray(points, np.float32).reshape(-1, 2)
@@ -69,6 +74,35 @@ class Reacquirer:
                 idx = np.flatnonzero(d < r)
             self.sets.append(idx)
         self.matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+
+    def _detect(self, orb: cv2.ORB, img: np.ndarray, n: int, cols: int) -> tuple:
+        """ORB keypoints and descriptors: `n` strongest overall, or spread over a grid.
+
+        With a grid each cell keeps its strongest corners up to an equal share, and the
+        strongest of the rest fill up to `n`: a nearer object has its own keypoints even
+        where the background around it has far stronger corners.
+        """
+        if cols <= 0:
+            return orb.detectAndCompute(img, None)
+        orb.setMaxFeatures(n * self.p.grid_over)
+        kp = orb.detect(img, None)
+        orb.setMaxFeatures(n)
+        if not kp:
+            return (), None
+        h, w = img.shape
+        rows = max(1, round(cols * h / w))
+        xy = np.float32([k.pt for k in kp])
+        cx = np.minimum((xy[:, 0] * cols / w).astype(int), cols - 1)
+        cy = np.minimum((xy[:, 1] * rows / h).astype(int), rows - 1)
+        cell = cy * cols + cx
+        order = np.lexsort((-np.float32([k.response for k in kp]), cell))
+        first = np.searchsorted(cell[order], cell[order], side="left")
+        in_share = np.zeros(len(kp), bool)
+        in_share[order] = np.arange(len(kp)) - first < max(1, n // (cols * rows))
+        strongest = sorted(range(len(kp)), key=lambda i: -kp[i].response)
+        keep = [kp[i] for i in strongest if in_share[i]]
+        rest = [kp[i] for i in strongest if not in_share[i]]
+        return orb.compute(img, keep + rest[: max(0, n - len(keep))])
 
     def _smooth(self, img: np.ndarray) -> np.ndarray:
         return cv2.GaussianBlur(img, (0, 0), self.p.blur) if self.p.blur > 0 else img
@@ -94,8 +128,14 @@ class Reacquirer:
         which = list(which) + [k for k in single if k not in which]
         if not which or len(self.des0) < p.min_inliers:
             return {}
-        orb = self.orb_search if thorough and set(which) - single else self.orb_audit
-        kp, des = orb.detectAndCompute(self._smooth(img), None)
+        search = thorough and bool(set(which) - single)
+        orb = self.orb_search if search else self.orb_audit
+        kp, des = self._detect(
+            orb,
+            self._smooth(img),
+            p.n_search if search else p.n_cur,
+            p.grid_search if search else 0,
+        )
         if des is None or len(kp) < p.min_inliers:
             return {}
         xy = np.float32([k.pt for k in kp])
