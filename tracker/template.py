@@ -4,7 +4,8 @@ The patch around each query point in the first frame is warped by the local affi
 of the point's current homography (so rotation, zoom and perspective match) and searched
 for by normalised cross-correlation around the predicted position. NCC ignores gain and
 offset, so lighting drift and exposure steps do not matter; an occluder or a wrong
-position gives a low score, which is what makes the lost flag honest.
+position gives a low score, which is what makes the lost flag honest. Near the image
+border both patches keep their inner side, off-centre around the point.
 """
 
 from __future__ import annotations
@@ -194,33 +195,39 @@ class PointTemplate:
         """
         hgt, wid = img.shape
         x, y = float(xy[0]), float(xy[1])
-        vh = int(min(self.vhalf, x, wid - 1 - x, y, hgt - 1 - y))  # image pixels only
-        if vh < MIN_HALF:
+        vh = self.vhalf
+        # image pixels only: near the border the patch keeps its inner side (off-centre)
+        # rather than shrinking to a square around the point that fits
+        left, right = int(min(vh, x)), int(min(vh, wid - 1 - x))
+        top, bottom = int(min(vh, y)), int(min(vh, hgt - 1 - y))
+        if min(left, right, top, bottom) < 0 or min(left + right, top + bottom) < 2 * MIN_HALF:
             return -1.0
         t = self.warped(h_abs, vh)
         if t is None:
             return -1.0
         if blur is not None:
             t = cv2.filter2D(t, -1, blur, borderType=cv2.BORDER_REPLICATE)
-        n = 2 * vh + 1
-        cur = cv2.getRectSubPix(img, (n, n), (x, y))
+        t = t[vh - top : vh + bottom + 1, vh - left : vh + right + 1]
+        size = (left + right + 1, top + bottom + 1)
+        cur = cv2.getRectSubPix(img, size, (x + (right - left) / 2, y + (bottom - top) / 2))
         whole = float(cv2.matchTemplate(cur, t, cv2.TM_CCOEFF_NORMED)[0, 0])
         if halves is None or whole >= halves:
             return whole
         best = whole
         for rows, cols in (
-            (slice(0, vh + 1), slice(None)),
-            (slice(vh, n), slice(None)),
-            (slice(None), slice(0, vh + 1)),
-            (slice(None), slice(vh, n)),
+            (slice(0, top + 1), slice(None)),
+            (slice(top, None), slice(None)),
+            (slice(None), slice(0, left + 1)),
+            (slice(None), slice(left, None)),
         ):
-            best = max(best, _ncc(cur[rows, cols], t[rows, cols]))
+            if min(cur[rows, cols].shape) > MIN_HALF:
+                best = max(best, _ncc(cur[rows, cols], t[rows, cols]))
         if best > whole:
             # ...as long as the point's own surroundings match: when the nearer surface
             # covers the point itself, only the far side of the patch still agrees
             c = max(MIN_HALF, self.half // 2)
-            core = slice(vh - c, vh + c + 1)
-            if _ncc(cur[core, core], t[core, core]) < CORE_MIN:
+            core = (slice(max(0, top - c), top + c + 1), slice(max(0, left - c), left + c + 1))
+            if _ncc(cur[core], t[core]) < CORE_MIN:
                 return whole
         return best
 
@@ -234,7 +241,7 @@ class PointTemplate:
     ) -> Match:
         """Best NCC position of `tmpl` within `radius` pixels of `xy`.
 
-        Only image pixels take part: near the border the template is shrunk to fit, because
+        Only image pixels take part: near the border the template is cut to its inner side, because
         replicated border pixels would match anything smooth. With `judge` (the large
         verification patch), the small patch's peaks that score close to its best are
         ranked by it: on repetitive texture a neighbouring period often scores higher on
@@ -248,16 +255,17 @@ class PointTemplate:
         h = (tmpl.shape[0] - 1) // 2
         # the template must fit around the prediction and a little beyond it (it is off by
         # a pixel or two), or the searched area would end at or before the point and every
-        # peak would lie on its edge
+        # peak would lie on its edge; near the border it keeps its inner side (off-centre)
         m = BORDER_ROOM
-        hh = min(h, xi - m, wid - 1 - m - xi, yi - m, hgt - 1 - m - yi)
-        if hh < MIN_HALF:
+        left, right = min(h, xi - m), min(h, wid - 1 - m - xi)
+        top, bottom = min(h, yi - m), min(h, hgt - 1 - m - yi)
+        if min(left, right, top, bottom) < 0 or min(left + right, top + bottom) < 2 * MIN_HALF:
             return fail
-        x0, x1 = max(0, xi - hh - radius), min(wid - 1, xi + hh + radius)
-        y0, y1 = max(0, yi - hh - radius), min(hgt - 1, yi + hh + radius)
-        if x1 - x0 < 2 * hh or y1 - y0 < 2 * hh:
+        x0, x1 = max(0, xi - left - radius), min(wid - 1, xi + right + radius)
+        y0, y1 = max(0, yi - top - radius), min(hgt - 1, yi + bottom + radius)
+        if x1 - x0 < left + right or y1 - y0 < top + bottom:
             return fail
-        t = tmpl if hh == h else tmpl[h - hh : h + hh + 1, h - hh : h + hh + 1]
+        t = tmpl[h - top : h + bottom + 1, h - left : h + right + 1]
         r = cv2.matchTemplate(img[y0 : y1 + 1, x0 : x1 + 1], t, cv2.TM_CCOEFF_NORMED)
         _, best, _, (x, y) = cv2.minMaxLoc(r)
         # repetitive texture (button grids, stripes) has several near-equal peaks: take the
@@ -278,7 +286,7 @@ class PointTemplate:
                     for i in order:
                         dx, dy = _subpix(r, int(xs[i]), int(ys[i]))
                         verdicts.append(
-                            judge(np.array([x0 + xs[i] + hh + dx, y0 + ys[i] + hh + dy]))
+                            judge(np.array([x0 + xs[i] + left + dx, y0 + ys[i] + top + dy]))
                         )
                     j = int(order[int(np.argmax(verdicts))])
                 x, y = int(xs[j]), int(ys[j])
@@ -286,7 +294,7 @@ class PointTemplate:
         peaks = (r >= best - PEAK_TIE) & maxima
         if judge is None and peaks.sum() > 1:
             ys, xs = np.nonzero(peaks)
-            cx, cy = xi - x0 - hh, yi - y0 - hh
+            cx, cy = xi - x0 - left, yi - y0 - top
             j = int(np.argmin((xs - cx) ** 2 + (ys - cy) ** 2))
             x, y = int(xs[j]), int(ys[j])
             best = float(r[y, x])
@@ -299,7 +307,7 @@ class PointTemplate:
         r[max(0, y - 4) : y + 5, max(0, x - 4) : x + 5] = -1.0
         # the rival: the best score elsewhere, an edge peak passed over included
         second = max(float(r.max()), edge if edge > best else -1.0)
-        return Match(np.array([x0 + x + hh + dx, y0 + y + hh + dy]), float(best), second, curv)
+        return Match(np.array([x0 + x + left + dx, y0 + y + top + dy]), float(best), second, curv)
 
 
 def line_kernel(d: np.ndarray, length_scale: float) -> np.ndarray | None:

@@ -16,16 +16,18 @@ def _textured(seed: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("edge", ["left", "right", "top", "bottom"])
-def test_a_point_a_few_pixels_from_the_border_is_found(edge: str) -> None:
-    """The searched area must reach the prediction: near the border the template shrinks
-    to fit around it, instead of the area ending before it (which found nothing)."""
+@pytest.mark.parametrize("gap", [3, 8])
+def test_a_point_a_few_pixels_from_the_border_is_found_and_verified(edge: str, gap: int) -> None:
+    """The searched area must reach the prediction: near the border the template keeps its
+    inner side (off-centre) instead of the area ending before the point, which found
+    nothing; the verification patch does the same, so the point can also be confirmed."""
     img = _textured(5)
     hgt, wid = img.shape
     true = {
-        "left": (8.0, 60.0),
-        "right": (wid - 9.0, 60.0),
-        "top": (80.0, 8.0),
-        "bottom": (80.0, hgt - 9.0),
+        "left": (float(gap), 60.0),
+        "right": (wid - 1.0 - gap, 60.0),
+        "top": (80.0, float(gap)),
+        "bottom": (80.0, hgt - 1.0 - gap),
     }[edge]
     # the first frame shows the point in the middle; the current frame is the same scene
     ref = np.zeros((hgt + 80, wid + 80), np.uint8)
@@ -37,6 +39,9 @@ def test_a_point_a_few_pixels_from_the_border_is_found(edge: str) -> None:
     match = tmpl.search(img, patch, prediction, 6)
     assert match.score > 0.95, f"nothing found {edge}: score {match.score}"
     assert np.linalg.norm(match.xy - np.array(true)) < 0.3
+    shift = np.array([[1.0, 0, -40], [0, 1.0, -40], [0, 0, 1.0]])  # first frame -> now
+    assert tmpl.verify(img, shift, match.xy, None) > 0.95
+    assert tmpl.verify(img, shift, match.xy + np.array([3.0, 3.0]), None) < 0.8
 
 
 def test_the_large_patch_chooses_between_near_equal_small_patch_peaks() -> None:
