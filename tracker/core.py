@@ -15,7 +15,7 @@ Per frame:
    by the half of that patch that is in view.
 4. Lost points are pinned by the confirmed points of their surface; those whose prediction
    became unsure are searched for by ORB matching against the first frame
-   (`reacquire.py`). An untextured point, which has no patch of its own to search for, is
+   (`reacquire.py`), except far from where their plane pins them out of view. An untextured point, which has no patch of its own to search for, is
    taken back where many ORB inliers put it if the large patch, which reaches the texture
    around it, verifies there.
 """
@@ -87,6 +87,7 @@ class Params:
     retry_frames: int = 30  # lost this long, a point no longer tries other surfaces
     mate_fit_min: int = 6  # confirmed points of a surface that pin its lost points
     pinned_drift_px: float = 2.0  # uncertainty of a textured point so pinned
+    pinned_reach_px: float = 12.0  # ...and farthest from there it may be re-acquired
     outlier_px: float = 3.0  # an audited point this far from its ORB position is checked
     flat_support_px: float = 40.0  # untextured point: radius of the features that vouch for it
     flat_drift_max_px: float = 3.0  # untextured point: uncertainty up to which it is ok
@@ -133,6 +134,7 @@ class PointTracker:
         self.vel = np.zeros((n, 2))  # a confirmed point's own last motion per frame
         self.miss = np.zeros(n, np.int32)  # frames since last confirmed
         self.drift = np.zeros(n)  # uncertainty of the prediction (px)
+        self.pinned = np.zeros(n, bool)  # placed by its plane's confirmed points this frame
         self.meas: list[np.ndarray | None] = [q.copy() for q in self.p0]
         self.score: list[dict[int, float]] = [{} for _ in range(n)]
         self.last_motion: dict[int, np.ndarray] = {}
@@ -333,6 +335,7 @@ class PointTracker:
     ) -> None:
         p = self.p
         corr: dict[int, np.ndarray] = {}
+        self.pinned[:] = False
         # the dominant surface's prediction is trusted along edges (see aperture_blend)
         largest = self.surf_set.largest()
         for k in range(len(self.p0)):
@@ -484,6 +487,7 @@ class PointTracker:
                 ):
                     self.H[k] = fit
                     self.pos[k] = q
+                    self.pinned[k] = True
                     # pinned, the prediction is as good as its plane's fit: a far search
                     # around it would only find similar texture on whatever hides the point
                     self.drift[k] = (
@@ -665,7 +669,7 @@ class PointTracker:
         for h_loc, n_in in cands:
             h_abs = scale_h(h_loc, self.s)
             pred = apply_h(h_abs, self.p0[k : k + 1])[0]
-            if not inside(pred[None], self.shape)[0]:
+            if not inside(pred[None], self.shape)[0] or self._far_from_pin(k, pred):
                 continue
             m, v = self._locate(frame, k, h_abs, [pred], np.zeros(2), self.radius)
             strong = n_in >= p.reacq_strong_inliers
@@ -678,6 +682,15 @@ class PointTracker:
             if v >= need and v > best_v:
                 best, best_v = (h_abs, pred, xy), v
         return best
+
+    def _far_from_pin(self, k: int, xy: np.ndarray) -> bool:
+        """A lost point that its plane's confirmed points pin is not far from that place."""
+        reach = (self.p.pinned_reach_px + 2 * self.drift[k]) * self.u
+        return bool(
+            self.pinned[k]
+            and not inside(self.pos[k : k + 1], self.shape)[0]
+            and np.linalg.norm(xy - self.pos[k]) > reach
+        )
 
     def _flat_candidate(
         self, frame: np.ndarray, k: int, cands: list[tuple[np.ndarray, int]]
