@@ -15,9 +15,10 @@ Per frame:
    by the half of that patch that is in view.
 4. Lost points are pinned by the confirmed points of their surface; those whose prediction
    became unsure are searched for by ORB matching against the first frame
-   (`reacquire.py`), except far from where their plane pins them out of view. An untextured point, which has no patch of its own to search for, is
-   taken back where many ORB inliers put it if the large patch, which reaches the texture
-   around it, verifies there.
+   (`reacquire.py`), but not far from where their plane pins them out of view. An
+   untextured point, which has no patch of its own to search for, is taken back where
+   many ORB inliers put it if the large patch, which reaches the texture around it,
+   verifies there.
 """
 
 from __future__ import annotations

@@ -95,11 +95,12 @@ class Reacquirer:
         cx = np.minimum((xy[:, 0] * cols / w).astype(int), cols - 1)
         cy = np.minimum((xy[:, 1] * rows / h).astype(int), rows - 1)
         cell = cy * cols + cx
-        order = np.lexsort((-np.float32([k.response for k in kp]), cell))
-        first = np.searchsorted(cell[order], cell[order], side="left")
+        strongest = np.argsort(-np.array([k.response for k in kp]), kind="stable")
+        # rank of each keypoint within its cell, strongest first
+        by_cell = strongest[np.argsort(cell[strongest], kind="stable")]
+        first = np.searchsorted(cell[by_cell], cell[by_cell], side="left")
         in_share = np.zeros(len(kp), bool)
-        in_share[order] = np.arange(len(kp)) - first < max(1, n // (cols * rows))
-        strongest = sorted(range(len(kp)), key=lambda i: -kp[i].response)
+        in_share[by_cell] = np.arange(len(kp)) - first < max(1, n // (cols * rows))
         keep = [kp[i] for i in strongest if in_share[i]]
         rest = [kp[i] for i in strongest if not in_share[i]]
         return orb.compute(img, keep + rest[: max(0, n - len(keep))])

@@ -45,6 +45,23 @@ def _ncc(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum()) / den if den > 1e-6 else -1.0
 
 
+def _inner_extent(
+    x: float, y: float, half: int, shape: tuple[int, ...], room: int = 0
+) -> tuple[int, int, int, int] | None:
+    """How far (left, right, top, bottom; at most `half` each) a patch around (x, y) may
+    reach while staying `room` pixels inside the image, or None when too little is left.
+
+    Near the border a patch keeps its inner side, off-centre around the point: shrunk to a
+    square that fits, it was under the smallest useful size within a few pixels of the edge.
+    """
+    hgt, wid = shape[:2]
+    left, right = int(min(half, x - room)), int(min(half, wid - 1 - room - x))
+    top, bottom = int(min(half, y - room)), int(min(half, hgt - 1 - room - y))
+    if min(left, right, top, bottom) < 0 or min(left + right, top + bottom) < 2 * MIN_HALF:
+        return None
+    return left, right, top, bottom
+
+
 def _subpix(r: np.ndarray, x: int, y: int) -> tuple[float, float]:
     """Parabola fit around the integer peak of a correlation map."""
     dx = dy = 0.0
@@ -193,15 +210,12 @@ class PointTemplate:
         compared by its four halves, and the best counts: beside a depth edge a nearer
         surface covers one side of the large patch while the point is in view.
         """
-        hgt, wid = img.shape
         x, y = float(xy[0]), float(xy[1])
         vh = self.vhalf
-        # image pixels only: near the border the patch keeps its inner side (off-centre)
-        # rather than shrinking to a square around the point that fits
-        left, right = int(min(vh, x)), int(min(vh, wid - 1 - x))
-        top, bottom = int(min(vh, y)), int(min(vh, hgt - 1 - y))
-        if min(left, right, top, bottom) < 0 or min(left + right, top + bottom) < 2 * MIN_HALF:
+        extent = _inner_extent(x, y, vh, img.shape)  # image pixels only
+        if extent is None:
             return -1.0
+        left, right, top, bottom = extent
         t = self.warped(h_abs, vh)
         if t is None:
             return -1.0
@@ -241,11 +255,11 @@ class PointTemplate:
     ) -> Match:
         """Best NCC position of `tmpl` within `radius` pixels of `xy`.
 
-        Only image pixels take part: near the border the template is cut to its inner side, because
-        replicated border pixels would match anything smooth. With `judge` (the large
-        verification patch), the small patch's peaks that score close to its best are
-        ranked by it: on repetitive texture a neighbouring period often scores higher on
-        the small patch, while the large one sees the whole surroundings.
+        Only image pixels take part: near the border the template is cut to its inner
+        side, because replicated border pixels would match anything smooth. With `judge`
+        (the large verification patch), the small patch's peaks that score close to its
+        best are ranked by it: on repetitive texture a neighbouring period often scores
+        higher on the small patch, while the large one sees the whole surroundings.
         """
         fail = Match(np.asarray(xy, np.float64), -1.0, -1.0)
         if not np.all(np.isfinite(xy)):
@@ -255,12 +269,11 @@ class PointTemplate:
         h = (tmpl.shape[0] - 1) // 2
         # the template must fit around the prediction and a little beyond it (it is off by
         # a pixel or two), or the searched area would end at or before the point and every
-        # peak would lie on its edge; near the border it keeps its inner side (off-centre)
-        m = BORDER_ROOM
-        left, right = min(h, xi - m), min(h, wid - 1 - m - xi)
-        top, bottom = min(h, yi - m), min(h, hgt - 1 - m - yi)
-        if min(left, right, top, bottom) < 0 or min(left + right, top + bottom) < 2 * MIN_HALF:
+        # peak would lie on its edge
+        extent = _inner_extent(xi, yi, h, img.shape, BORDER_ROOM)
+        if extent is None:
             return fail
+        left, right, top, bottom = extent
         x0, x1 = max(0, xi - left - radius), min(wid - 1, xi + right + radius)
         y0, y1 = max(0, yi - top - radius), min(hgt - 1, yi + bottom + radius)
         if x1 - x0 < left + right or y1 - y0 < top + bottom:

@@ -29,6 +29,23 @@ def texture(width: int, height: int, seed: int = 7) -> np.ndarray:
     return image
 
 
+def shapes(width: int, height: int, seed: int, count: int) -> np.ndarray:
+    """Grey discs and lines of random brightness, plus grain: corners to track everywhere,
+    with the strong contrast of a busy scene (gray uint8)."""
+    rng = np.random.default_rng(seed)
+    big = np.full((height, width), 128, np.float32)
+    for _ in range(count):
+        c = (int(rng.integers(0, width)), int(rng.integers(0, height)))
+        col = float(rng.integers(20, 235))
+        if rng.random() < 0.5:
+            cv2.circle(big, c, int(rng.integers(4, 30)), col, -1)
+        else:
+            d = rng.integers(-40, 40, 2)
+            cv2.line(big, c, (c[0] + int(d[0]), c[1] + int(d[1])), col, int(rng.integers(1, 5)))
+    big += cv2.GaussianBlur(rng.normal(0, 25, big.shape).astype(np.float32), (0, 0), 1.5)
+    return np.clip(big, 0, 255).astype(np.uint8)
+
+
 class MovingTexture(VideoStreamTrack):
     """``width`` x ``height`` frames sliding by ``velocity`` pixels per frame."""
 

@@ -10,26 +10,11 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.support.moving_texture import shapes
 from tracker.bench import Tracker
 from tracker.geometry import apply_h
 
 W, H = 640, 480
-
-
-def _texture(seed: int) -> np.ndarray:
-    """A plane larger than the view with blobs, lines and grain (trackable everywhere)."""
-    rng = np.random.default_rng(seed)
-    big = np.full((3 * H, 3 * W), 128, np.float32)
-    for _ in range(3000):
-        c = (int(rng.integers(0, 3 * W)), int(rng.integers(0, 3 * H)))
-        col = float(rng.integers(20, 235))
-        if rng.random() < 0.5:
-            cv2.circle(big, c, int(rng.integers(4, 30)), col, -1)
-        else:
-            d = rng.integers(-40, 40, 2)
-            cv2.line(big, c, (c[0] + int(d[0]), c[1] + int(d[1])), col, int(rng.integers(1, 5)))
-    big += cv2.GaussianBlur(rng.normal(0, 25, big.shape).astype(np.float32), (0, 0), 1.5)
-    return np.clip(big, 0, 255).astype(np.uint8)
 
 
 def _pose(t: float) -> np.ndarray:
@@ -63,7 +48,7 @@ def _points(h0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.fixture(scope="module")
 def tex() -> np.ndarray:
-    return _texture(3)
+    return shapes(3 * W, 3 * H, seed=3, count=3000)  # larger than the view
 
 
 def test_points_follow_a_moving_plane(tex: np.ndarray) -> None:

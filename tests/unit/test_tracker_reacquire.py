@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tests.unit.test_tracker import _texture
+from tests.support.moving_texture import shapes
 from tracker.geometry import apply_h, translate
 from tracker.reacquire import ReacqParams, Reacquirer
 
@@ -30,9 +30,9 @@ def test_a_point_on_a_faint_object_in_front_of_a_busy_background_gets_its_own_ca
     """The background's corners are far stronger than the card's; keypoints spread over the
     image still give the card enough of its own, and the lost point on it is placed by the
     card's motion, not the background's."""
-    bg = _texture(5)[:H, :W]
+    bg = shapes(3 * W, 3 * H, seed=5, count=3000)[:H, :W]
     x0, y0, x1, y1 = OBJ
-    faint = _texture(8)[:y1 - y0, :x1 - x0].astype(np.float32)
+    faint = shapes(3 * W, 3 * H, seed=8, count=3000)[:y1 - y0, :x1 - x0].astype(np.float32)
     obj = np.clip(128 + 0.5 * (faint - 128), 0, 255).astype(np.uint8)
     point = np.array([[320.0, 230.0]])
     moved = _scene(bg, obj, (12, 6), (-35, 22))
