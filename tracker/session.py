@@ -306,6 +306,14 @@ class SessionMarkers:
             # the sender changed its resolution: start again from the scaled positions
             old_h, old_w = group.shape[:2]
             new_h, new_w = gray.shape[:2]
+            log.info(
+                "session %s: the video changed from %dx%d to %dx%d; markers scaled",
+                self.session_id,
+                old_w,
+                old_h,
+                new_w,
+                new_h,
+            )
             scaled = {
                 m.id: ((m.x + 0.5) * new_w / old_w - 0.5, (m.y + 0.5) * new_h / old_h - 0.5)
                 for m in members

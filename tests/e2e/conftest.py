@@ -301,6 +301,9 @@ PAGE_STATE = """() => {
   };
 }"""
 
+#: Lines of the shared stack's orchestrator log (with its workers) a failed test reports.
+SERVER_LOG_LINES = 60
+
 #: Console lines kept per browser context (the last ones tell what went wrong).
 CONSOLE_LINES = 80
 
@@ -385,4 +388,10 @@ def pytest_runtest_makereport(
     opened = item.stash.get(CONTEXTS_KEY, None)
     if report.when == "call" and report.failed and opened is not None:
         report.sections.append(("browser diagnostics", opened.diagnostics()))
+    stack = getattr(item, "funcargs", {}).get("stack")
+    if report.when == "call" and report.failed and isinstance(stack, Stack):
+        lines = stack.log_path.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
+        report.sections.append(
+            (f"orchestrator log (last {SERVER_LOG_LINES} lines)", "\n".join(lines))
+        )
     return report

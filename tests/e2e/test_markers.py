@@ -57,7 +57,7 @@ RECORD = """([number, count]) => {
       window.__track.push({ k, x: Number(marker.dataset.x), y: Number(marker.dataset.y),
                             lost: marker.dataset.lost === 'true', at: clock(),
                             frameRtp: layer.dataset.frameRtpTimestamp || null,
-                            drawnRtp: layer.dataset.rtpTimestamp || null });
+                            drawnRtp: layer.dataset.sourceRtpTimestamp || null });
     }
     if (window.__track.length < count) video.requestVideoFrameCallback(step);
     else observer.disconnect();

@@ -94,7 +94,8 @@ export class MarkersLayer {
   /** Redraw the current markers (the video was resized or mirrored). */
   redraw(): void {
     if (this.latest) {
-      this.show(this.shownFrame() ?? this.latest);
+      const shown = this.shownFrame();
+      this.show(shown?.drawn ?? this.latest, shown?.from);
     }
   }
 
@@ -128,9 +129,9 @@ export class MarkersLayer {
         this.shownLocalTimestamp = metadata.rtpTimestamp;
         this.clock.addLocal(metadata.rtpTimestamp, metadata.receiveTime ?? metadata.expectedDisplayTime);
         this.element.dataset.frameRtpTimestamp = String(this.clock.toRemote(metadata.rtpTimestamp) ?? "");
-        const frame = this.shownFrame();
-        if (frame) {
-          this.show(frame);
+        const shown = this.shownFrame();
+        if (shown) {
+          this.show(shown.drawn, shown.from);
         }
       }
       this.videoCallback = video.requestVideoFrameCallback(onFrame);
@@ -140,9 +141,10 @@ export class MarkersLayer {
 
   /**
    * The message of the frame on screen. While it is still on its way (the worker is
-   * behind the picture), the two newest older messages are extrapolated to it.
+   * behind the picture), the two newest older messages are extrapolated to it
+   * (`from`: the message the drawn positions and lost flags come from).
    */
-  private shownFrame(): MarkersFrame | null {
+  private shownFrame(): { drawn: MarkersFrame; from: MarkersFrame } | null {
     const local = this.shownLocalTimestamp;
     const remote = local === null ? null : this.clock.toRemote(local);
     if (remote === null) {
@@ -150,7 +152,7 @@ export class MarkersLayer {
     }
     const exact = this.messages.get(remote);
     if (exact) {
-      return exact;
+      return { drawn: exact, from: exact };
     }
     const older = [...this.messages.values()]
       .filter((frame) => ((remote - frame.rtp_timestamp) >>> 0) < MAX_EXTRAPOLATION)
@@ -161,10 +163,11 @@ export class MarkersLayer {
     }
     // the speed over a few frames, not one (one frame's noise, extrapolated, would jump)
     const before = older.find((frame) => ((newest.rtp_timestamp - frame.rtp_timestamp) >>> 0) >= SPEED_BASE);
-    return before ? extrapolated(before, newest, remote) : newest;
+    return { drawn: before ? extrapolated(before, newest, remote) : newest, from: newest };
   }
 
-  private show(frame: MarkersFrame): void {
+  /** Draw `frame`'s markers; `from` is the message they were taken from (a diagnostic). */
+  private show(frame: MarkersFrame, from: MarkersFrame = frame): void {
     const layout = this.options.layout();
     const box = this.element.getBoundingClientRect();
     const sized = { ...layout, elementWidth: box.width, elementHeight: box.height };
@@ -180,6 +183,7 @@ export class MarkersLayer {
       }
     }
     this.element.dataset.rtpTimestamp = String(frame.rtp_timestamp);
+    this.element.dataset.sourceRtpTimestamp = String(from.rtp_timestamp);
     this.element.dataset.count = String(frame.markers.length);
   }
 
