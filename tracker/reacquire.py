@@ -73,6 +73,10 @@ class Reacquirer:
                 r *= 1.4
                 idx = np.flatnonzero(d < r)
             self.sets.append(idx)
+        # the same neighbourhoods as masks over the first-frame keypoints (cheap lookups)
+        self.member = np.zeros((len(self.sets), len(self.xy0)), bool)
+        for k, idx in enumerate(self.sets):
+            self.member[k, idx] = True
         self.matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
 
     def _detect(self, orb: cv2.ORB, img: np.ndarray, n: int, cols: int) -> tuple:
@@ -158,12 +162,14 @@ class Reacquirer:
         if len(ref_i) < p.min_inliers:
             return out
         ref_a, cur_a = np.array(ref_i), np.array(cur_i)
-        models = self._global_models(self.xy0[ref_a], xy[cur_a])
+        models: list[tuple[np.ndarray, np.ndarray]] | None = None  # fitted when first needed
         for k in which:
             cands = self._local_models(ref_a, cur_a, xy, k, 1 if k in single else 2)
             if cands and k in single:
                 out[k] = cands
                 continue
+            if models is None:
+                models = self._global_models(self.xy0[ref_a], xy[cur_a])
             glob = []
             for h, src_in in models:
                 near = int((np.linalg.norm(src_in - self.pts0[k], axis=1) < p.model_radius).sum())
@@ -206,7 +212,7 @@ class Reacquirer:
         self, ref_a: np.ndarray, cur_a: np.ndarray, xy: np.ndarray, k: int, n_max: int
     ) -> list[tuple[np.ndarray, int]]:
         """Homographies from the whole-frame matches of point k's own neighbourhood."""
-        m = np.isin(ref_a, self.sets[k])
+        m = self.member[k][ref_a]
         return self._fits(self.xy0[ref_a[m]], xy[cur_a[m]], n_max)
 
     def _global_models(

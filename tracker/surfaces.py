@@ -278,13 +278,12 @@ class SurfaceSet:
             return {}
         d2 = np.sum((self.pts - xy[None, :]) ** 2, axis=1)
         lab = self.labels[(d2 < radius * radius) & (self.labels != UNLABELLED)]
-        ids, cnt = np.unique(lab, return_counts=True)
-        return {int(i): int(c) for i, c in zip(ids, cnt, strict=True)}
+        cnt = np.bincount(lab)  # labels are small non-negative ids
+        return {int(i): int(cnt[i]) for i in np.flatnonzero(cnt)}
 
     def largest(self) -> int | None:
         """The surface with the most features (usually the background)."""
         lab = self.labels[self.labels != UNLABELLED]
         if not len(lab):
             return None
-        ids, cnt = np.unique(lab, return_counts=True)
-        return int(ids[np.argmax(cnt)])
+        return int(np.argmax(np.bincount(lab)))

@@ -69,12 +69,12 @@ def _subpix(r: np.ndarray, x: int, y: int) -> tuple[float, float]:
         a, b, c = r[y, x - 1], r[y, x], r[y, x + 1]
         den = a - 2 * b + c
         if den < 0:
-            dx = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+            dx = float(min(max(0.5 * (a - c) / den, -0.5), 0.5))
     if 0 < y < r.shape[0] - 1:
         a, b, c = r[y - 1, x], r[y, x], r[y + 1, x]
         den = a - 2 * b + c
         if den < 0:
-            dy = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5))
+            dy = float(min(max(0.5 * (a - c) / den, -0.5), 0.5))
     return dx, dy
 
 
