@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import av
+import cv2
 import numpy as np
 
-from orchestrator.realtime.tool_messages import MarkerPosition, MarkersFrame
+from orchestrator.realtime.tool_messages import THUMBNAIL_SIZE, MarkerPosition, MarkersFrame
 from tracker.bench import Tracker
 from tracker.rtp import EncodedFrame
 
@@ -297,6 +298,7 @@ class SessionMarkers:
             tracked_ms=round(1000 * (time.monotonic() - frame.received), 1)
             if frame is not None and frame.received
             else 0.0,
+            thumbnail=thumbnail(frame.gray) if frame is not None else [],
         ).model_dump(mode="json")
 
     def _move(self, group: TrackerGroup, gray: np.ndarray) -> None:
@@ -329,3 +331,11 @@ class SessionMarkers:
             if marker is not None and marker.group is group:
                 marker.x, marker.y = float(positions[k, 0]), float(positions[k, 1])
                 marker.lost = not bool(ok[k])
+
+
+def thumbnail(gray: np.ndarray) -> list[int]:
+    """The frame's mean grey levels in a ``THUMBNAIL_SIZE`` grid, row by row: the employee's
+    page computes the same from the picture it shows and so tells which frame it is
+    (web/src/lib/rtp-clock.ts)."""
+    small = cv2.resize(gray, THUMBNAIL_SIZE, interpolation=cv2.INTER_AREA)
+    return [int(v) for v in small.ravel()]

@@ -196,7 +196,8 @@ class MarkersFrame(BaseModel):
     """Every marker of the session on the code user's frame with this RTP timestamp (the
     phone's own), sent by the tracker worker for each frame it tracks (``tracker/``);
     ``tracked_ms`` is how long the frame took from reaching the worker to this message,
-    which lets a receiver whose timestamps Janus rebased tell frames a period apart.
+    and ``thumbnail`` the frame's mean grey levels in a grid (``THUMBNAIL_SIZE``, row by
+    row): both let a receiver whose timestamps Janus rebased tell frames a period apart.
     An empty list: no marker is left."""
 
     model_config = ConfigDict(extra="forbid")
@@ -209,3 +210,10 @@ class MarkersFrame(BaseModel):
     height: int
     markers: list[MarkerPosition]
     tracked_ms: float
+    thumbnail: list[int] = Field(default_factory=list)
+
+
+THUMBNAIL_SIZE = (8, 6)
+"""Columns and rows of a markers frame's thumbnail: coarse enough to be cheap to send
+and to compute again in a browser from the shown picture, fine enough that an occluder
+or a camera move changes it."""

@@ -106,6 +106,7 @@ def test_value_lists_agree() -> None:
 def test_limits_agree() -> None:
     for name in ("MAX_POINTS_PER_MESSAGE", "MAX_ELEMENTS_PER_MESSAGE", "MAX_TEXT_LENGTH"):
         assert ts_number(name) == getattr(py, name), name
+    assert (ts_number("THUMBNAIL_COLUMNS"), ts_number("THUMBNAIL_ROWS")) == py.THUMBNAIL_SIZE
 
 
 def test_the_python_lists_name_the_unions() -> None:

@@ -159,3 +159,21 @@ def test_each_message_is_handed_out_before_the_next_frame_is_decoded() -> None:
     returned = session.apply(batch, now=100.0, emit=emit)
     assert steps == ["decode 1", "emit 1", "decode 2", "emit 2", "decode 3", "emit 3"]
     assert emitted == returned
+
+
+def test_each_message_carries_a_thumbnail_of_its_frame() -> None:
+    """The employee's page tells frames a period apart by their pictures: the thumbnail
+    is the decoded frame's mean grey level per cell of an 8 x 6 grid, row by row."""
+    frames = encoded(range(12))
+    session = SessionMarkers(7)
+    for frame in frames[:6]:
+        session.decode(frame)
+    assert session.place("a", 0.5, 0.5, None)
+    decoded = session.decode(frames[6])
+    assert decoded is not None
+    message = session.track(decoded)
+    cells = np.array(message["thumbnail"], float).reshape(6, 8)
+    blocks = decoded.gray.reshape(6, H // 6, 8, W // 8).mean(axis=(1, 3))
+    assert np.abs(cells - blocks).max() <= 1.0  # whole grey levels
+    later = session.track(session.decode(frames[11]))  # type: ignore[arg-type]
+    assert later["thumbnail"] != message["thumbnail"]  # the picture moved

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { RtpClock } from "./rtp-clock";
+import { pictureDifference, RtpClock, thumbnailOf } from "./rtp-clock";
 
 /** A steady 30 fps camera stamped in whole milliseconds: gaps of 33, 33, 34 ms. */
 function steadyCamera(count: number): number[] {
@@ -64,5 +64,71 @@ describe("RtpClock after the offset changed", () => {
     expect(found).not.toBeNull();
     expect(found).toBeLessThanOrEqual(30); // frames after the change
     expect(clock.offset).toBe(572_000);
+  });
+});
+
+describe("RtpClock with thumbnails", () => {
+  /** Frame i's thumbnail: a bright cell moving across a 4 x 3 grid, one cell per frame. */
+  function picture(i: number): number[] {
+    return Array.from({ length: 12 }, (_, cell) => (cell === i % 12 ? 200 : 40));
+  }
+
+  /** The page stamps its frames' receipt 100 ms (three periods) late, as a busy page does. */
+  function feed(clock: RtpClock, withThumbnails: boolean): void {
+    const offset = 1_000_000;
+    steadyCamera(90).forEach((ts, i) => {
+      const received = 2000 + (i * 1000) / 30;
+      clock.addLocal(ts, received + 100, withThumbnails ? picture(i) : null);
+      clock.addRemote((ts + offset) >>> 0, received + 10, 8, withThumbnails ? picture(i) : null);
+    });
+  }
+
+  it("pairs the frames whose pictures agree, however late the page stamps them", () => {
+    const clock = new RtpClock();
+    feed(clock, true);
+    expect(clock.offset).toBe(1_000_000);
+  });
+
+  it("keeps the true offset when the page skips frames, which lands fewer of its pairs", () => {
+    // a busy page shows only every other frame for a while: an offset seconds off pairs
+    // the worker's frames with frames shown back then, all of them, but not alike
+    const clock = new RtpClock();
+    const offset = 2_000_000;
+    const scene = (i: number): number[] => Array.from({ length: 12 }, (_, cell) => (i * 37 + cell * 91) % 200);
+    steadyCamera(150).forEach((ts, i) => {
+      const received = 3000 + (i * 1000) / 30;
+      if (i < 100 || i % 2 === 0) {
+        clock.addLocal(ts, received, scene(i));
+      }
+      clock.addRemote((ts + offset) >>> 0, received + 40, 30, scene(i));
+    });
+    expect(clock.offset).toBe(offset);
+  });
+
+  it("needs them: by arrival alone a late page takes the offset three periods off", () => {
+    const clock = new RtpClock();
+    feed(clock, false);
+    expect(clock.offset).toBe(1_000_000 + 9_000);
+  });
+});
+
+describe("thumbnails", () => {
+  it("averages the luma of each cell, row by row", () => {
+    // 4 x 2 RGBA picture: left half white, right half black, as a 2 x 1 grid
+    const rgba = new Uint8ClampedArray(4 * 2 * 4);
+    for (let y = 0; y < 2; y += 1) {
+      for (let x = 0; x < 2; x += 1) {
+        rgba.set([255, 255, 255, 255], 4 * (y * 4 + x));
+      }
+    }
+    const cells = thumbnailOf(rgba, 4, 2, 2, 1);
+    expect(cells[0]).toBeCloseTo(255, 6);
+    expect(cells[1]).toBeCloseTo(0, 6);
+  });
+
+  it("compares two by their RMS difference, and not at all when one is missing", () => {
+    expect(pictureDifference([10, 20], [13, 16])).toBeCloseTo(Math.sqrt((9 + 16) / 2), 6);
+    expect(pictureDifference([10, 20], null)).toBeNull();
+    expect(pictureDifference([10, 20], [1])).toBeNull();
   });
 });

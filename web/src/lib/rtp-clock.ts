@@ -12,8 +12,14 @@
  *    message says how long the worker then took (`tracked_ms`), so message arrival minus
  *    that is about when the frame arrived here too. Among the candidates the offset whose
  *    frames were received closest to those times (median) is taken.
- * 3. A pick can be wrong for a while (a busy worker stamps its frames late, so the true
- *    offset's frames seem to arrive late), and an offset could change: only the newest
+ * 3. Arrival times are skewed by busy machines on both sides (a page under load stamps
+ *    its frames' receipt up to a few periods late), so first the pictures decide: each
+ *    message carries a thumbnail of its frame (mean grey levels in a coarse grid), the
+ *    page computes one of each frame it shows, and only the offsets whose paired frames
+ *    look alike (within PICTURE_TIE of the best) go on to the arrival times. A
+ *    still picture makes every candidate look alike, and then which one wins does not
+ *    show; an occluder coming in or a camera move tells the frames apart.
+ * 4. A pick can be wrong for a while, and an offset could change: only the newest
  *    worker frames are counted, and the offset is checked every few messages, so the
  *    right one is found again within about a second.
  *
@@ -29,10 +35,17 @@ const MIN_MATCHES = 8;
 const CANDIDATE_SHARE = 0.8;
 /** A fitting offset is kept unless another one's frames arrived this much closer (ms). */
 const KEEP_WITHIN_MS = 17;
+/**
+ * Thumbnails of the same frame differ by about a grey level or two (the page scales the
+ * picture otherwise); candidates whose pairs differ this much more than the best one's
+ * (RMS, grey levels) are out.
+ */
+const PICTURE_TIE = 2;
 
 interface Stamp {
   timestamp: number;
   at: number;
+  thumbnail: readonly number[] | null;
 }
 
 export class RtpClock {
@@ -42,17 +55,20 @@ export class RtpClock {
   /** remote = (local + offset) mod 2^32, once known. */
   offset: number | null = null;
 
-  /** A frame shown here: its RTP timestamp and when it was received (requestVideoFrameCallback). */
-  addLocal(timestamp: number, receivedAt: number): void {
-    push(this.local, { timestamp: timestamp >>> 0, at: receivedAt });
+  /**
+   * A frame shown here: its RTP timestamp, when it was received (requestVideoFrameCallback)
+   * and its thumbnail (null when the picture could not be read).
+   */
+  addLocal(timestamp: number, receivedAt: number, thumbnail: readonly number[] | null = null): void {
+    push(this.local, { timestamp: timestamp >>> 0, at: receivedAt, thumbnail });
   }
 
   /**
-   * A frame the worker tracked (a `call.markers` message): when its message arrived and
-   * how long the worker took from receiving the frame to sending it.
+   * A frame the worker tracked (a `call.markers` message): when its message arrived, how
+   * long the worker took from receiving the frame to sending it, and its thumbnail.
    */
-  addRemote(timestamp: number, arrivedAt: number, trackedMs: number): void {
-    push(this.remote, { timestamp: timestamp >>> 0, at: arrivedAt - trackedMs });
+  addRemote(timestamp: number, arrivedAt: number, trackedMs: number, thumbnail: readonly number[] | null = null): void {
+    push(this.remote, { timestamp: timestamp >>> 0, at: arrivedAt - trackedMs, thumbnail });
     this.sinceCheck += 1;
     if (this.sinceCheck >= (this.offset === null ? 5 : CHECK_EVERY)) {
       this.sinceCheck = 0;
@@ -65,8 +81,9 @@ export class RtpClock {
   }
 
   private settle(): void {
-    const shown = new Map(this.local.map((stamp) => [stamp.timestamp, stamp.at]));
+    const shown = new Map(this.local.map((stamp) => [stamp.timestamp, stamp]));
     const delays = new Map<number, number[]>();
+    const pictures = new Map<number, number[]>();
     const recent = this.remote.slice(-RECENT);
     // pair a few recent worker frames (the newest may not be on screen yet) with every shown one
     for (const remote of recent.slice(-10)) {
@@ -76,24 +93,31 @@ export class RtpClock {
           continue;
         }
         const landed: number[] = [];
+        const unlike: number[] = [];
         for (const other of recent) {
-          const received = shown.get((other.timestamp - offset) >>> 0);
-          if (received !== undefined) {
-            landed.push(other.at - received);
+          const local = shown.get((other.timestamp - offset) >>> 0);
+          if (local !== undefined) {
+            landed.push(other.at - local.at);
+            const difference = pictureDifference(other.thumbnail, local.thumbnail);
+            if (difference !== null) {
+              unlike.push(difference);
+            }
           }
         }
         delays.set(offset, landed);
+        pictures.set(offset, unlike);
       }
     }
     const best = Math.max(0, ...[...delays.values()].map((landed) => landed.length));
     if (best < MIN_MATCHES) {
       return;
     }
+    const contenders = pictureContenders(pictures) ?? new Set(
+      [...delays.keys()].filter((offset) => (delays.get(offset)?.length ?? 0) >= CANDIDATE_SHARE * best),
+    );
     let chosen: { offset: number; delay: number } | null = null;
-    for (const [offset, landed] of delays) {
-      if (landed.length < CANDIDATE_SHARE * best) {
-        continue;
-      }
+    for (const offset of contenders) {
+      const landed = delays.get(offset) ?? [];
       const delay = Math.abs(median(landed));
       if (chosen === null || delay < chosen.delay) {
         chosen = { offset, delay };
@@ -105,13 +129,72 @@ export class RtpClock {
     const current = this.offset === null ? undefined : delays.get(this.offset);
     if (
       current !== undefined &&
-      current.length >= CANDIDATE_SHARE * best &&
+      this.offset !== null &&
+      contenders.has(this.offset) &&
       Math.abs(median(current)) <= chosen.delay + KEEP_WITHIN_MS
     ) {
       return; // still fits: keep it rather than flip between near-equal candidates
     }
     this.offset = chosen.offset;
   }
+}
+
+/**
+ * The offsets whose paired frames look alike: of those with MIN_MATCHES pairs of
+ * thumbnails, the ones within PICTURE_TIE of the most alike. Not the offsets with the
+ * most landings: a page that skipped some recent frames lands fewer of the true offset's
+ * than of one a few seconds off (a steady camera repeats its gaps), whose frames it
+ * showed back then. Null without thumbnails: then the landings decide.
+ */
+function pictureContenders(pictures: Map<number, number[]>): Set<number> | null {
+  const unlikeness = new Map<number, number>();
+  for (const [offset, unlike] of pictures) {
+    const value = unlike.length >= MIN_MATCHES ? mean(unlike) : null;
+    if (value !== null) {
+      unlikeness.set(offset, value);
+    }
+  }
+  if (unlikeness.size === 0) {
+    return null;
+  }
+  const alike = Math.min(...unlikeness.values()) + PICTURE_TIE;
+  return new Set([...unlikeness].filter(([, value]) => value <= alike).map(([offset]) => offset));
+}
+
+/**
+ * Mean grey level (BT.601 luma) of each cell of a `columns` x `rows` grid over an RGBA
+ * picture, row by row: the page's side of a markers frame's `thumbnail`.
+ */
+export function thumbnailOf(rgba: ArrayLike<number>, width: number, height: number, columns: number, rows: number): number[] {
+  const sums = new Array<number>(columns * rows).fill(0);
+  const counts = new Array<number>(columns * rows).fill(0);
+  for (let y = 0; y < height; y += 1) {
+    const row = Math.min(rows - 1, Math.floor((y * rows) / height));
+    for (let x = 0; x < width; x += 1) {
+      const cell = row * columns + Math.min(columns - 1, Math.floor((x * columns) / width));
+      const i = 4 * (y * width + x);
+      sums[cell] = (sums[cell] ?? 0) + 0.299 * (rgba[i] ?? 0) + 0.587 * (rgba[i + 1] ?? 0) + 0.114 * (rgba[i + 2] ?? 0);
+      counts[cell] = (counts[cell] ?? 0) + 1;
+    }
+  }
+  return sums.map((sum, cell) => sum / Math.max(1, counts[cell] ?? 0));
+}
+
+/** RMS difference of two thumbnails (grey levels); null when either is missing. */
+export function pictureDifference(a: readonly number[] | null, b: readonly number[] | null): number | null {
+  if (!a || !b || a.length === 0 || a.length !== b.length) {
+    return null;
+  }
+  let sum = 0;
+  for (let i = 0; i < a.length; i += 1) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    sum += d * d;
+  }
+  return Math.sqrt(sum / a.length);
+}
+
+function mean(values: number[]): number | null {
+  return values.length ? values.reduce((total, value) => total + value, 0) / values.length : null;
 }
 
 function median(values: number[]): number {

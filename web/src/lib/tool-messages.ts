@@ -140,7 +140,13 @@ export interface MarkersFrame {
   height: number;
   markers: MarkerPosition[];
   tracked_ms: number;
+  /** The frame's mean grey levels, THUMBNAIL_COLUMNS x THUMBNAIL_ROWS, row by row. */
+  thumbnail: number[];
 }
+
+/** Mirror of tool_messages.THUMBNAIL_SIZE. */
+export const THUMBNAIL_COLUMNS = 8;
+export const THUMBNAIL_ROWS = 6;
 
 /** An error frame of the WebSocket (orchestrator/realtime/ws.py `error_frame`). */
 export interface ErrorFrame {

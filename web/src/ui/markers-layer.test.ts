@@ -13,6 +13,7 @@ function frame(rtp: number, x: number, lost = false): MarkersFrame {
     height: 240,
     markers: [{ id: "a", number: 1, x, y: 0.5, lost }],
     tracked_ms: 10,
+    thumbnail: [],
   };
 }
 

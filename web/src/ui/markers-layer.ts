@@ -17,8 +17,8 @@
  */
 
 import { clientToFrame, frameToElement, insideFrame, type FrameLayout } from "../lib/frame-coords";
-import { RtpClock } from "../lib/rtp-clock";
-import type { CallRole, MarkerPosition, MarkersFrame } from "../lib/tool-messages";
+import { RtpClock, thumbnailOf } from "../lib/rtp-clock";
+import { THUMBNAIL_COLUMNS, THUMBNAIL_ROWS, type CallRole, type MarkerPosition, type MarkersFrame } from "../lib/tool-messages";
 import { t } from "../i18n";
 import { h } from "./dom";
 
@@ -30,6 +30,8 @@ const MAX_EXTRAPOLATION = 45_000;
 const MAX_AHEAD = 9_000;
 /** The speed is taken over at least this span (about 6 frames). */
 const SPEED_BASE = 18_000;
+/** Pixels per thumbnail cell the shown picture is scaled to before the cells are averaged. */
+const THUMBNAIL_CELL = 4;
 
 export interface MarkersLayerOptions {
   side: CallRole;
@@ -53,6 +55,7 @@ export class MarkersLayer {
   private placing = false;
   private videoCallback: number | null = null;
   private destroyed = false;
+  private thumbnailCanvas: CanvasRenderingContext2D | null | undefined;
 
   constructor(options: MarkersLayerOptions) {
     this.options = options;
@@ -74,7 +77,7 @@ export class MarkersLayer {
 
   /** Positions of one frame from the tracker worker. */
   receive(frame: MarkersFrame): void {
-    this.clock.addRemote(frame.rtp_timestamp, performance.now(), frame.tracked_ms);
+    this.clock.addRemote(frame.rtp_timestamp, performance.now(), frame.tracked_ms, frame.thumbnail);
     this.element.dataset.synced = String(this.clock.offset !== null);
     this.messages.set(frame.rtp_timestamp, frame);
     if (this.messages.size > KEEP_MESSAGES) {
@@ -127,7 +130,7 @@ export class MarkersLayer {
       }
       if (metadata.rtpTimestamp !== undefined) {
         this.shownLocalTimestamp = metadata.rtpTimestamp;
-        this.clock.addLocal(metadata.rtpTimestamp, metadata.receiveTime ?? metadata.expectedDisplayTime);
+        this.clock.addLocal(metadata.rtpTimestamp, metadata.receiveTime ?? metadata.expectedDisplayTime, this.thumbnail(video));
         this.element.dataset.frameRtpTimestamp = String(this.clock.toRemote(metadata.rtpTimestamp) ?? "");
         const shown = this.shownFrame();
         if (shown) {
@@ -137,6 +140,30 @@ export class MarkersLayer {
       this.videoCallback = video.requestVideoFrameCallback(onFrame);
     };
     this.videoCallback = video.requestVideoFrameCallback(onFrame);
+  }
+
+  /** The shown picture's thumbnail, as the worker makes it of its frames (null if unreadable). */
+  private thumbnail(video: HTMLVideoElement): number[] | null {
+    if (this.thumbnailCanvas === undefined) {
+      const canvas = document.createElement("canvas");
+      canvas.width = THUMBNAIL_COLUMNS * THUMBNAIL_CELL;
+      canvas.height = THUMBNAIL_ROWS * THUMBNAIL_CELL;
+      this.thumbnailCanvas = canvas.getContext("2d", { willReadFrequently: true });
+      if (this.thumbnailCanvas) {
+        this.thumbnailCanvas.imageSmoothingQuality = "high";
+      }
+    }
+    const context = this.thumbnailCanvas;
+    if (!context || !video.videoWidth) {
+      return null;
+    }
+    const { width, height } = context.canvas;
+    try {
+      context.drawImage(video, 0, 0, width, height);
+      return thumbnailOf(context.getImageData(0, 0, width, height).data, width, height, THUMBNAIL_COLUMNS, THUMBNAIL_ROWS);
+    } catch {
+      return null; // a picture the page may not read: the arrival times decide alone
+    }
   }
 
   /**
