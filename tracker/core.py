@@ -55,6 +55,8 @@ class Params:
     gate_rel: float = 0.1  # ...plus this fraction of its image motion
     gate_coast_px: float = 6.0  # ...plus this while its surface could not be fitted
     lk_agree_px: float = 1.5  # ...unless the point's own LK motion lands there too
+    lk_jump_max_px: float = 16.0  # ...and the jump is at most this (an occluder's edge
+    # that looks like the point drags LK and the template along; a surface's lag is less)
     aperture_ratio: float = 0.3  # peak curvature ratio below which an axis is not corrected...
     blend_check_px: float = 1.0  # ...and if that moves the match this far, it must not
     blend_margin: float = 0.05  # ...verify this much worse than the match
@@ -306,7 +308,12 @@ class PointTracker:
         if not fitted:
             gate += p.gate_coast_px * self.u
         tracked = self.surf[k] is not None and self.miss[k] == 0
-        lk_agrees = lk_ok and tracked and math.hypot(*(m.xy - lk_xy)) < p.lk_agree_px * self.u
+        lk_agrees = (
+            lk_ok
+            and tracked
+            and math.hypot(*(m.xy - lk_xy)) < p.lk_agree_px * self.u
+            and jump <= p.lk_jump_max_px * self.u
+        )
         ambiguous = m.second > m.score - p.ambiguity
         # a well-tracked surface predicts to a pixel: a larger jump is a slip onto repetitive
         # texture or onto an occluder, unless the point's own LK motion lands there too or

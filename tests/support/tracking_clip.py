@@ -122,6 +122,16 @@ def hide_point(
     return hidden_clip
 
 
+def filmed(clip: TrackingClip, index: int) -> np.ndarray:
+    """Frame ``index`` as the fake camera shows it: with its index strip at the bottom."""
+    luma = clip.frames[index].copy()
+    block = clip.width // CODE_BITS
+    for bit in range(CODE_BITS):
+        on = (index >> (CODE_BITS - 1 - bit)) & 1
+        luma[clip.height - CODE_ROWS :, bit * block : (bit + 1) * block] = 235 if on else 16
+    return luma
+
+
 def _write_y4m(clip: TrackingClip) -> None:
     """Forwards then backwards (no jump when looped), each frame with its index strip."""
     width, height = clip.width, clip.height
@@ -131,9 +141,4 @@ def _write_y4m(clip: TrackingClip) -> None:
     with clip.path.open("wb") as out:
         out.write(f"YUV4MPEG2 W{width} H{height} F30:1 Ip A1:1 C420jpeg\n".encode())
         for index in order:
-            luma = clip.frames[index].copy()
-            block = width // CODE_BITS
-            for bit in range(CODE_BITS):
-                on = (index >> (CODE_BITS - 1 - bit)) & 1
-                luma[height - CODE_ROWS :, bit * block : (bit + 1) * block] = 235 if on else 16
-            out.write(b"FRAME\n" + luma.tobytes() + chroma + chroma)
+            out.write(b"FRAME\n" + filmed(clip, index).tobytes() + chroma + chroma)
