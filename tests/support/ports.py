@@ -51,13 +51,21 @@ def _bindable(port: int, kind: int) -> bool:
     return True
 
 
+_handed_out: set[int] = set()
+"""Ports this process handed out already: a server picks its port a while before it
+binds it, and in the meantime another one started here (a Janus beside the orchestrator
+whose port was just chosen) must not be handed the same."""
+
+
 def free_tcp_ports(count: int) -> list[int]:
-    """``count`` distinct TCP ports on 127.0.0.1 that were free a moment ago."""
+    """``count`` distinct TCP ports on 127.0.0.1 that were free a moment ago and were not
+    handed out before in this process."""
     chosen: list[int] = []
     for port in random.sample(_band(), 400):
-        if _bindable(port, socket.SOCK_STREAM):
+        if port not in _handed_out and _bindable(port, socket.SOCK_STREAM):
             chosen.append(port)
             if len(chosen) == count:
+                _handed_out.update(chosen)
                 return chosen
     raise RuntimeError(f"fewer than {count} free TCP ports in {_band()}")
 
