@@ -82,35 +82,43 @@ export class RtpClock {
 
   private settle(): void {
     const shown = new Map(this.local.map((stamp) => [stamp.timestamp, stamp]));
-    const delays = new Map<number, number[]>();
-    const pictures = new Map<number, number[]>();
+    const pairs = new Map<number, [Stamp, Stamp][]>();
     const recent = this.remote.slice(-RECENT);
     // pair a few recent worker frames (the newest may not be on screen yet) with every shown one
     for (const remote of recent.slice(-10)) {
       for (const candidate of this.local) {
         const offset = (remote.timestamp - candidate.timestamp) >>> 0;
-        if (delays.has(offset)) {
+        if (pairs.has(offset)) {
           continue;
         }
-        const landed: number[] = [];
-        const unlike: number[] = [];
+        const landed: [Stamp, Stamp][] = [];
         for (const other of recent) {
           const local = shown.get((other.timestamp - offset) >>> 0);
           if (local !== undefined) {
-            landed.push(other.at - local.at);
-            const difference = pictureDifference(other.thumbnail, local.thumbnail);
-            if (difference !== null) {
-              unlike.push(difference);
-            }
+            landed.push([other, local]);
           }
         }
-        delays.set(offset, landed);
-        pictures.set(offset, unlike);
+        pairs.set(offset, landed);
       }
     }
-    const best = Math.max(0, ...[...delays.values()].map((landed) => landed.length));
+    const best = Math.max(0, ...[...pairs.values()].map((landed) => landed.length));
     if (best < MIN_MATCHES) {
       return;
+    }
+    // only offsets that can be candidates are worth their delays and pictures
+    const enough = Math.min(MIN_MATCHES, CANDIDATE_SHARE * best);
+    const delays = new Map<number, number[]>();
+    const pictures = new Map<number, number[]>();
+    for (const [offset, landed] of pairs) {
+      if (landed.length >= enough) {
+        delays.set(offset, landed.map(([remote, local]) => remote.at - local.at));
+        pictures.set(
+          offset,
+          landed
+            .map(([remote, local]) => pictureDifference(remote.thumbnail, local.thumbnail))
+            .filter((difference): difference is number => difference !== null),
+        );
+      }
     }
     const contenders = pictureContenders(pictures) ?? new Set(
       [...delays.keys()].filter((offset) => (delays.get(offset)?.length ?? 0) >= CANDIDATE_SHARE * best),

@@ -142,8 +142,14 @@ export class MarkersLayer {
     this.videoCallback = video.requestVideoFrameCallback(onFrame);
   }
 
-  /** The shown picture's thumbnail, as the worker makes it of its frames (null if unreadable). */
+  /**
+   * The shown picture's thumbnail, as the worker makes it of its frames; null when no
+   * marker is being placed or followed (nothing to pair) or the picture is unreadable.
+   */
   private thumbnail(video: HTMLVideoElement): number[] | null {
+    if (!this.placing && !this.latest?.markers.length) {
+      return null;
+    }
     if (this.thumbnailCanvas === undefined) {
       const canvas = document.createElement("canvas");
       canvas.width = THUMBNAIL_COLUMNS * THUMBNAIL_CELL;
