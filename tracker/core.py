@@ -415,7 +415,7 @@ class PointTracker:
                 if self.surf[k] is None:
                     self.surf[k] = self._surface_near(m.xy)
                 self.ok[k] = bool(inside(m.xy[None], self.shape, self.border)[0])
-            elif tp.textured and self._prediction_holds(frame, k, h_pred, pred, fitted):
+            elif tp.textured and self._prediction_holds(frame, k, h_pred, pred, fitted, motion):
                 # the search picked a wrong peak (noise, a template a little off in scale),
                 # but the surface's prediction still looks like the point: keep it, unrefined
                 self.pos[k] = pred
@@ -451,9 +451,19 @@ class PointTracker:
             self._share_corrections(corr)
 
     def _prediction_holds(
-        self, frame: np.ndarray, k: int, h_pred: np.ndarray, pred: np.ndarray, fitted: bool
+        self,
+        frame: np.ndarray,
+        k: int,
+        h_pred: np.ndarray,
+        pred: np.ndarray,
+        fitted: bool,
+        motion: np.ndarray,
     ) -> bool:
-        """Does a tracked point's prediction from a fitted surface still verify?"""
+        """Does a tracked point's prediction from a fitted surface still verify?
+
+        In a fast pan the frame is smeared along the motion and the sharp patch verifies
+        badly even at the right place; the patch blurred the same way is tried then.
+        """
         p = self.p
         if (
             not fitted
@@ -462,7 +472,12 @@ class PointTracker:
             or self.drift[k] > p.hold_drift_px * self.u
         ):
             return False
-        return self.tmpl[k].verify(frame, h_pred, pred, None) >= p.ncc_hold
+        if self.tmpl[k].verify(frame, h_pred, pred, None) >= p.ncc_hold:
+            return True
+        if np.hypot(*motion) <= p.blur_min_px * self.u:
+            return False
+        ker = line_kernel(motion, p.blur_scale)
+        return ker is not None and self.tmpl[k].verify(frame, h_pred, pred, ker) >= p.ncc_hold
 
     def _share_corrections(self, corr: dict[int, np.ndarray]) -> None:
         """Move unconfirmed points by the corrections their confirmed surface-mates needed.
