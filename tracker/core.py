@@ -80,6 +80,7 @@ class Params:
     border_px: float = 1.0  # a point this close to the image edge may be just outside
     reacq_every: int = 2
     scene_lost_below: int = 3  # fewer points confirmed than this: the scene is lost
+    scene_found_frames: int = 8  # ...and is searched as lost this many frames after
     reacq_strong_inliers: int = 12  # ORB inliers around a point that lower the bar...
     ncc_reacq_strong: float = 0.6  # ...for its verification to this
     audit_every: int = 6  # frames between ORB checks of the points reported ok
@@ -142,6 +143,7 @@ class PointTracker:
         self.score: list[dict[int, float]] = [{} for _ in range(n)]
         self.last_motion: dict[int, np.ndarray] = {}
         self.t = 0
+        self.scene_lost_at = -1_000_000
         self.debug: list[tuple] | None = None  # per point and frame, when a list
 
     # ------------------------------------------------------------------ helpers
@@ -637,8 +639,13 @@ class PointTracker:
         # markers (a call) say nothing about the scene: one of them lost is just lost.
         n = len(self.ok)
         scene_lost = n >= p.scene_lost_below and int(self.ok.sum()) < p.scene_lost_below
-        rare = scene_lost or self.t % (2 * p.reacq_every) == 0
-        if self.t % p.reacq_every == 0 or scene_lost:
+        if scene_lost:
+            self.scene_lost_at = self.t
+        # ...and for a few frames after it is found again: the points lost with it may be
+        # back in view although their predictions, carried through the blur, say otherwise
+        search_all = self.t - self.scene_lost_at <= p.scene_found_frames
+        rare = search_all or self.t % (2 * p.reacq_every) == 0
+        if self.t % p.reacq_every == 0 or search_all:
             for k in range(len(self.p0)):
                 if self.ok[k]:
                     continue
@@ -657,7 +664,7 @@ class PointTracker:
             return
         # points predicted out of view are searched for with fewer keypoints: they are
         # many, and rarely back where the search can see them
-        in_view = bool(want) and (scene_lost or bool(inside(self.pos[want], self.shape).any()))
+        in_view = bool(want) and (search_all or bool(inside(self.pos[want], self.shape).any()))
         found = self.reacq.find(work, want, audit, thorough=in_view)
         for k, cands in found.items():
             if not self.tmpl[k].textured:

@@ -6,6 +6,8 @@ the true position of every point is exact and nothing outside the repository is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 import pytest
@@ -223,34 +225,43 @@ def test_lost_untextured_point_is_taken_back_where_its_surroundings_match(
     assert back_at is not None and back_at <= 25, f"taken back at {back_at}"
 
 
-def test_tracked_points_stay_ok_while_the_camera_pans_fast_under_motion_blur() -> None:
-    """The camera pans 20 px per frame and every frame is blurred over its whole exposure.
-    The sharp first-frame patches then verify badly even where the plane's motion puts
-    the points exactly; a tracked point is kept where the patch, blurred along its
-    motion, still matches there."""
-    wide = shapes(4 * W, 3 * H, seed=3, count=4000)
-
-    def pan(t: float) -> np.ndarray:
-        return np.array([[1.0, 0.0, -W / 2 - 20.0 * t], [0.0, 1.0, -H], [0.0, 0.0, 1.0]])
+def _panning(wide: np.ndarray, offset: Callable[[float], float]) -> Callable[[int], np.ndarray]:
+    """Frames of `wide` seen by a camera panning sideways by `offset(t)` pixels, each
+    averaged over twelve instants of its exposure (one frame long): motion blur."""
 
     def exposed(t: int) -> np.ndarray:
-        """Frame t averaged over twelve instants of its exposure (one frame long)."""
         instants = np.linspace(-0.5, 0.5, 12) if t else [0.0]
         acc = sum(
-            cv2.warpPerspective(wide, pan(t + s), (W, H), flags=cv2.INTER_LINEAR).astype(np.float64)
+            cv2.warpPerspective(wide, _pan(offset(t + s)), (W, H), flags=cv2.INTER_LINEAR)
+            .astype(np.float64)
             for s in instants
         )
         noise = np.random.default_rng(t).normal(0, 2.0, (H, W))
         return np.clip(acc / len(instants) + noise, 0, 255).astype(np.uint8)
 
+    return exposed
+
+
+def _pan(x: float) -> np.ndarray:
+    """Plane-to-image homography of a camera `x` px to the right of its start."""
+    return np.array([[1.0, 0.0, -W / 2 - x], [0.0, 1.0, -H], [0.0, 0.0, 1.0]])
+
+
+def test_tracked_points_stay_ok_while_the_camera_pans_fast_under_motion_blur() -> None:
+    """The camera pans 20 px per frame and every frame is blurred over its whole exposure.
+    The sharp first-frame patches then verify badly even where the plane's motion puts
+    the points exactly; a tracked point is kept where the patch, blurred along its
+    motion, still matches there."""
+    exposed = _panning(shapes(4 * W, 3 * H, seed=3, count=4000), lambda t: 20.0 * t)
     pts, _ = _points(np.eye(3))
-    plane = apply_h(np.linalg.inv(pan(0)), pts)
+    plane = apply_h(np.linalg.inv(_pan(0)), pts)
     tr = Tracker(exposed(0), pts)
     seen = right = 0
     for t in range(1, 25):
         p, ok = tr.update(exposed(t))
-        gt = apply_h(pan(t), plane)
+        gt = apply_h(_pan(20.0 * t), plane)
         in_view = (gt[:, 0] >= 0) & (gt[:, 0] <= W - 1)
         seen += int(in_view.sum())
         right += int((in_view & ok & (np.linalg.norm(p - gt, axis=1) <= 5)).sum())
     assert right >= 0.78 * seen, f"{right} of {seen} visible point-frames ok within 5 px"
+
