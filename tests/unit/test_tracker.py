@@ -264,4 +264,3 @@ def test_tracked_points_stay_ok_while_the_camera_pans_fast_under_motion_blur() -
         seen += int(in_view.sum())
         right += int((in_view & ok & (np.linalg.norm(p - gt, axis=1) <= 5)).sum())
     assert right >= 0.78 * seen, f"{right} of {seen} visible point-frames ok within 5 px"
-
