@@ -4,13 +4,12 @@ must report the corner lost while it is covered, not follow the disc's edge."""
 
 from __future__ import annotations
 
-from fractions import Fraction
-
 import av
 import numpy as np
 import pytest
 
 from tests.support.tracking_clip import TrackingClip, filmed, hide_point, make_clip
+from tests.support.vp8 import vp8_packets
 from tracker.core import PointTracker
 
 HIDDEN = range(60, 90)
@@ -27,26 +26,13 @@ def covered(tmp_path_factory: pytest.TempPathFactory) -> tuple[TrackingClip, int
 
 def through_vp8(frames: list[np.ndarray]) -> list[np.ndarray]:
     """Each frame as a decoder sees it after libvpx at BIT_RATE (deterministic settings)."""
-    height, width = frames[0].shape
-    encoder = av.CodecContext.create("libvpx", "w")
-    encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
-    encoder.bit_rate = BIT_RATE
-    encoder.time_base = Fraction(1, 30)
-    encoder.options = {
-        "deadline": "good",
-        "cpu-used": "5",
-        "lag-in-frames": "0",
-        "kf-max-dist": "3000",
-    }
+    options = {"deadline": "good", "cpu-used": "5", "lag-in-frames": "0", "kf-max-dist": "3000"}
     decoder = av.CodecContext.create("vp8", "r")
-    chroma = np.full((height // 2, width), 128, np.uint8)
-    out: list[np.ndarray] = []
-    for index, luma in enumerate(frames):
-        picture = av.VideoFrame.from_ndarray(np.concatenate([luma, chroma]), format="yuv420p")
-        picture.pts = index
-        for packet in encoder.encode(picture):
-            out.extend(p.to_ndarray(format="gray") for p in decoder.decode(packet))
-    return out
+    return [
+        picture.to_ndarray(format="gray")
+        for packet in vp8_packets(frames, BIT_RATE, options)
+        for picture in decoder.decode(packet)
+    ]
 
 
 def test_a_covered_corner_is_lost_not_moved_onto_the_occluders_edge(

@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import av
-import cv2
 import numpy as np
 
 from tests.support.moving_texture import texture
+from tests.support.vp8 import vp8_packets
 from tracker.rtp import EncodedFrame
 from tracker.session import (
     MAX_LAG_SECONDS,
@@ -32,19 +31,10 @@ def view(k: int) -> np.ndarray:
 
 
 def encoded(frames: range) -> list[EncodedFrame]:
-    encoder = av.CodecContext.create("libvpx", "w")
-    encoder.width, encoder.height, encoder.pix_fmt = W, H, "yuv420p"
-    encoder.bit_rate = 2_000_000
-    encoder.framerate = 30
-    out = []
-    for k in frames:
-        picture = av.VideoFrame.from_ndarray(cv2.cvtColor(view(k), cv2.COLOR_GRAY2BGR), "bgr24")
-        picture.pts = k
-        for packet in encoder.encode(picture.reformat(format="yuv420p")):
-            out.append(EncodedFrame(3000 * int(packet.pts), bytes(packet)))
-    for packet in encoder.encode(None):
-        out.append(EncodedFrame(3000 * int(packet.pts), bytes(packet)))
-    return out
+    return [
+        EncodedFrame(3000 * (frames.start + int(packet.pts)), bytes(packet))
+        for packet in vp8_packets((view(k) for k in frames), 2_000_000)
+    ]
 
 
 def pixel(marker: dict[str, object]) -> tuple[float, float]:
