@@ -5,6 +5,7 @@
     .venv/bin/python bench/tracking_breakdown.py --fresh          # a second set, seeds 401-408
     .venv/bin/python bench/tracking_breakdown.py --why hard101     # ...and the failures' causes
     .venv/bin/python bench/tracking_breakdown.py --motion hard101  # ...and success by image speed
+    .venv/bin/python bench/tracking_breakdown.py --onset depth303  # ...and failures of early losses
 
 The shared benchmark's public split is for reporting only and its hidden split uses seeds
 1000+, so tuning happens on these seeds (100-499). Sequences are rendered once by the
@@ -22,6 +23,11 @@ fps is wall time inside `update()` on a shared machine: compare runs, not machin
 `--motion` adds a line per sequence on how fast the image moved where it failed: success
 and the share of all failed visible point-frames for frames whose median point moves
 < 10, 10-20, 20-40 and > 40 px since the previous frame (fast frames are blurred too).
+
+`--onset` adds a line per sequence on the points that fail early: how many first fail
+(visible, not ok within 5 px) in frames 1 to 10, and their share of all failed visible
+point-frames. In scenes with depth, points that fail before the surfaces separate
+mostly stay failed.
 
 `--why` adds a line per sequence on the two largest failure kinds (a second, untimed run
 of `tracker.core.PointTracker` with its debug record on):
@@ -124,7 +130,24 @@ def _motion_line(pred: np.ndarray, ok: np.ndarray, gt: np.ndarray, vis: np.ndarr
     return f"{'':13s} motion: " + " | ".join(parts)
 
 
-def run(name: str, cache: Path, make: Any, show_motion: bool = False) -> tuple[Any, dict[str, int]]:
+ONSET_FRAMES = 10
+
+
+def _onset_line(pred: np.ndarray, ok: np.ndarray, gt: np.ndarray, vis: np.ndarray) -> str:
+    """Points whose first failure is in frames 1-10 and their share of failures (--onset)."""
+    err = np.linalg.norm(pred[1:].astype(np.float64) - gt[1:], axis=2)
+    failed = vis[1:] & ~(ok[1:] & (err <= 5))
+    early = failed[:ONSET_FRAMES].any(axis=0)
+    return (
+        f"{'':13s} onset: {int(early.sum())} of {len(early)} points first fail in frames "
+        f"1-{ONSET_FRAMES}, {_pct(failed[:, early].sum(), failed.sum()).strip()} % of the "
+        "failed visible point-frames"
+    )
+
+
+def run(
+    name: str, cache: Path, make: Any, show_motion: bool = False, show_onset: bool = False
+) -> tuple[Any, dict[str, int]]:
     """Track one sequence; return the scorer's counts and the failure-kind counts."""
     import score
 
@@ -157,6 +180,8 @@ def run(name: str, cache: Path, make: Any, show_motion: bool = False) -> tuple[A
     )
     if show_motion:
         print(_motion_line(pred, ok, gt, vis), flush=True)
+    if show_onset:
+        print(_onset_line(pred, ok, gt, vis), flush=True)
     return c, kinds
 
 
@@ -193,8 +218,9 @@ def why(name: str, cache: Path) -> None:
         f"{'':13s} why: lost-vis by prediction error <2/2-5/5-15/>15 px: "
         + "/".join(_pct(counts[f"lost<{hi:g}"], lost).strip() for _, hi in LOST_BINS)
         + " %; wrong-ok match/kept/untextured: "
-        + "/".join(_pct(counts[key], wrong).strip() for key in ("wrong:match", "wrong:kept",
-                                                               "wrong:flat"))
+        + "/".join(
+            _pct(counts[key], wrong).strip() for key in ("wrong:match", "wrong:kept", "wrong:flat")
+        )
         + " %",
         flush=True,
     )
@@ -212,6 +238,9 @@ def main() -> int:
     ap.add_argument("--why", action="store_true", help="also break the failures down by cause")
     ap.add_argument(
         "--motion", action="store_true", help="also split success by the frame's image motion"
+    )
+    ap.add_argument(
+        "--onset", action="store_true", help="also count the failures of points lost early"
     )
     args = ap.parse_args()
     unknown = set(args.names) - set(SEQUENCES)
@@ -237,7 +266,7 @@ def main() -> int:
     )
     t0 = time.perf_counter()
     for name in args.names or list(FRESH if args.fresh else DEV):
-        c, k = run(name, args.cache, Tracker, args.motion)
+        c, k = run(name, args.cache, Tracker, args.motion, args.onset)
         if args.why:
             why(name, args.cache)
         total.add(c)
