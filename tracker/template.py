@@ -323,10 +323,17 @@ class PointTemplate:
         return Match(np.array([x0 + x + left + dx, y0 + y + top + dy]), float(best), second, curv)
 
 
+MAX_BLUR_PX = 256.0  # a longer smear is no motion blur of a point still in view
+
+
 def line_kernel(d: np.ndarray, length_scale: float) -> np.ndarray | None:
-    """Normalised motion-blur kernel along displacement `d` (None when too short to matter)."""
+    """Normalised motion-blur kernel along displacement `d`.
+
+    None when the smear is too short to matter, or too long to be one: a lost point's
+    prediction extrapolated far outside the view can move by any amount in one frame.
+    """
     ln = float(np.hypot(d[0], d[1])) * length_scale
-    if ln < 2.0:
+    if not 2.0 <= ln <= MAX_BLUR_PX:
         return None
     k = int(np.ceil(ln)) | 1
     ker = np.zeros((k, k), np.float32)

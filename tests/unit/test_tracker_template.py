@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tracker.template import PointTemplate
+from tracker.template import PointTemplate, line_kernel
 
 
 def _textured(seed: int) -> np.ndarray:
@@ -90,3 +90,14 @@ def test_a_point_covered_by_the_nearer_surface_does_not_verify_by_halves() -> No
     tmpl, cur, point = _beside_an_edge(84)
     by_halves = tmpl.verify(cur, np.eye(3), point, None, halves=0.7)
     assert by_halves < 0.7, f"covered point verified ({by_halves:.2f})"
+
+
+def test_a_blur_kernel_follows_the_motion_and_an_impossible_smear_gives_none() -> None:
+    """A lost point's prediction, extrapolated far outside the view, can move by hundreds of
+    thousands of pixels in one frame; a kernel that long would need terabytes."""
+    ker = line_kernel(np.array([12.0, 0.0]), 1.0)
+    assert ker is not None and ker.shape == (13, 13)
+    assert ker.sum() == pytest.approx(1.0)
+    assert ker[6].sum() > 0.99  # a horizontal smear: all weight on the middle row
+    assert line_kernel(np.array([1.0, 1.0]), 1.0) is None  # too short to matter
+    assert line_kernel(np.array([525_000.0, 3.0]), 0.75) is None
