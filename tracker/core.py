@@ -64,6 +64,7 @@ class Params:
     search_max_px: int = 24
     loc_strong: float = 0.9  # small-patch score that confirms a point at its prediction
     loc_min: float = 0.5  # localisation score below which nothing is accepted
+    halves_min: float = 0.7  # ...and below which a tracked point may not verify by halves
     ncc_ok: float = 0.6  # verification score that confirms a tracked point
     ncc_refind: float = 0.75  # ...that takes a lost point back away from its prediction
     ncc_hold: float = 0.7  # ...that keeps an unrefined prediction of a tracked point
@@ -328,7 +329,9 @@ class PointTracker:
         # the big verification patch can overlap another surface or an occluder's edge
         if m.score >= p.loc_strong and jump <= gate and lk_agrees:
             return True
-        halves = p.ncc_ok if tracked and jump <= gate else None
+        # beside a depth edge the halves verify a point whose small patch matches well; near
+        # the image border, where the patch is cut already, halves of a poor match are noise
+        halves = p.ncc_ok if tracked and jump <= gate and m.score >= p.halves_min else None
         v = self.tmpl[k].verify(frame, h_pred, m.xy, ker, halves)
         if jump > gate:
             # a lost point found away from its prediction: similar texture nearby matches

@@ -26,7 +26,8 @@ class SurfaceParams:
 
     max_features: int = 160
     min_distance: float = 12.0
-    quality: float = 0.01
+    quality: float = 0.01        # corner strength kept, relative to the best in its cell
+    grid: int = 6                # columns of the cells that each get a share of the features
     redetect_below: float = 0.8  # fraction of max_features that triggers re-detection
     redetect_every: int = 4      # ...but at most this often (frames)
     ransac_px: float = 1.5       # inlier threshold of a surface's frame-to-frame model
@@ -60,18 +61,38 @@ class SurfaceSet:
 
     # ------------------------------------------------------------------ detection
     def _detect(self, img: np.ndarray, existing: np.ndarray) -> np.ndarray:
-        n = self.p.max_features - len(existing)
-        if n <= 0:
-            return np.zeros((0, 2), np.float32)
-        mask = None
-        if len(existing):
-            mask = np.full(img.shape, 255, np.uint8)
-            r = int(self.p.min_distance)
-            for x, y in existing.astype(int):
-                cv2.circle(mask, (int(x), int(y)), r, 0, -1)
-        f = cv2.goodFeaturesToTrack(img, maxCorners=n, qualityLevel=self.p.quality,
-                                    minDistance=self.p.min_distance, blockSize=7, mask=mask)
-        return np.zeros((0, 2), np.float32) if f is None else f.reshape(-1, 2)
+        """New corners away from the existing features, each grid cell topped up to its share.
+
+        A busy background has the strongest corners; ranked over the whole image, a nearer
+        object with fainter texture got none, so it never became a surface of its own and
+        its points moved with the background. Ranked per cell, it keeps its own.
+        """
+        mask = np.full(img.shape, 255, np.uint8)
+        r = int(self.p.min_distance)
+        for x, y in existing.astype(int):
+            cv2.circle(mask, (int(x), int(y)), r, 0, -1)
+        hgt, wid = img.shape
+        cols = max(1, self.p.grid)
+        rows = max(1, round(cols * hgt / wid))
+        share = max(1, self.p.max_features // (cols * rows))
+        ex = existing.reshape(-1, 2)
+        found = []
+        for i in range(rows):
+            y0, y1 = i * hgt // rows, (i + 1) * hgt // rows
+            for j in range(cols):
+                x0, x1 = j * wid // cols, (j + 1) * wid // cols
+                inside_cell = (ex[:, 0] >= x0) & (ex[:, 0] < x1) & (ex[:, 1] >= y0) & (ex[:, 1] < y1)
+                want = share - int(inside_cell.sum())
+                if want <= 0:
+                    continue
+                f = cv2.goodFeaturesToTrack(
+                    np.ascontiguousarray(img[y0:y1, x0:x1]), maxCorners=want,
+                    qualityLevel=self.p.quality, minDistance=self.p.min_distance, blockSize=7,
+                    mask=np.ascontiguousarray(mask[y0:y1, x0:x1]),
+                )
+                if f is not None:
+                    found.append(f.reshape(-1, 2) + np.float32([x0, y0]))
+        return np.concatenate(found).astype(np.float32) if found else np.zeros((0, 2), np.float32)
 
     def predicted(self) -> np.ndarray:
         """Where each feature should be in the next frame if its surface keeps its motion."""
