@@ -65,7 +65,9 @@ class SurfaceSet:
 
         A busy background has the strongest corners; ranked over the whole image, a nearer
         object with fainter texture got none, so it never became a surface of its own and
-        its points moved with the background. Ranked per cell, it keeps its own.
+        its points moved with the background. Ranked per cell, it keeps its own (as the
+        re-acquisition keypoints do; here each cell is searched on its own, because the
+        detector's quality threshold is relative to the best corner of what it searches).
         """
         mask = np.full(img.shape, 255, np.uint8)
         r = int(self.p.min_distance)
@@ -81,8 +83,8 @@ class SurfaceSet:
             y0, y1 = i * hgt // rows, (i + 1) * hgt // rows
             for j in range(cols):
                 x0, x1 = j * wid // cols, (j + 1) * wid // cols
-                inside_cell = (ex[:, 0] >= x0) & (ex[:, 0] < x1) & (ex[:, 1] >= y0) & (ex[:, 1] < y1)
-                want = share - int(inside_cell.sum())
+                in_x = (ex[:, 0] >= x0) & (ex[:, 0] < x1)
+                want = share - int((in_x & (ex[:, 1] >= y0) & (ex[:, 1] < y1)).sum())
                 if want <= 0:
                     continue
                 f = cv2.goodFeaturesToTrack(
