@@ -46,3 +46,23 @@ def test_a_point_on_a_faint_object_in_front_of_a_busy_background_gets_its_own_ca
     assert placed(ReacqParams())
     # without the grid the background takes every keypoint and the card has no candidate
     assert not placed(ReacqParams(grid_ref=0, grid_search=0))
+
+
+def test_the_same_frame_gives_the_same_candidates_whatever_was_matched_before() -> None:
+    """Descriptors are matched through random hash tables: unseeded, a tracker's results
+    would depend on what the process matched before (another session in the worker, the
+    previous sequence of a benchmark run)."""
+    bg = shapes(3 * W, 3 * H, seed=5, count=3000)[:H, :W]
+    other = shapes(3 * W, 3 * H, seed=9, count=3000)[:H, :W]
+    points = np.array([[320.0, 230.0], [100.0, 400.0], [560.0, 80.0]])
+    moved = cv2.warpAffine(bg, translate(9, -7)[:2], (W, H))
+
+    def candidates(reacq: Reacquirer) -> list[np.ndarray]:
+        found = reacq.find(moved, [0, 1, 2])
+        return [h for k in sorted(found) for h, _ in found[k]]
+
+    first = candidates(Reacquirer(bg, points))
+    Reacquirer(other, points).find(cv2.warpAffine(other, translate(3, 4)[:2], (W, H)), [0, 1, 2])
+    again = candidates(Reacquirer(bg, points))
+    assert first and len(first) == len(again)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))
