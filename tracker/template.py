@@ -38,11 +38,15 @@ class Match:
 
 
 def _ncc(a: np.ndarray, b: np.ndarray) -> float:
-    """Normalised cross-correlation of two equal-size patches (-1 when either is flat)."""
-    a = a.astype(np.float32) - float(a.mean())
-    b = b.astype(np.float32) - float(b.mean())
-    den = math.sqrt(float((a * a).sum()) * float((b * b).sum()))
-    return float((a * b).sum()) / den if den > 1e-6 else -1.0
+    """Normalised cross-correlation of two equal-size patches (-1 when either is flat).
+
+    By sums and dot products in double precision: no centred copies of the patches.
+    """
+    a = a.astype(np.float64).ravel()
+    b = b.astype(np.float64).ravel()
+    n, sa, sb = a.size, float(a.sum()), float(b.sum())
+    den = math.sqrt(max(float(a @ a) - sa * sa / n, 0.0) * max(float(b @ b) - sb * sb / n, 0.0))
+    return (float(a @ b) - sa * sb / n) / den if den > 1e-6 else -1.0
 
 
 def _inner_extent(
