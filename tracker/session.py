@@ -81,10 +81,24 @@ class TrackerGroup:
         """The last frame it was moved onto (or seeded on)."""
 
     def advance(self, gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Positions (N, 2) and ok flags on ``gray``."""
-        positions, ok = self.tracker.update(gray)
+        """Positions (N, 2) in ``gray``'s pixels and ok flags on ``gray``.
+
+        The sender may change its resolution during a call (WebRTC scales the video down
+        when bandwidth or CPU run short): the tracker goes on with each frame resized to
+        the size it started at. Seeded afresh instead, a lost marker would take its
+        template from whatever hides it now, and turn solid on that.
+        """
         self.frame = gray
-        return positions, ok
+        if gray.shape == self.shape:
+            return self.tracker.update(gray)
+        height, width = self.shape[:2]
+        shrink = gray.shape[1] > width
+        resized = cv2.resize(
+            gray, (width, height), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR
+        )
+        positions, ok = self.tracker.update(resized)
+        scale = np.array([gray.shape[1] / width, gray.shape[0] / height], np.float32)
+        return (positions + 0.5) * scale - 0.5, ok
 
 
 @dataclass
@@ -304,28 +318,15 @@ class SessionMarkers:
     def _move(self, group: TrackerGroup, gray: np.ndarray) -> None:
         """Move a group's markers onto ``gray``."""
         members = [self.markers.get(marker_id) for marker_id in group.ids]
-        if gray.shape != group.shape:
-            # the sender changed its resolution: start again from the scaled positions
-            old_h, old_w = group.shape[:2]
-            new_h, new_w = gray.shape[:2]
+        if gray.shape != group.frame.shape:
             log.info(
-                "session %s: the video changed from %dx%d to %dx%d; markers scaled",
+                "session %s: the video changed from %dx%d to %dx%d",
                 self.session_id,
-                old_w,
-                old_h,
-                new_w,
-                new_h,
+                group.frame.shape[1],
+                group.frame.shape[0],
+                gray.shape[1],
+                gray.shape[0],
             )
-            scaled = {
-                m.id: ((m.x + 0.5) * new_w / old_w - 0.5, (m.y + 0.5) * new_h / old_h - 0.5)
-                for m in members
-                if m is not None and m.group is group
-            }
-            fresh = TrackerGroup(gray, scaled)
-            for marker_id, (x, y) in scaled.items():
-                moved = self.markers[marker_id]
-                moved.group, moved.x, moved.y = fresh, x, y
-            return
         positions, ok = group.advance(gray)
         for k, marker in enumerate(members):
             if marker is not None and marker.group is group:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import cv2
 import numpy as np
 
 from tests.support.moving_texture import texture
@@ -167,3 +168,53 @@ def test_each_message_carries_a_thumbnail_of_its_frame() -> None:
     assert np.abs(cells - blocks).max() <= 1.0  # whole grey levels
     later = session.track(session.decode(frames[11]))  # type: ignore[arg-type]
     assert later["thumbnail"] != message["thumbnail"]  # the picture moved
+
+
+def test_a_marker_hidden_while_the_sender_scales_its_video_down_stays_lost_until_it_shows() -> None:
+    """WebRTC scales the video down when bandwidth or CPU run short, in the middle of a
+    call. A marker hidden at that moment (a hand over the spot) must not take its look
+    from the hand: it stays lost while hidden and comes back on its spot in the smaller
+    picture; a marker in view stays on its spot through the change."""
+    hidden_spot, seen_spot = np.array([150.0, 120.0]), np.array([230.0, 80.0])
+
+    def covered(k: int, scale: float) -> np.ndarray:
+        frame = view(k).copy()
+        if scale != 1.0:
+            frame = cv2.resize(
+                frame, (round(W * scale), round(H * scale)), interpolation=cv2.INTER_AREA
+            )
+        if 16 <= k < 36:  # a flat disc over the spot, which moves one pixel up-left per frame
+            centre = (hidden_spot + 0.5 - k) * scale - 0.5
+            cv2.circle(frame, (round(centre[0]), round(centre[1])), round(18 * scale), 128, -1)
+        return frame
+
+    def packets(frames: range, scale: float) -> list[EncodedFrame]:
+        return [
+            EncodedFrame(3000 * (frames.start + int(packet.pts)), bytes(packet))
+            for packet in vp8_packets((covered(k, scale) for k in frames), 2_000_000)
+        ]
+
+    session = SessionMarkers(5)
+    full, smaller = packets(range(0, 24), 1.0), packets(range(24, 60), 0.75)
+    assert smaller[0].keyframe  # a new resolution starts with a key frame
+    session.apply([full[0]])
+    for marker_id, spot in (("hidden", hidden_spot), ("seen", seen_spot)):
+        assert session.place(marker_id, (spot[0] + 0.5) / W, (spot[1] + 0.5) / H, None)
+    flags: dict[int, tuple[bool, float, float]] = {}  # frame: hidden lost, both errors
+    for frame in full[1:] + smaller:
+        (message,) = session.apply([frame])
+        k = message["rtp_timestamp"] // 3000
+        width, height = message["width"], message["height"]
+        hidden, seen = message["markers"]
+        at = [np.array([m["x"] * width - 0.5, m["y"] * height - 0.5]) for m in (hidden, seen)]
+        scale = width / W
+        truth = [(spot + 0.5 - k) * scale - 0.5 for spot in (hidden_spot, seen_spot)]
+        errors = [float(np.hypot(*(a - t))) for a, t in zip(at, truth, strict=True)]
+        flags[k] = (hidden["lost"], errors[0], errors[1])
+        assert not seen["lost"] and flags[k][2] < 1.0, (k, flags[k])
+    assert (message["width"], message["height"]) == (W * 3 // 4, H * 3 // 4)
+    # lost from a frame or two after the disc came until it left, never found on the disc
+    assert all(flags[k][0] for k in range(18, 36)), {k: f[0] for k, f in flags.items()}
+    back = [k for k in range(36, 60) if not flags[k][0]]
+    assert back and back[0] <= 40 and all(not flags[k][0] for k in range(back[0], 60))
+    assert all(flags[k][1] < 1.0 for k in range(back[0], 60))
