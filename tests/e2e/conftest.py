@@ -390,8 +390,14 @@ def pytest_runtest_makereport(
         report.sections.append(("browser diagnostics", opened.diagnostics()))
     stack = getattr(item, "funcargs", {}).get("stack")
     if report.when == "call" and report.failed and isinstance(stack, Stack):
-        lines = stack.log_path.read_text(errors="replace").splitlines()[-SERVER_LOG_LINES:]
+        log = stack.log_path.read_text(errors="replace").splitlines()
         report.sections.append(
-            (f"orchestrator log (last {SERVER_LOG_LINES} lines)", "\n".join(lines))
+            (
+                f"orchestrator log (last {SERVER_LOG_LINES} lines)",
+                "\n".join(log[-SERVER_LOG_LINES:]),
+            )
         )
+        # the tracker worker's own lines: drowned in request lines in the tail above
+        tracker = [line for line in log if " tracker." in line][-SERVER_LOG_LINES:]
+        report.sections.append(("tracker worker log", "\n".join(tracker)))
     return report
