@@ -86,7 +86,8 @@ class TrackerGroup:
         The sender may change its resolution during a call (WebRTC scales the video down
         when bandwidth or CPU run short): the tracker goes on with each frame resized to
         the size it started at. Seeded afresh instead, a lost marker would take its
-        template from whatever hides it now, and turn solid on that.
+        template from whatever hides it now, and turn solid on that (markers in view are
+        seeded afresh, by ``SessionMarkers.track``).
         """
         self.frame = gray
         if gray.shape == self.shape:
@@ -238,12 +239,14 @@ class SessionMarkers:
         return True
 
     def _regroup(self, gray: np.ndarray) -> None:
-        """Every marker in view on ``gray`` (the newest frame) into one new group."""
+        """Every marker in view on ``gray`` (the newest frame) into one new group, if they
+        are spread over several or follow the video at a size it no longer has."""
         for group in self.groups():
             if group.frame is not gray:
                 self._move(group, gray)  # the worker may have skipped this frame
         in_view = {m.id: (m.x, m.y) for m in self.markers.values() if not m.lost}
-        if len({id(self.markers[marker_id].group) for marker_id in in_view}) > 1:
+        groups = {id(g): g for g in (self.markers[marker_id].group for marker_id in in_view)}
+        if len(groups) > 1 or any(g.shape != gray.shape for g in groups.values()):
             group = TrackerGroup(gray, in_view)
             for marker_id in in_view:
                 self.markers[marker_id].group = group
@@ -288,9 +291,16 @@ class SessionMarkers:
         self._waiting_for_keyframe = True
 
     def track(self, frame: DecodedFrame) -> dict[str, Any]:
-        """Move every marker onto ``frame``; the positions message for it."""
+        """Move every marker onto ``frame``; the positions message for it.
+
+        After a change of the video's size the markers in view are seeded afresh at the
+        new size (full detail again); a lost one stays with its tracker, which follows
+        the resized frames and can find it again (see ``TrackerGroup.advance``).
+        """
         for group in self.groups():
             self._move(group, frame.gray)
+        if any(group.shape != frame.gray.shape for group in self.groups()):
+            self._regroup(frame.gray)
         return self.message(frame)
 
     def message(self, frame: DecodedFrame | None = None) -> dict[str, Any]:

@@ -218,3 +218,6 @@ def test_a_marker_hidden_while_the_sender_scales_its_video_down_stays_lost_until
     back = [k for k in range(36, 60) if not flags[k][0]]
     assert back and back[0] <= 40 and all(not flags[k][0] for k in range(back[0], 60))
     assert all(flags[k][1] < 1.0 for k in range(back[0], 60))
+    # the markers in view were seeded afresh at the new size; the hidden one joined them
+    # once it was back, so one tracker follows both at full detail again
+    assert [g.shape for g in session.groups()] == [(H * 3 // 4, W * 3 // 4)]
