@@ -49,6 +49,7 @@ class SurfaceSet:
         self.p = params or SurfaceParams()
         self.pts = self._detect(img, np.zeros((0, 2), np.float32))
         self.labels = np.zeros(len(self.pts), np.int32)
+        self._labelled: tuple[np.ndarray, ...] | None = None
         # positions at the start of the current window: parallax between surfaces is often
         # well under a pixel per frame, but it adds up over a few frames
         self.anchor = self.pts.copy()
@@ -140,6 +141,7 @@ class SurfaceSet:
             anchor = dst.copy()
             self.since_anchor = 0
         self.pts, self.labels, self.anchor = dst.astype(np.float32), lab, anchor
+        self._labelled = None
         self.motion = {s: h for s, h in models.items() if (lab == s).any()}
         self.since_detect += 1
         if (len(self.pts) < p.redetect_below * p.max_features
@@ -293,15 +295,22 @@ class SurfaceSet:
             lab[near] = self.labels[known][j[near]]
         self.pts = np.concatenate([self.pts, new.astype(np.float32)], 0)
         self.labels = np.concatenate([self.labels, lab])
+        self._labelled = None
         self.anchor = np.concatenate([self.anchor, np.full((len(new), 2), np.nan, np.float32)])
 
     def support_near(self, xy: np.ndarray, radius: float) -> dict[int, int]:
         """Count the labelled features of each surface within `radius` of `xy`."""
-        if not len(self.pts):
+        # asked for every point several times a frame: the labelled features are split out
+        # once per frame (and per replenishment)
+        if self._labelled is None:
+            known = self.labels != UNLABELLED
+            pts = self.pts[known].astype(np.float64)
+            self._labelled = (pts[:, 0].copy(), pts[:, 1].copy(), self.labels[known])
+        fx, fy, lab = self._labelled
+        if not len(lab):
             return {}
-        d2 = np.sum((self.pts - xy[None, :]) ** 2, axis=1)
-        lab = self.labels[(d2 < radius * radius) & (self.labels != UNLABELLED)]
-        cnt = np.bincount(lab)  # labels are small non-negative ids
+        dx, dy = fx - float(xy[0]), fy - float(xy[1])
+        cnt = np.bincount(lab[dx * dx + dy * dy < radius * radius])  # small non-negative ids
         return {int(i): int(cnt[i]) for i in np.flatnonzero(cnt)}
 
     def largest(self) -> int | None:

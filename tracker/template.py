@@ -70,15 +70,15 @@ def _subpix(r: np.ndarray, x: int, y: int) -> tuple[float, float]:
     """Parabola fit around the integer peak of a correlation map."""
     dx = dy = 0.0
     if 0 < x < r.shape[1] - 1:
-        a, b, c = r[y, x - 1], r[y, x], r[y, x + 1]
+        a, b, c = r[y, x - 1 : x + 2].tolist()
         den = a - 2 * b + c
         if den < 0:
-            dx = float(min(max(0.5 * (a - c) / den, -0.5), 0.5))
+            dx = min(max(0.5 * (a - c) / den, -0.5), 0.5)
     if 0 < y < r.shape[0] - 1:
-        a, b, c = r[y - 1, x], r[y, x], r[y + 1, x]
+        a, b, c = r[y - 1 : y + 2, x].tolist()
         den = a - 2 * b + c
         if den < 0:
-            dy = float(min(max(0.5 * (a - c) / den, -0.5), 0.5))
+            dy = min(max(0.5 * (a - c) / den, -0.5), 0.5)
     return dx, dy
 
 
@@ -86,9 +86,10 @@ def _curvature(r: np.ndarray, x: int, y: int) -> np.ndarray | None:
     """Negative Hessian of the correlation map at the peak (None at the map's border)."""
     if not (0 < x < r.shape[1] - 1 and 0 < y < r.shape[0] - 1):
         return None
-    dxx = r[y, x - 1] - 2 * r[y, x] + r[y, x + 1]
-    dyy = r[y - 1, x] - 2 * r[y, x] + r[y + 1, x]
-    dxy = (r[y + 1, x + 1] - r[y + 1, x - 1] - r[y - 1, x + 1] + r[y - 1, x - 1]) / 4
+    (a, b, c), (d, e, f), (g, h, i) = r[y - 1 : y + 2, x - 1 : x + 2].tolist()
+    dxx = d - 2 * e + f
+    dyy = b - 2 * e + h
+    dxy = (i - g - c + a) / 4
     return -np.array([[dxx, dxy], [dxy, dyy]], np.float64)
 
 
@@ -267,10 +268,11 @@ class PointTemplate:
         higher on the small patch, while the large one sees the whole surroundings.
         """
         fail = Match(np.asarray(xy, np.float64), -1.0, -1.0)
-        if not np.all(np.isfinite(xy)):
+        fx, fy = float(xy[0]), float(xy[1])
+        if not (math.isfinite(fx) and math.isfinite(fy)):
             return fail
         hgt, wid = img.shape
-        xi, yi = round(float(xy[0])), round(float(xy[1]))
+        xi, yi = round(fx), round(fy)
         h = (tmpl.shape[0] - 1) // 2
         # the template must fit around the prediction and a little beyond it (it is off by
         # a pixel or two), or the searched area would end at or before the point and every
@@ -293,9 +295,9 @@ class PointTemplate:
         if judge is not None:
             # an edge peak is no maximum, but the best maximum inside may still be the point
             # (the edge can be a neighbouring period or surface): it is judged with the rest
-            inner = np.zeros_like(maxima)
-            inner[1:-1, 1:-1] = maxima[1:-1, 1:-1]
-            ys, xs = np.nonzero(inner & (r >= best - JUDGED_RANGE))
+            ys, xs = np.nonzero(maxima[1:-1, 1:-1] & (r[1:-1, 1:-1] >= best - JUDGED_RANGE))
+            ys += 1
+            xs += 1
             if len(xs):
                 order = np.argsort(-r[ys, xs])[:JUDGED_MAX]
                 j = int(order[0])
