@@ -13,98 +13,31 @@ Per frame:
    to; no match means the point is hidden or lost, and it is reported so. Beside a depth
    edge, where a nearer surface covers part of the large patch, a tracked point verifies
    by the half of that patch that is in view.
-4. Lost points are pinned by the confirmed points of their surface; those whose prediction
-   became unsure are searched for by ORB matching against the first frame
-   (`reacquire.py`), but not far from where their plane pins them out of view. An
-   untextured point, which has no patch of its own to search for, is taken back where
-   many ORB inliers put it if the large patch, which reaches the texture around it,
-   verifies there.
+4. Lost points are pinned by the confirmed points of their surface (`membership.py`);
+   those whose prediction became unsure are searched for by ORB matching against the
+   first frame (`recovery.py`, `reacquire.py`), but not far from where their plane pins
+   them out of view. An untextured point, which has no patch of its own to search for, is
+   taken back where many ORB inliers put it if the large patch, which reaches the texture
+   around it, verifies there.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from tracker.geometry import apply_h, inside, scale_h, translate
-from tracker.reacquire import ReacqParams, Reacquirer
-from tracker.surfaces import SurfaceParams, SurfaceSet
+from tracker.membership import SurfaceMembership
+from tracker.params import Params
+from tracker.reacquire import Reacquirer
+from tracker.recovery import Recovery
+from tracker.surfaces import SurfaceSet
 from tracker.template import Match, PointTemplate, aperture_blend, line_kernel
 
 
-@dataclass
-class Params:
-    """All knobs; pixel sizes are for a 640 px wide frame and scale with the width."""
-
-    work_width: int = 640  # features and ORB run on frames at most this wide
-    lk_win: int = 15
-    lk_levels: int = 3
-    lk_iters: int = 10
-    tmpl_half: tuple[int, ...] = (10, 14, 20)
-    tmpl_min_std: float = 8.0
-    verify_factor: float = 2.0  # verification patch size / localisation patch size
-    max_zoom: float = 2.0  # the localisation patch grows with the magnification, up to this
-    search_px: int = 6  # template search radius around a prediction
-    drift_in_px: float = 0.15  # prediction uncertainty added per frame while in view
-    drift_out_px: float = 1.0  # ...while out of view (the model is extrapolated)
-    drift_coast_px: float = 3.0  # ...while the point's surface could not be fitted
-    gate_px: float = 2.0  # largest correction accepted for a tracked point...
-    gate_rel: float = 0.1  # ...plus this fraction of its image motion
-    gate_coast_px: float = 6.0  # ...plus this while its surface could not be fitted
-    lk_agree_px: float = 1.5  # ...unless the point's own LK motion lands there too
-    lk_jump_max_px: float = 16.0  # ...and the jump is at most this (an occluder's edge
-    # that looks like the point drags LK and the template along; a surface's lag is less)
-    aperture_ratio: float = 0.3  # peak curvature ratio below which an axis is not corrected...
-    blend_check_px: float = 1.0  # ...and if that moves the match this far, it must not
-    blend_margin: float = 0.05  # ...verify this much worse than the match
-    ambiguity: float = 0.03  # a jump is refused if another peak scores this close
-    search_max_px: int = 24
-    loc_strong: float = 0.9  # small-patch score that confirms a point at its prediction
-    loc_min: float = 0.5  # localisation score below which nothing is accepted
-    halves_min: float = 0.7  # ...and below which a tracked point may not verify by halves
-    ncc_ok: float = 0.6  # verification score that confirms a tracked point
-    ncc_refind: float = 0.75  # ...that takes a lost point back away from its prediction
-    ncc_hold: float = 0.7  # ...that keeps an unrefined prediction of a tracked point
-    hold_drift_px: float = 1.0  # ...for at most this much accumulated uncertainty
-    ncc_reacq: float = 0.7  # ...needed to take a point back after loss
-    blur_min_px: float = 4.0  # motion above which a blurred template is also tried...
-    blur_try_below: float = 0.8  # ...when the sharp template scores below this
-    blur_scale: float = 0.75  # motion-blur length assumed, as a fraction of the motion
-    coast_frames: int = 3  # frames a surface may be extrapolated without a fit
-    support_px: float = 60.0  # radius of the features that vote for a point's surface
-    evidence_decay: float = 0.7
-    evidence_every: int = 2  # frames between surface-membership votes
-    switch_margin_px: float = 0.7
-    border_px: float = 1.0  # a point this close to the image edge may be just outside
-    reacq_every: int = 2
-    scene_lost_below: int = 3  # fewer points confirmed than this: the scene is lost
-    scene_found_frames: int = 8  # ...and is searched as lost this many frames after
-    reacq_strong_inliers: int = 12  # ORB inliers around a point that lower the bar...
-    ncc_reacq_strong: float = 0.6  # ...for its verification to this
-    audit_every: int = 6  # frames between ORB checks of the points reported ok
-    audit_margin: float = 0.05  # verification gain needed to move a tracked point
-    audit_strong: int = 20  # ORB inliers that make a disagreement a loss
-    reacq_drift_px: float = 1.0  # prediction uncertainty above which a lost point is searched
-    share_corrections: bool = True
-    retry_frames: int = 30  # lost this long, a point no longer tries other surfaces
-    mate_fit_min: int = 6  # confirmed points of a surface that pin its lost points
-    pinned_drift_px: float = 2.0  # uncertainty of a textured point so pinned
-    pinned_reach_px: float = 12.0  # ...and farthest from there it may be re-acquired
-    outlier_px: float = 3.0  # an audited point this far from its ORB position is checked
-    flat_support_px: float = 40.0  # untextured point: radius of the features that vouch for it
-    flat_drift_max_px: float = 3.0  # untextured point: uncertainty up to which it is ok
-    flat_std_ratio: float = 2.5  # untextured point: hidden if its window gets this textured
-    ncc_flat_hold: float = 0.3  # untextured point: verification that keeps it ok...
-    ncc_flat_take: float = 0.8  # untextured point: verification that takes it back after loss...
-    flat_take_inliers: int = 12  # ...at the position that this many ORB inliers around it give
-    surfaces: SurfaceParams = field(default_factory=SurfaceParams)
-    reacq: ReacqParams = field(default_factory=ReacqParams)
-
-
-class PointTracker:
+class PointTracker(SurfaceMembership, Recovery):
     """Tracks N points through a grayscale video; see the module docstring."""
 
     def __init__(
@@ -145,7 +78,7 @@ class PointTracker:
         self.last_motion: dict[int, np.ndarray] = {}
         self.t = 0
         self.scene_lost_at = -1_000_000
-        self.debug: list[tuple] | None = None  # per point and frame, when a list
+        self.debug: list[tuple[object, ...]] | None = None  # per point and frame, when a list
 
     # ------------------------------------------------------------------ helpers
     def _work(self, img: np.ndarray) -> np.ndarray:
@@ -484,96 +417,6 @@ class PointTracker:
         ker = line_kernel(motion, p.blur_scale)
         return ker is not None and self.tmpl[k].verify(frame, h_pred, pred, ker) >= p.ncc_hold
 
-    def _share_corrections(self, corr: dict[int, np.ndarray]) -> None:
-        """Move unconfirmed points by the corrections their confirmed surface-mates needed.
-
-        All points of a surface are advanced by the same chained model, so its drift is
-        largely common to them; this keeps hidden and out-of-frame points close enough to
-        be found again when they come back.
-        """
-        if not corr:
-            return
-        p = self.p
-        fits: dict[int, np.ndarray | None] = {}
-        for k in range(len(self.p0)):
-            if k in corr or self.surf[k] is None:
-                continue
-            mates = [j for j in corr if self.surf[j] == self.surf[k]]
-            if not mates:
-                continue
-            sid = self.surf[k]
-            if sid not in fits:
-                fits[sid] = self._mate_fit(mates)
-            fit = fits[sid]
-            if fit is not None:
-                # the confirmed points of this plane pin its homography (no drift); in view,
-                # not if that disagrees with the chained prediction more than its uncertainty
-                q = apply_h(fit, self.p0[k : k + 1])[0]
-                if (
-                    not inside(self.pos[k : k + 1], self.shape)[0]
-                    or np.linalg.norm(q - self.pos[k]) <= 2 * self.radius + 2 * self.drift[k]
-                ):
-                    self.H[k] = fit
-                    self.pos[k] = q
-                    self.pinned[k] = True
-                    # pinned, the prediction is as good as its plane's fit: a far search
-                    # around it would only find similar texture on whatever hides the point
-                    self.drift[k] = (
-                        min(self.drift[k], p.pinned_drift_px * self.u)
-                        if self.tmpl[k].textured
-                        else 0.0
-                    )
-                    continue
-            d = np.array([corr[j] for j in mates])
-            dist = np.linalg.norm(self.pos[mates] - self.pos[k], axis=1)
-            w = 1.0 / (dist + 50.0 * self.u)
-            shift = (w[:, None] * d).sum(0) / w.sum()
-            self.H[k] = translate(*shift) @ self.H[k]
-            self.pos[k] = self.pos[k] + shift
-
-    def _other_surfaces(
-        self, frame: np.ndarray, k: int, full: dict[int, np.ndarray], need: float
-    ) -> tuple[Match, float, np.ndarray, np.ndarray, int] | None:
-        """Try the motion of the other surfaces around a point that its own one lost.
-
-        A point starts on the background surface; an object in front moves differently, and
-        this is how its points move over to the object's surface as soon as it separates.
-        """
-        xy = self.pos[k]
-        if not inside(xy[None], self.shape)[0]:
-            return None
-        sup = self.surf_set.support_near(xy * self.s, 1.5 * self.p.support_px * self.u * self.s)
-        best = None
-        for sid, cnt in sorted(sup.items(), key=lambda x: -x[1]):
-            if sid == self.surf[k] or sid not in full or cnt < 3:
-                continue
-            h = full[sid] @ self.H[k]
-            pred = apply_h(h, self.p0[k : k + 1])[0]
-            m, v = self._locate(frame, k, h, [pred], pred - xy, self.radius)
-            if m is not None and v >= need and (best is None or v > best[1]):
-                best = (m, v, h, pred, sid)
-        return best
-
-    def _mate_fit(self, mates: list[int]) -> np.ndarray | None:
-        """First-frame-to-now homography of a surface from its confirmed points, if well posed."""
-        if len(mates) < self.p.mate_fit_min:
-            return None
-        src, dst = self.p0[mates], self.pos[mates]
-        span = np.ptp(src, axis=0)
-        if min(span) < 0.15 * self.shape[0]:
-            return None
-        # least squares first (cheap); RANSAC only if some confirmed point disagrees
-        h, _ = cv2.findHomography(src, dst, 0)
-        if h is not None and np.all(np.linalg.norm(apply_h(h, src) - dst, axis=1) < 2.0 * self.u):
-            return h
-        h, inl = cv2.findHomography(src, dst, cv2.USAC_FAST, 2.0 * self.u, maxIters=100)
-        if h is None or inl is None or inl.sum() < max(self.p.mate_fit_min, len(mates) // 2 + 1):
-            return None
-        # refit on the inliers: a sample of four can be off by a pixel elsewhere
-        inl = inl.ravel().astype(bool)
-        h2, _ = cv2.findHomography(src[inl], dst[inl], 0)
-        return h2 if h2 is not None else h
-
     def _flat_visible(self, frame: np.ndarray, k: int, h_pred: np.ndarray, xy: np.ndarray) -> bool:
         """An untextured point cannot be matched; it is hidden if its window gained texture.
 
@@ -586,190 +429,3 @@ class PointTracker:
         then = tp.warped(h_pred, tp.half)
         expected = tp.std if then is None else max(tp.std, float(then.std()))
         return float(cur.std()) <= self.p.flat_std_ratio * expected + 5.0
-
-    def _own_surface_around(self, k: int, xy: np.ndarray) -> bool:
-        """For a point that cannot be matched: do the features around it move with it?
-
-        Where another surface's features dominate, a nearer object has slid over the point.
-        """
-        sup = self.surf_set.support_near(xy * self.s, self.p.flat_support_px * self.u * self.s)
-        total = sum(sup.values())
-        return total < 3 or sup.get(self.surf[k], 0) >= 0.5 * total
-
-    def _surface_near(self, xy: np.ndarray) -> int | None:
-        sup = self.surf_set.support_near(xy * self.s, self.p.support_px * self.u * self.s)
-        if not sup:
-            return self.surf_set.largest()
-        return max(sup, key=lambda i: sup[i])
-
-    def _evidence(self, k: int, xy: np.ndarray, full: dict[int, np.ndarray]) -> None:
-        """Compare each nearby surface's prediction with the measured move of point k."""
-        prev = self.meas[k]
-        if prev is None:
-            return
-        p = self.p
-        sup = self.surf_set.support_near(xy * self.s, p.support_px * self.u * self.s)
-        sc = self.score[k]
-        for sid in list(sc):
-            if sid not in full:
-                del sc[sid]
-        for sid, cnt in sup.items():
-            if cnt < 3 or sid not in full:
-                continue
-            e = float(np.linalg.norm(apply_h(full[sid], prev[None])[0] - xy))
-            sc[sid] = p.evidence_decay * sc.get(sid, e) + (1 - p.evidence_decay) * e
-        own = self.surf[k]
-        if own is None or own not in sc:
-            if sc:
-                self.surf[k] = min(sc, key=lambda i: sc[i])
-            return
-        best = min(sc, key=lambda i: sc[i])
-        if best != own and sc[best] + p.switch_margin_px * self.u < sc[own]:
-            self.surf[k] = best
-
-    def _reacquire(self, frame: np.ndarray, work: np.ndarray) -> None:
-        """ORB search for points that are lost but may be in view, and audit of the others.
-
-        Every `audit_every` frames the points reported ok are checked against the first
-        frame too: a template that slid onto similar texture keeps verifying itself, but the
-        descriptor matches around the point in the first frame put it elsewhere.
-        """
-        p = self.p
-        want = []
-        # with (almost) no point confirmed the scene itself is lost (a fast pan, a blurred
-        # stretch) and every prediction is doubtful, also the ones out of view: search for
-        # all of them in every frame, thoroughly, until the scene is found again. A few
-        # markers (a call) say nothing about the scene: one of them lost is just lost.
-        n = len(self.ok)
-        scene_lost = n >= p.scene_lost_below and int(self.ok.sum()) < p.scene_lost_below
-        if scene_lost:
-            self.scene_lost_at = self.t
-        # ...and for a few frames after it is found again: the points lost with it may be
-        # back in view although their predictions, carried through the blur, say otherwise
-        search_all = self.t - self.scene_lost_at <= p.scene_found_frames
-        rare = search_all or self.t % (2 * p.reacq_every) == 0
-        if self.t % p.reacq_every == 0 or search_all:
-            for k in range(len(self.p0)):
-                if self.ok[k]:
-                    continue
-                # an occluded point whose surface is tracked needs no search: the template
-                # finds it at its prediction when it shows again; search when it is unsure
-                if self.surf[k] is not None and self.drift[k] < p.reacq_drift_px * self.u:
-                    continue
-                if self.surf[k] is None or inside(self.pos[k : k + 1], self.shape)[0] or rare:
-                    want.append(k)
-        audit = (
-            [k for k in range(len(self.p0)) if self.ok[k]]
-            if p.audit_every and self.t % p.audit_every == 0
-            else []
-        )
-        if not want and not audit:
-            return
-        # points predicted out of view are searched for with fewer keypoints: they are
-        # many, and rarely back where the search can see them
-        in_view = bool(want) and (search_all or bool(inside(self.pos[want], self.shape).any()))
-        found = self.reacq.find(work, want, audit, thorough=in_view)
-        for k, cands in found.items():
-            if not self.tmpl[k].textured:
-                if not self.ok[k]:
-                    flat = self._flat_candidate(frame, k, cands)
-                    if flat is not None:
-                        self._take(k, *flat)
-                continue
-            if self.ok[k]:
-                h_abs = scale_h(cands[0][0], self.s)
-                pred = apply_h(h_abs, self.p0[k : k + 1])[0]
-                if inside(pred[None], self.shape)[0]:
-                    self._audit(frame, k, h_abs, pred, cands[0][1])
-                continue
-            best = self._best_candidate(frame, k, cands)
-            if best is not None:
-                self._take(k, *best)
-
-    def _best_candidate(
-        self,
-        frame: np.ndarray,
-        k: int,
-        cands: list[tuple[np.ndarray, int]],
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """The re-acquisition candidate whose template verifies best, if one verifies enough.
-
-        Many descriptor inliers around the point are evidence of their own: a noisy or
-        blurred frame lowers the template score, not the geometry.
-        """
-        p = self.p
-        best, best_v = None, -1.0
-        for h_loc, n_in in cands:
-            h_abs = scale_h(h_loc, self.s)
-            pred = apply_h(h_abs, self.p0[k : k + 1])[0]
-            if not inside(pred[None], self.shape)[0] or self._far_from_pin(k, pred):
-                continue
-            m, v = self._locate(frame, k, h_abs, [pred], np.zeros(2), self.radius)
-            strong = n_in >= p.reacq_strong_inliers
-            need = p.ncc_reacq_strong if strong else p.ncc_reacq
-            xy = m.xy if m is not None and m.score >= p.loc_min else pred
-            if strong and v < need:
-                # beside a depth edge a nearer surface covers part of the large patch: with
-                # many inliers around the point, its halves may verify the match
-                v = max(v, self.tmpl[k].verify(frame, h_abs, xy, None, need))
-            if v >= need and v > best_v:
-                best, best_v = (h_abs, pred, xy), v
-        return best
-
-    def _far_from_pin(self, k: int, xy: np.ndarray) -> bool:
-        """A lost point that its plane's confirmed points pin is not far from that place."""
-        reach = (self.p.pinned_reach_px + 2 * self.drift[k]) * self.u
-        return bool(
-            self.pinned[k]
-            and not inside(self.pos[k : k + 1], self.shape)[0]
-            and np.linalg.norm(xy - self.pos[k]) > reach
-        )
-
-    def _flat_candidate(
-        self, frame: np.ndarray, k: int, cands: list[tuple[np.ndarray, int]]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """Where many descriptor inliers put an untextured point, if its surroundings agree.
-
-        Its own patch cannot be searched for, but the verification patch reaches the
-        texture around it; the position is taken as predicted, unrefined.
-        """
-        p = self.p
-        best, best_v = None, p.ncc_flat_take
-        for h_loc, n_in in cands:
-            if n_in < p.flat_take_inliers:
-                continue
-            h_abs = scale_h(h_loc, self.s)
-            pred = apply_h(h_abs, self.p0[k : k + 1])[0]
-            if not inside(pred[None], self.shape)[0]:
-                continue
-            v = self.tmpl[k].verify(frame, h_abs, pred, None)
-            if v >= best_v and self._flat_visible(frame, k, h_abs, pred):
-                best, best_v = (h_abs, pred, pred), v
-        return best
-
-    def _take(self, k: int, h_abs: np.ndarray, pred: np.ndarray, xy: np.ndarray) -> None:
-        """Set point k to a position found by re-acquisition."""
-        self.H[k] = translate(*(xy - pred)) @ h_abs
-        self.pos[k] = xy
-        self.meas[k] = xy
-        self.ok[k] = True
-        self.surf[k] = self._surface_near(xy)
-        self.score[k] = {}
-        self.coast[k] = 0
-        self.miss[k] = 0
-        self.drift[k] = 0.0
-
-    def _audit(
-        self, frame: np.ndarray, k: int, h_abs: np.ndarray, pred: np.ndarray, n_in: int
-    ) -> None:
-        """A tracked point that its first-frame neighbourhood puts elsewhere moves there if its
-        template agrees better there, or is reported lost if the evidence is strong."""
-        p = self.p
-        if np.linalg.norm(pred - self.pos[k]) <= p.outlier_px * self.u:
-            return
-        m, v = self._locate(frame, k, h_abs, [pred], np.zeros(2), self.radius)
-        cur = self.tmpl[k].verify(frame, self.H[k], self.pos[k], None)
-        if m is not None and v >= p.ncc_reacq and v > cur + p.audit_margin:
-            self._take(k, h_abs, pred, m.xy)
-        elif n_in >= p.audit_strong and cur < p.ncc_reacq:
-            self.ok[k] = False
