@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifier.audience import channels_for, plan
 from notifier.deliveries import add_notification
-from orchestrator.actions.sessions import do_record_receipt
+from orchestrator.actions.session_edits import do_record_receipt
 from orchestrator.domain.types import NotificationChannel
 from orchestrator.events.consumer import Consumer
 from orchestrator.events.schemas import Event

@@ -20,7 +20,7 @@ from typing import Any
 
 from orchestrator.actions.actors import SystemActor
 from orchestrator.actions.recordings import do_stop_recording
-from orchestrator.actions.sessions import session_ref
+from orchestrator.actions.session_access import session_ref
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.models import Recording, VideoSession
 from orchestrator.domain.recording import RecordingStopReason

@@ -22,7 +22,7 @@ import time
 from typing import Any, Protocol
 
 from orchestrator.actions.call_records import open_call
-from orchestrator.actions.sessions import session_ref
+from orchestrator.actions.session_access import session_ref
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.models import VideoSession
 from orchestrator.domain.types import ParticipantKind

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.actions.actors import AnyActor, EmployeeActor, SystemActor
-from orchestrator.actions.sessions import load_session_for, now, stage_event
+from orchestrator.actions.clock import now
+from orchestrator.actions.session_access import load_session_for, stage_event
 from orchestrator.db.models import Artifact, VideoSession
 from orchestrator.domain.errors import Conflict, NotFound
 from orchestrator.domain.types import ArtifactKind, ArtifactState, Role

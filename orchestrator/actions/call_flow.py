@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from orchestrator.actions import calls
 from orchestrator.actions.call_records import open_call, room_of
 from orchestrator.actions.calls import CallActor
-from orchestrator.actions.sessions import load_session_for
+from orchestrator.actions.session_access import load_session_for
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.models import Call
 from orchestrator.domain.errors import Conflict, FernblickError, NotFound

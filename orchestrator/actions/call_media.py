@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orchestrator.actions.actors import SystemActor
 from orchestrator.actions.call_records import stage_call_event
 from orchestrator.actions.calls import end_call
-from orchestrator.actions.sessions import do_call_started, load_session_for, now
+from orchestrator.actions.clock import now
+from orchestrator.actions.session_access import load_session_for
+from orchestrator.actions.sessions import do_call_started
 from orchestrator.db.models import Call, CallLeg
 from orchestrator.domain.calls import (
     CallState,

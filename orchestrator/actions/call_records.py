@@ -13,7 +13,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.actions.actors import AnyActor
-from orchestrator.actions.sessions import now, stage_event
+from orchestrator.actions.clock import now
+from orchestrator.actions.session_access import stage_event
 from orchestrator.db.models import Call, RetiredRoom, VideoSession
 from orchestrator.domain.calls import CallEndReason, CallState
 from orchestrator.domain.types import SessionStatus

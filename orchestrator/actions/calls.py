@@ -23,7 +23,9 @@ from orchestrator.actions.call_records import (
     room_of,
     stage_call_event,
 )
-from orchestrator.actions.sessions import do_call_ended, load_session_for, now
+from orchestrator.actions.clock import now
+from orchestrator.actions.session_access import load_session_for
+from orchestrator.actions.sessions import do_call_ended
 from orchestrator.db.models import (
     Call,
     CodeUser,

@@ -9,7 +9,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.actions.actors import CodeUserActor, EmployeeActor
-from orchestrator.actions.sessions import load_session_for, now, stage_event
+from orchestrator.actions.clock import now
+from orchestrator.actions.session_access import load_session_for, stage_event
 from orchestrator.auth.tokens import new_token, token_hash
 from orchestrator.db.models import CodeUser, Invite, Participant, VideoSession
 from orchestrator.domain.errors import Conflict, NotFound

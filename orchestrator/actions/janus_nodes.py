@@ -12,7 +12,7 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.actions.sessions import now
+from orchestrator.actions.clock import now
 from orchestrator.db.models import JanusNodeState
 from orchestrator.domain.errors import NotFound
 

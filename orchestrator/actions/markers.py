@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.actions.actors import CodeUserActor, EmployeeActor
 from orchestrator.actions.call_records import open_call
-from orchestrator.actions.sessions import load_session_for, stage_event
+from orchestrator.actions.session_access import load_session_for, stage_event
 from orchestrator.domain.calls import CallState
 from orchestrator.domain.errors import Conflict
 from orchestrator.domain.types import SessionStatus

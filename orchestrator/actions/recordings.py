@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from orchestrator.actions.actors import CodeUserActor, EmployeeActor, SystemActor
 from orchestrator.actions.artifacts import do_add_artifact
 from orchestrator.actions.call_records import open_call
+from orchestrator.actions.clock import now
 from orchestrator.actions.organisation import load_organisation
-from orchestrator.actions.sessions import load_session_for, now, stage_event
+from orchestrator.actions.session_access import load_session_for, stage_event
 from orchestrator.db.models import Artifact, Recording, VideoSession
 from orchestrator.domain.calls import CallState
 from orchestrator.domain.errors import Conflict, NotFound, PermissionDenied

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.actions.artifacts import do_add_artifact
 from orchestrator.actions.call_records import open_call
-from orchestrator.actions.sessions import now
+from orchestrator.actions.clock import now
 from orchestrator.db.models import Screenshot, ScreenshotElement
 from orchestrator.domain.errors import Conflict, NotFound, PermissionDenied
 from orchestrator.domain.types import ArtifactKind

@@ -1,39 +1,43 @@
-"""Actions on video sessions: every status change and edit goes through here.
+"""Actions that create video sessions and change their status.
 
 Each ``do_*`` function runs inside the caller's transaction (``UnitOfWork``), checks
 permissions, asks the pure state machine, writes the change with an optimistic
-version check, records the status history and stages the events in the outbox.
+version check, records the status history and stages the events in the outbox. Edits
+that keep the status are in `session_edits.py`; loading and events in
+`session_access.py`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.actions.actors import AnyActor, CodeUserActor, EmployeeActor, SystemActor
+from orchestrator.actions.clock import now
+from orchestrator.actions.session_access import (
+    check_employees,
+    check_version,
+    load_device,
+    load_session_for,
+    load_ticket,
+    stage_event,
+)
 from orchestrator.db.models import (
     CodeUser,
     Device,
     Employee,
     Organisation,
     Participant,
-    Rating,
-    SessionRecipient,
     SessionResponsible,
     SessionTicket,
     StatusChange,
     TeamMember,
-    Ticket,
     VideoSession,
 )
 from orchestrator.domain.errors import (
-    Conflict,
     InvalidInput,
     NotFound,
     PermissionDenied,
-    VersionConflict,
 )
 from orchestrator.domain.org_settings import OrganisationSettings
 from orchestrator.domain.session_state import FINISHED, next_state
@@ -45,8 +49,7 @@ from orchestrator.domain.types import (
     Trigger,
     Visibility,
 )
-from orchestrator.events.outbox import add_event
-from orchestrator.events.schemas import Event, EventType, SessionPayload, SessionRef
+from orchestrator.events.schemas import EventType
 
 EVENT_FOR_TRIGGER: dict[Trigger, EventType] = {
     Trigger.REQUEST: "session.requested",
@@ -55,120 +58,7 @@ EVENT_FOR_TRIGGER: dict[Trigger, EventType] = {
 }
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-# --- loading and access ------------------------------------------------------------
-
-
-async def load_session_for(db: AsyncSession, actor: AnyActor, session_id: int) -> VideoSession:
-    """The session if ``actor`` may see it; otherwise NotFound (no existence leak)."""
-    session = await db.get(VideoSession, session_id, populate_existing=True)
-    if session is None or not await can_see(db, actor, session):
-        raise NotFound(f"video session {session_id} not found", data={"session_id": session_id})
-    return session
-
-
-async def can_see(db: AsyncSession, actor: AnyActor, session: VideoSession) -> bool:
-    if isinstance(actor, SystemActor):
-        return True
-    if actor.organisation_id != session.organisation_id:
-        return False
-    if isinstance(actor, EmployeeActor):
-        return True
-    if session.visibility is not Visibility.PUBLIC:
-        return False
-    return await is_code_user_of(db, actor.code_user_id, session)
-
-
-async def is_code_user_of(db: AsyncSession, code_user_id: int, session: VideoSession) -> bool:
-    if session.requester_id == code_user_id:
-        return True
-    found = await db.scalar(
-        select(
-            exists().where(
-                Participant.session_id == session.id, Participant.code_user_id == code_user_id
-            )
-        )
-    )
-    return bool(found)
-
-
-async def responsible_ids(db: AsyncSession, session_id: int) -> list[int]:
-    rows = await db.scalars(
-        select(SessionResponsible.employee_id)
-        .where(SessionResponsible.session_id == session_id)
-        .order_by(SessionResponsible.employee_id)
-    )
-    return list(rows)
-
-
-async def code_user_ids(db: AsyncSession, session: VideoSession) -> list[int]:
-    """The requester and every code user admitted through an invite."""
-    rows = await db.scalars(
-        select(Participant.code_user_id).where(
-            Participant.session_id == session.id, Participant.code_user_id.is_not(None)
-        )
-    )
-    ids = {i for i in rows if i is not None}
-    if session.requester_id is not None:
-        ids.add(session.requester_id)
-    return sorted(ids)
-
-
-def _check_version(session: VideoSession, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != session.version:
-        raise VersionConflict(
-            "the session was changed by someone else; reload it",
-            data={"expected_version": expected_version, "current_version": session.version},
-        )
-
-
-# --- events and history ------------------------------------------------------------
-
-
-async def session_ref(db: AsyncSession, session: VideoSession) -> SessionRef:
-    return SessionRef(
-        id=session.id,
-        organisation_id=session.organisation_id,
-        number=session.number,
-        title=session.title,
-        status=session.status,
-        visibility=session.visibility,
-        device_id=session.device_id,
-        requester_id=session.requester_id,
-        responsible_ids=await responsible_ids(db, session.id),
-        code_user_ids=await code_user_ids(db, session),
-        version=session.version,
-    )
-
-
-async def stage_event(
-    db: AsyncSession,
-    event_type: EventType,
-    session: VideoSession,
-    actor: AnyActor,
-    *,
-    previous_status: SessionStatus | None = None,
-    reason: str = "",
-    changes: list[str] | None = None,
-    data: dict[str, object] | None = None,
-) -> Event:
-    await db.flush()
-    event = Event(
-        type=event_type,
-        payload=SessionPayload(
-            session=await session_ref(db, session),
-            previous_status=previous_status,
-            actor=actor.as_event_actor(),
-            reason=reason,
-            changes=changes or [],
-            data=dict(data or {}),
-        ),
-    )
-    add_event(db, event)
-    return event
+# --- history ---------------------------------------------------------------------
 
 
 def _record_history(
@@ -205,7 +95,7 @@ async def _transition(
     reason: str = "",
 ) -> VideoSession:
     new_status = next_state(session.status, trigger, actor.kind, target)
-    _check_version(session, expected_version)
+    check_version(session, expected_version)
     previous = session.status
     session.status = new_status
     session.updated_at = now()
@@ -248,13 +138,6 @@ async def device_responsible_ids(db: AsyncSession, device: Device) -> list[int]:
         )
         ids.update(members)
     return sorted(ids)
-
-
-async def _load_device(db: AsyncSession, organisation_id: int, device_id: int) -> Device:
-    device = await db.get(Device, device_id)
-    if device is None or device.organisation_id != organisation_id:
-        raise NotFound(f"device {device_id} not found", field="device_id")
-    return device
 
 
 async def _new_session(
@@ -345,7 +228,7 @@ async def do_request_session(
             data={"contact_hint": settings.request_contact_hint},
             code="requests_disabled",
         )
-    device = await _load_device(db, actor.organisation_id, device_id)
+    device = await load_device(db, actor.organisation_id, device_id)
     labels = _validate_request(settings, reason, contact, labels or [], recording_consent)
     code_user = await db.get(CodeUser, actor.code_user_id)
     if code_user is not None:
@@ -409,13 +292,13 @@ async def do_create_session(
 ) -> VideoSession:
     """An employee creates a session (from scratch, a device or a ticket): CONFIRMED."""
     next_state(None, Trigger.CREATE, actor.kind)
-    ticket = await _load_ticket(db, actor.organisation_id, ticket_id) if ticket_id else None
+    ticket = await load_ticket(db, actor.organisation_id, ticket_id) if ticket_id else None
     if device_id is None and ticket is not None:
         device_id = ticket.device_id
-    device = await _load_device(db, actor.organisation_id, device_id) if device_id else None
+    device = await load_device(db, actor.organisation_id, device_id) if device_id else None
     responsible = {actor.employee_id}
     if responsible_ids:
-        responsible.update(await _check_employees(db, actor.organisation_id, responsible_ids))
+        responsible.update(await check_employees(db, actor.organisation_id, responsible_ids))
     if not title.strip() and ticket is not None:
         title = ticket.title
     session = await _new_session(
@@ -438,33 +321,6 @@ async def do_create_session(
     if ticket is not None:
         db.add(SessionTicket(session_id=session.id, ticket_id=ticket.id))
     return session
-
-
-async def _check_employees(db: AsyncSession, organisation_id: int, ids: list[int]) -> set[int]:
-    wanted = set(ids)
-    found = set(
-        await db.scalars(
-            select(Employee.id).where(
-                Employee.id.in_(wanted),
-                Employee.organisation_id == organisation_id,
-                Employee.active.is_(True),
-            )
-        )
-    )
-    missing = wanted - found
-    if missing:
-        raise InvalidInput(
-            f"unknown employees: {', '.join(map(str, sorted(missing)))}",
-            field="employee_ids",
-        )
-    return found
-
-
-async def _load_ticket(db: AsyncSession, organisation_id: int, ticket_id: int) -> Ticket:
-    ticket = await db.get(Ticket, ticket_id)
-    if ticket is None or ticket.organisation_id != organisation_id:
-        raise NotFound(f"ticket {ticket_id} not found", field="ticket_id")
-    return ticket
 
 
 # --- status changes ------------------------------------------------------------------
@@ -569,158 +425,3 @@ async def do_call_ended(
         data |= {"call_id": call_id, "reason": reason}
     await stage_event(db, "call.ended", session, actor, data=data)
     return session
-
-
-# --- edits that keep the status ------------------------------------------------------
-
-
-async def _touch(
-    db: AsyncSession,
-    actor: AnyActor,
-    session: VideoSession,
-    expected_version: int | None,
-    change: str,
-) -> VideoSession:
-    _check_version(session, expected_version)
-    session.updated_at = now()
-    await db.flush()
-    await stage_event(db, "session.updated", session, actor, changes=[change])
-    return session
-
-
-async def do_set_visibility(
-    db: AsyncSession,
-    actor: EmployeeActor,
-    session_id: int,
-    visibility: Visibility,
-    *,
-    expected_version: int | None = None,
-) -> VideoSession:
-    session = await load_session_for(db, actor, session_id)
-    if session.visibility is visibility:
-        return session
-    session.visibility = visibility
-    return await _touch(db, actor, session, expected_version, "visibility")
-
-
-async def _may_change_responsible(
-    db: AsyncSession, actor: EmployeeActor, session: VideoSession, employee_id: int
-) -> None:
-    if actor.is_moderator_or_admin:
-        return
-    if actor.employee_id in await responsible_ids(db, session.id):
-        return
-    raise PermissionDenied(
-        "only responsible employees, moderators and administrators may change who is responsible"
-    )
-
-
-async def do_add_responsible(
-    db: AsyncSession,
-    actor: EmployeeActor,
-    session_id: int,
-    employee_id: int,
-    *,
-    expected_version: int | None = None,
-) -> VideoSession:
-    session = await load_session_for(db, actor, session_id)
-    await _may_change_responsible(db, actor, session, employee_id)
-    await _check_employees(db, actor.organisation_id, [employee_id])
-    if employee_id in await responsible_ids(db, session.id):
-        return session
-    db.add(SessionResponsible(session_id=session.id, employee_id=employee_id))
-    return await _touch(db, actor, session, expected_version, "responsible")
-
-
-async def do_remove_responsible(
-    db: AsyncSession,
-    actor: EmployeeActor,
-    session_id: int,
-    employee_id: int,
-    *,
-    expected_version: int | None = None,
-) -> VideoSession:
-    session = await load_session_for(db, actor, session_id)
-    await _may_change_responsible(db, actor, session, employee_id)
-    current = await responsible_ids(db, session.id)
-    if employee_id not in current:
-        raise NotFound(f"employee {employee_id} is not responsible", field="employee_id")
-    await db.execute(
-        delete(SessionResponsible).where(
-            SessionResponsible.session_id == session.id,
-            SessionResponsible.employee_id == employee_id,
-        )
-    )
-    return await _touch(db, actor, session, expected_version, "responsible")
-
-
-async def do_link_ticket(
-    db: AsyncSession, actor: EmployeeActor, session_id: int, ticket_id: int
-) -> VideoSession:
-    session = await load_session_for(db, actor, session_id)
-    ticket = await _load_ticket(db, actor.organisation_id, ticket_id)
-    linked = await db.scalar(
-        select(
-            exists().where(
-                SessionTicket.session_id == session.id, SessionTicket.ticket_id == ticket.id
-            )
-        )
-    )
-    if linked:
-        return session
-    db.add(SessionTicket(session_id=session.id, ticket_id=ticket.id))
-    return await _touch(db, actor, session, None, "tickets")
-
-
-async def do_unlink_ticket(
-    db: AsyncSession, actor: EmployeeActor, session_id: int, ticket_id: int
-) -> VideoSession:
-    session = await load_session_for(db, actor, session_id)
-    result = await db.execute(
-        delete(SessionTicket).where(
-            SessionTicket.session_id == session.id, SessionTicket.ticket_id == ticket_id
-        )
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
-        raise NotFound(f"ticket {ticket_id} is not linked to this session", field="ticket_id")
-    return await _touch(db, actor, session, None, "tickets")
-
-
-async def do_record_receipt(
-    db: AsyncSession, session_id: int, employee_id: int, *, at: datetime | None = None
-) -> bool:
-    """Note that an employee received a request; True if this is the first receipt."""
-    seen = await db.get(SessionRecipient, (session_id, employee_id))
-    if seen is not None:
-        return False
-    db.add(
-        SessionRecipient(session_id=session_id, employee_id=employee_id, received_at=at or now())
-    )
-    return True
-
-
-async def do_rate(
-    db: AsyncSession, actor: CodeUserActor, session_id: int, *, stars: int, comment: str = ""
-) -> Rating:
-    session = await load_session_for(db, actor, session_id)
-    if session.status is not SessionStatus.DONE:
-        raise Conflict("only a finished session can be rated", code="not_finished")
-    if not 1 <= stars <= 5:
-        raise InvalidInput("stars must be between 1 and 5", field="stars")
-    existing = await db.scalar(
-        select(Rating).where(
-            Rating.session_id == session.id, Rating.code_user_id == actor.code_user_id
-        )
-    )
-    if existing is not None:
-        raise Conflict("you have already rated this session", code="already_rated")
-    rating = Rating(
-        session_id=session.id,
-        code_user_id=actor.code_user_id,
-        stars=stars,
-        comment=comment.strip(),
-        created_at=now(),
-    )
-    db.add(rating)
-    await db.flush()
-    return rating

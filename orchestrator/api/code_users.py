@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from orchestrator.actions import session_access, session_edits
 from orchestrator.actions import sessions as actions
 from orchestrator.actions.auth import do_open_device
 from orchestrator.actions.invites import do_accept_invite
@@ -114,7 +115,9 @@ async def own_sessions(call: Call[Empty, Empty]) -> list[CodeUserSession]:
 )
 async def own_session(call: Call[Empty, Empty]) -> CodeUserSession:
     async with call.uow.read() as db:
-        session = await actions.load_session_for(db, call.code_user, call.path_id("session_id"))
+        session = await session_access.load_session_for(
+            db, call.code_user, call.path_id("session_id")
+        )
         return await code_user_session(db, call.code_user, session)
 
 
@@ -147,10 +150,10 @@ async def withdraw(call: Call[Empty, Empty]) -> CodeUserSession:
 async def rate(call: Call[RateIn, Empty]) -> CodeUserSession:
     session_id = call.path_id("session_id")
     async with call.uow.transaction() as db:
-        await actions.do_rate(
+        await session_edits.do_rate(
             db, call.code_user, session_id, stars=call.body.stars, comment=call.body.comment
         )
-        session = await actions.load_session_for(db, call.code_user, session_id)
+        session = await session_access.load_session_for(db, call.code_user, session_id)
         return await code_user_session(db, call.code_user, session)
 
 

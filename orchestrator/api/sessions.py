@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.actions import session_access, session_edits
 from orchestrator.actions import sessions as actions
 from orchestrator.actions.invites import do_create_invite
 from orchestrator.api.qr import qr_data_url
@@ -143,7 +144,10 @@ async def set_status(call: Call[SetStatusIn, Empty]) -> SessionDetails:
 )
 async def visibility(call: Call[VisibilityIn, Empty]) -> SessionDetails:
     return await _act(
-        call, actions.do_set_visibility, call.body.visibility, expected_version=call.if_match()
+        call,
+        session_edits.do_set_visibility,
+        call.body.visibility,
+        expected_version=call.if_match(),
     )
 
 
@@ -157,7 +161,10 @@ async def visibility(call: Call[VisibilityIn, Empty]) -> SessionDetails:
 )
 async def add_responsible(call: Call[EmployeeIdIn, Empty]) -> SessionDetails:
     return await _act(
-        call, actions.do_add_responsible, call.body.employee_id, expected_version=call.if_match()
+        call,
+        session_edits.do_add_responsible,
+        call.body.employee_id,
+        expected_version=call.if_match(),
     )
 
 
@@ -171,7 +178,7 @@ async def add_responsible(call: Call[EmployeeIdIn, Empty]) -> SessionDetails:
 async def remove_responsible(call: Call[Empty, Empty]) -> SessionDetails:
     return await _act(
         call,
-        actions.do_remove_responsible,
+        session_edits.do_remove_responsible,
         call.path_id("employee_id"),
         expected_version=call.if_match(),
     )
@@ -186,7 +193,7 @@ async def remove_responsible(call: Call[Empty, Empty]) -> SessionDetails:
     response=SessionDetails,
 )
 async def link_ticket(call: Call[TicketIdIn, Empty]) -> SessionDetails:
-    return await _act(call, actions.do_link_ticket, call.body.ticket_id)
+    return await _act(call, session_edits.do_link_ticket, call.body.ticket_id)
 
 
 @api.route(
@@ -197,7 +204,7 @@ async def link_ticket(call: Call[TicketIdIn, Empty]) -> SessionDetails:
     response=SessionDetails,
 )
 async def unlink_ticket(call: Call[Empty, Empty]) -> SessionDetails:
-    return await _act(call, actions.do_unlink_ticket, call.path_id("ticket_id"))
+    return await _act(call, session_edits.do_unlink_ticket, call.path_id("ticket_id"))
 
 
 @api.route(
@@ -206,7 +213,7 @@ async def unlink_ticket(call: Call[Empty, Empty]) -> SessionDetails:
 async def history(call: Call[Empty, Empty]) -> list[StatusChangeOut]:
     session_id = call.path_id("session_id")
     async with call.uow.read() as db:
-        await actions.load_session_for(db, call.employee, session_id)
+        await session_access.load_session_for(db, call.employee, session_id)
         return await status_history(db, session_id)
 
 

@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from orchestrator.actions import call_media, call_records, calls
-from orchestrator.actions.sessions import now
+from orchestrator.actions.clock import now
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.domain.errors import FernblickError
 from orchestrator.janus.pool import JanusPool

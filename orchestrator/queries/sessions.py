@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from orchestrator.actions.actors import AnyActor, CodeUserActor, EmployeeActor
 from orchestrator.actions.recordings import recording_allowed
-from orchestrator.actions.sessions import can_see
+from orchestrator.actions.session_access import can_see
 from orchestrator.api.schemas import (
     ArtifactOut,
     CodeUserSession,

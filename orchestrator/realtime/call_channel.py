@@ -44,7 +44,7 @@ from orchestrator.actions.screenshots import (
     open_boards,
     unstored_screenshots,
 )
-from orchestrator.actions.sessions import load_session_for
+from orchestrator.actions.session_access import load_session_for
 from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.models import Participant
 from orchestrator.domain.calls import CallSide, CallState

@@ -49,7 +49,7 @@ async def test_bulk_rows_equal_action_rows(client: TestClient, world: World, uow
             if status is SessionStatus.DONE:
                 await actions.do_call_ended(db, session.id, duration_seconds=1)
     async with uow.read() as db:
-        from orchestrator.actions.sessions import responsible_ids
+        from orchestrator.actions.session_access import responsible_ids
 
         responsible = {world.device_id: await responsible_ids(db, via_actions[0])}
     requests = [
