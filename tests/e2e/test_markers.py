@@ -7,7 +7,9 @@ corner of the frame being shown; the tracker worker follows both. On the employe
 side, every shown frame is checked: the marker drawn over it must be within 8 px of
 where that corner really is in that frame, over at least 100 frames of motion. The code
 user's side (drawn as soon as positions arrive, on its own preview) is measured and
-reported with its lag. Either side removes a marker.
+reported with its lag. Either side removes a marker. Frames on which the employee's
+markers wait (the worker has said nothing about the half second before them) claim no
+position and are left out, up to a tenth of the frames.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from tests.support.tracking_clip import TrackingClip, hide_point, make_clip
 pytestmark = [pytest.mark.e2e, pytest.mark.janus, pytest.mark.solo]
 
 MAX_ERROR_PX = 8.0
+MAX_WAITING = 0.1
+"""Share of the employee's frames on which the markers may wait (drawn stale: the worker
+has said nothing about the half second before the frame, e.g. after the camera stalled)."""
 FRAMES = 100
 HIDDEN = range(60, 90)
 """Frames of the sequence in which a disc covers the corner (hidden-marker test)."""
@@ -54,6 +59,7 @@ RECORD = """([number, count]) => {
     if (k >= 0 && marker) {
       window.__track.push({ k, x: Number(marker.dataset.x), y: Number(marker.dataset.y),
                             lost: marker.dataset.lost === 'true', at: clock(),
+                            stale: layer.dataset.stale === 'true',
                             frameRtp: layer.dataset.frameRtpTimestamp || null,
                             drawnRtp: layer.dataset.sourceRtpTimestamp || null });
     }
@@ -162,6 +168,18 @@ def lags_ms(
     return lags
 
 
+def drawn_on_their_frames(track: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The employee's frames whose markers claim a position (not drawn as waiting).
+
+    Waiting frames are printed and may be at most MAX_WAITING of all.
+    """
+    fresh = [sample for sample in track if not sample["stale"]]
+    waiting = len(track) - len(fresh)
+    print(f"\nemployee: markers waiting (stale) on {waiting} of {len(track)} frames")
+    assert waiting <= MAX_WAITING * len(track)
+    return fresh
+
+
 def errors(track: list[dict[str, Any]], clip: TrackingClip, corner: int) -> list[float]:
     """Distance (frame pixels) between each drawn position and the corner's true one."""
     found = []
@@ -213,6 +231,7 @@ def test_a_marker_stays_on_its_corner_while_the_camera_moves(
         employee_track, _ = recorded(desk, FRAMES + 30)
         phone_track, phone_drawn = recorded(phone, FRAMES + 30)
 
+        employee_track = drawn_on_their_frames(employee_track)
         employee_errors = errors(employee_track, clip, corner)
         indices = [sample["k"] for sample in employee_track]
         moved = sum(a != b for a, b in itertools.pairwise(indices))
@@ -280,6 +299,7 @@ def test_a_hidden_marker_is_shown_lost_and_comes_back(
         mark_corner(desk, phone, hidden_clip, corner)
         start_recording(desk, hidden_clip, 2, PASS_FRAMES)
         track, _ = recorded(desk, PASS_FRAMES)
+        track = drawn_on_their_frames(track)
         runs = [
             (hidden, list(samples))
             for hidden, samples in itertools.groupby(track, key=lambda s: s["k"] in HIDDEN)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { MarkersFrame } from "../lib/tool-messages";
-import { extrapolated } from "./markers-layer";
+import { extrapolated, messageFor } from "./markers-layer";
 
 function frame(rtp: number, x: number, lost = false): MarkersFrame {
   return {
@@ -32,5 +32,27 @@ describe("extrapolated", () => {
   it("keeps a lost marker where it was reported", () => {
     const ahead = extrapolated(frame(0, 0.4), frame(3000, 0.41, true), 6000);
     expect(ahead.markers[0]?.x).toBe(0.41);
+  });
+});
+
+describe("messageFor", () => {
+  const messages = new Map([0, 3000, 6000, 21_000, 24_000].map((rtp) => [rtp, frame(rtp, 0.4 + rtp / 300_000)]));
+
+  it("takes the frame's own message", () => {
+    expect(messageFor(messages, 6000)?.drawn.rtp_timestamp).toBe(6000);
+  });
+
+  it("extrapolates the newest older message while the frame's own is on its way", () => {
+    const shown = messageFor(messages, 27_000);
+    expect(shown?.from.rtp_timestamp).toBe(24_000);
+    expect(shown?.drawn.rtp_timestamp).toBe(27_000);
+    expect(shown?.drawn.markers[0]?.x).toBeCloseTo(0.49, 6);
+  });
+
+  it("has nothing to draw when the newest older message is half a second old", () => {
+    expect(messageFor(messages, 24_000 + 44_999)).not.toBeNull();
+    expect(messageFor(messages, 24_000 + 45_000)).toBeNull();
+    // a frame before every message (the worker is ahead): nothing older to draw either
+    expect(messageFor(new Map([[90_000, frame(90_000, 0.5)]]), 60_000)).toBeNull();
   });
 });

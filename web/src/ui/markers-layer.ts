@@ -11,7 +11,10 @@
  *   on the frame it belongs to: `requestVideoFrameCallback` gives the shown frame's
  *   RTP timestamp, lib/rtp-clock.ts maps it onto the worker's, and the message of that
  *   frame is drawn (or the newest older one while the message is still on its way);
- *   until the clock is in step, the newest message is drawn;
+ *   until the clock is in step, the newest message is drawn. When the worker has said
+ *   nothing about the last half second before the shown frame (it is far behind, or
+ *   the picture jumped ahead after a stall), the markers stay where they were but are
+ *   drawn as waiting (`stale`): they claim no position for that frame;
  * - the code user sees their own camera, ahead of anything the worker can say about
  *   it, so every message is drawn the moment it arrives (its lag: docs/tracking.md).
  */
@@ -136,6 +139,8 @@ export class MarkersLayer {
         if (shown) {
           this.show(shown.drawn, shown.from);
         }
+        // in step with the worker's clock but nothing recent to draw: the markers wait
+        this.setStale(!shown && Boolean(this.latest?.markers.length) && this.clock.offset !== null);
       }
       this.videoCallback = video.requestVideoFrameCallback(onFrame);
     };
@@ -172,31 +177,19 @@ export class MarkersLayer {
     }
   }
 
-  /**
-   * The message of the frame on screen. While it is still on its way (the worker is
-   * behind the picture), the two newest older messages are extrapolated to it
-   * (`from`: the message the drawn positions and lost flags come from).
-   */
+  /** The message to draw on the frame on screen (`messageFor`); null before the clock is in step. */
   private shownFrame(): { drawn: MarkersFrame; from: MarkersFrame } | null {
     const local = this.shownLocalTimestamp;
     const remote = local === null ? null : this.clock.toRemote(local);
-    if (remote === null) {
-      return null;
+    return remote === null ? null : messageFor(this.messages, remote);
+  }
+
+  /** Markers drawn as waiting: no message says where they are in the shown frame. */
+  private setStale(stale: boolean): void {
+    if (this.element.classList.contains("stale") !== stale) {
+      this.element.classList.toggle("stale", stale);
+      this.element.dataset.stale = String(stale);
     }
-    const exact = this.messages.get(remote);
-    if (exact) {
-      return { drawn: exact, from: exact };
-    }
-    const older = [...this.messages.values()]
-      .filter((frame) => ((remote - frame.rtp_timestamp) >>> 0) < MAX_EXTRAPOLATION)
-      .sort((a, b) => ((remote - a.rtp_timestamp) >>> 0) - ((remote - b.rtp_timestamp) >>> 0));
-    const [newest] = older;
-    if (!newest) {
-      return null;
-    }
-    // the speed over a few frames, not one (one frame's noise, extrapolated, would jump)
-    const before = older.find((frame) => ((newest.rtp_timestamp - frame.rtp_timestamp) >>> 0) >= SPEED_BASE);
-    return { drawn: before ? extrapolated(before, newest, remote) : newest, from: newest };
   }
 
   /** Draw `frame`'s markers; `from` is the message they were taken from (a diagnostic). */
@@ -255,6 +248,32 @@ export class MarkersLayer {
     void this.options.place(point.x, point.y, remote);
     this.setPlacing(false);
   }
+}
+
+/**
+ * The message to draw on the frame with the worker's timestamp `remote`: its own or,
+ * while that is still on its way (the worker is behind the picture), the two newest
+ * older ones extrapolated to it; null when none is less than 0.5 s older (`from`: the
+ * message the drawn positions and lost flags come from).
+ */
+export function messageFor(
+  messages: Map<number, MarkersFrame>,
+  remote: number,
+): { drawn: MarkersFrame; from: MarkersFrame } | null {
+  const exact = messages.get(remote);
+  if (exact) {
+    return { drawn: exact, from: exact };
+  }
+  const older = [...messages.values()]
+    .filter((frame) => ((remote - frame.rtp_timestamp) >>> 0) < MAX_EXTRAPOLATION)
+    .sort((a, b) => ((remote - a.rtp_timestamp) >>> 0) - ((remote - b.rtp_timestamp) >>> 0));
+  const [newest] = older;
+  if (!newest) {
+    return null;
+  }
+  // the speed over a few frames, not one (one frame's noise, extrapolated, would jump)
+  const before = older.find((frame) => ((newest.rtp_timestamp - frame.rtp_timestamp) >>> 0) >= SPEED_BASE);
+  return { drawn: before ? extrapolated(before, newest, remote) : newest, from: newest };
 }
 
 /** Positions at `timestamp`, moving each marker on as it moved from `a` to `b`. */
