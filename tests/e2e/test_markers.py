@@ -9,7 +9,7 @@ where that corner really is in that frame, over at least 100 frames of motion. T
 user's side (drawn as soon as positions arrive, on its own preview) is measured and
 reported with its lag. Either side removes a marker. Frames on which the employee's
 markers wait (the worker has said nothing about the half second before them) claim no
-position and are left out, up to a tenth of the frames.
+position and are left out, up to a fifth of the frames.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tests.support.tracking_clip import TrackingClip, hide_point, make_clip
 pytestmark = [pytest.mark.e2e, pytest.mark.janus, pytest.mark.solo]
 
 MAX_ERROR_PX = 8.0
-MAX_WAITING = 0.1
+MAX_WAITING = 0.2
 """Share of the employee's frames on which the markers may wait (drawn stale: the worker
 has said nothing about the half second before the frame, e.g. after the camera stalled)."""
 FRAMES = 100
@@ -226,10 +226,10 @@ def test_a_marker_stays_on_its_corner_while_the_camera_moves(
 
         corner = clip.steady_corner()
         mark_corner(desk, phone, clip, corner)
-        start_recording(desk, clip, 2, FRAMES + 30)
-        start_recording(phone, clip, 2, FRAMES + 30)
-        employee_track, _ = recorded(desk, FRAMES + 30)
-        phone_track, phone_drawn = recorded(phone, FRAMES + 30)
+        start_recording(desk, clip, 2, FRAMES + 40)
+        start_recording(phone, clip, 2, FRAMES + 40)
+        employee_track, _ = recorded(desk, FRAMES + 40)
+        phone_track, phone_drawn = recorded(phone, FRAMES + 40)
 
         employee_track = drawn_on_their_frames(employee_track)
         employee_errors = errors(employee_track, clip, corner)
