@@ -14,6 +14,7 @@ position and are left out, up to a fifth of the frames.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import statistics
 from collections.abc import Iterator
@@ -60,6 +61,8 @@ RECORD = """([number, count]) => {
       window.__track.push({ k, x: Number(marker.dataset.x), y: Number(marker.dataset.y),
                             lost: marker.dataset.lost === 'true', at: clock(),
                             stale: layer.dataset.stale === 'true',
+                            how: layer.dataset.drawnAs || null,
+                            delay: Number(layer.dataset.videoDelay || 0),
                             frameRtp: layer.dataset.frameRtpTimestamp || null,
                             drawnRtp: layer.dataset.sourceRtpTimestamp || null });
     }
@@ -171,11 +174,20 @@ def lags_ms(
 def drawn_on_their_frames(track: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The employee's frames whose markers claim a position (not drawn as waiting).
 
-    Waiting frames are printed and may be at most MAX_WAITING of all.
+    Waiting frames are printed and may be at most MAX_WAITING of all. Printed too: how
+    the other frames were drawn (with their own positions, between their neighbours',
+    or extrapolated ahead) and how long the player held the video meanwhile.
     """
     fresh = [sample for sample in track if not sample["stale"]]
     waiting = len(track) - len(fresh)
-    print(f"\nemployee: markers waiting (stale) on {waiting} of {len(track)} frames")
+    drawn_as = collections.Counter(sample["how"] for sample in fresh)
+    delays = sorted(sample["delay"] for sample in fresh)
+    print(
+        f"\nemployee: markers waiting (stale) on {waiting} of {len(track)} frames; drawn "
+        f"with their own positions on {drawn_as['own']}, between their neighbours' on "
+        f"{drawn_as['between']}, extrapolated on {drawn_as['ahead']}; video held "
+        f"{delays[0]:.0f} to {delays[-1]:.0f} ms (median {statistics.median(delays):.0f})"
+    )
     assert waiting <= MAX_WAITING * len(track)
     return fresh
 
@@ -240,6 +252,11 @@ def test_a_marker_stays_on_its_corner_while_the_camera_moves(
             f"\nemployee: {len(employee_errors)} frames ({moved} steps of motion, the corner "
             f"travels {float(abs(path - path[0]).max()):.1f} px), error median "
             f"{statistics.median(employee_errors):.2f} px, max {max(employee_errors):.2f} px"
+        )
+        worst = sorted(zip(employee_errors, employee_track, strict=True), key=lambda e: -e[0])
+        print(  # for a failure: the worst frames, how they were drawn and from which message
+            "  worst (px, k, how, frame, drawn):",
+            [(round(e, 1), s["k"], s["how"], s["frameRtp"], s["drawnRtp"]) for e, s in worst[:6]],
         )
         assert moved >= FRAMES  # a new frame of the moving picture each time
         assert not any(sample["lost"] for sample in employee_track)

@@ -120,6 +120,8 @@ export class VideoCall {
   private generation = 0;
   private lostSince: number | null = null;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  /** How long the player holds the remote video (ms; null: as briefly as it can). */
+  private remoteVideoDelay: number | null = null;
 
   constructor(options: CallOptions) {
     this.options = options;
@@ -176,6 +178,24 @@ export class VideoCall {
     this.options.listener.localStream(null);
     this.options.listener.remoteStream(null);
     this.setPhase("ended");
+  }
+
+  /**
+   * Hold the remote video this long before showing it (ms; null: as briefly as the
+   * player can), for overlays that arrive after their frames (ui/markers-layer.ts).
+   */
+  setRemoteVideoDelay(ms: number | null): void {
+    this.remoteVideoDelay = ms;
+    this.applyRemoteVideoDelay();
+  }
+
+  private applyRemoteVideoDelay(): void {
+    const pc = this.subscriber?.webrtcStuff.pc as RTCPeerConnection | null | undefined;
+    for (const receiver of pc?.getReceivers() ?? []) {
+      if (receiver.track.kind === "video" && "jitterBufferTarget" in receiver) {
+        receiver.jitterBufferTarget = this.remoteVideoDelay;
+      }
+    }
   }
 
   setMicrophone(on: boolean): void {
@@ -551,6 +571,7 @@ export class VideoCall {
         this.remote.removeTrack(old);
       }
       this.remote.addTrack(track);
+      this.applyRemoteVideoDelay();
     } else if (!on && known) {
       this.remote.removeTrack(known);
     }

@@ -105,6 +105,28 @@ describe("RtpClock with thumbnails", () => {
     expect(clock.offset).toBe(offset);
   });
 
+  it("finds the offset while the player holds the video longer than the newest positions take", () => {
+    // the employee's player holds each frame 400 ms (twelve frames) after its receipt, and
+    // a busy worker tracks one frame in three: the newest positions are of frames not shown yet
+    const scene = (i: number): number[] => Array.from({ length: 12 }, (_, cell) => (i * 37 + cell * 91) % 200);
+    for (const stride of [1, 3]) {
+      const clock = new RtpClock();
+      const offset = 3_000_000;
+      const frames = steadyCamera(200);
+      frames.forEach((ts, i) => {
+        const received = (i: number): number => 4000 + (i * 1000) / 30;
+        const shown = frames[i - 12];
+        if (shown !== undefined) {
+          clock.addLocal(shown, received(i - 12), scene(i - 12));
+        }
+        if (i % stride === 0) {
+          clock.addRemote((ts + offset) >>> 0, received(i) + 150, 120, scene(i));
+        }
+      });
+      expect(clock.offset).toBe(offset);
+    }
+  });
+
   it("needs them: by arrival alone a late page takes the offset three periods off", () => {
     const clock = new RtpClock();
     feed(clock, false);
@@ -130,5 +152,30 @@ describe("thumbnails", () => {
     expect(pictureDifference([10, 20], [13, 16])).toBeCloseTo(Math.sqrt((9 + 16) / 2), 6);
     expect(pictureDifference([10, 20], null)).toBeNull();
     expect(pictureDifference([10, 20], [1])).toBeNull();
+  });
+});
+
+describe("RtpClock.receivedAt", () => {
+  it("gives a shown frame's receipt, and reckons it for a frame not shown yet", () => {
+    const clock = new RtpClock();
+    const offset = 0xffffff00;
+    steadyCamera(40).forEach((ts, i) => {
+      const received = 1000 + (i * 1000) / 30;
+      clock.addLocal(ts, received);
+      clock.addRemote((ts + offset) >>> 0, received + 20, 15);
+    });
+    expect(clock.offset).toBe(offset);
+    const frames = steadyCamera(46);
+    const shownLast = frames[39] ?? 0;
+    expect(clock.receivedAt((shownLast + offset) >>> 0)).toBeCloseTo(1000 + (39 * 1000) / 30, 6);
+    // five frames later, still in the player's buffer: 90 ticks per millisecond on
+    const buffered = frames[44] ?? 0;
+    expect(clock.receivedAt((buffered + offset) >>> 0)).toBeCloseTo(1000 + (39 * 1000) / 30 + (buffered - shownLast) / 90, 6);
+  });
+
+  it("knows nothing before the clock is in step", () => {
+    const clock = new RtpClock();
+    clock.addLocal(0, 0);
+    expect(clock.receivedAt(0)).toBeNull();
   });
 });

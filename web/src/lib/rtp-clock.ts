@@ -28,10 +28,12 @@
 
 const WINDOW = 150;
 /** The newest worker frames that decide the offset, and how often it is checked. */
-const RECENT = 20;
+const RECENT = 32;
 const CHECK_EVERY = 10;
 /** Exact landings the best offset needs; candidates need this share of its landings. */
 const MIN_MATCHES = 8;
+/** The worker and the page receive a frame within this of each other (ms), however busy. */
+const SAME_FRAME_MS = 2000;
 const CANDIDATE_SHARE = 0.8;
 /** A fitting offset is kept unless another one's frames arrived this much closer (ms). */
 const KEEP_WITHIN_MS = 17;
@@ -41,6 +43,9 @@ const KEEP_WITHIN_MS = 17;
  * (RMS, grey levels) are out.
  */
 const PICTURE_TIE = 2;
+
+/** Video RTP timestamps count 90 kHz. */
+const RTP_TICKS_PER_MS = 90;
 
 interface Stamp {
   timestamp: number;
@@ -80,15 +85,35 @@ export class RtpClock {
     return this.offset === null ? null : (localTimestamp + this.offset) >>> 0;
   }
 
+  /**
+   * When the frame with this worker timestamp was received here (ms): its own stamp once
+   * it was shown, else the newest shown frame's receipt moved on by the timestamps'
+   * distance (the frame is still in the player's buffer, or was never shown). Null
+   * before the clock is in step.
+   */
+  receivedAt(remoteTimestamp: number): number | null {
+    const newest = this.local[this.local.length - 1];
+    if (this.offset === null || newest === undefined) {
+      return null;
+    }
+    const local = (remoteTimestamp - this.offset) >>> 0;
+    const own = this.local.find((stamp) => stamp.timestamp === local);
+    if (own) {
+      return own.at;
+    }
+    return newest.at + ((local - newest.timestamp) | 0) / RTP_TICKS_PER_MS;
+  }
+
   private settle(): void {
     const shown = new Map(this.local.map((stamp) => [stamp.timestamp, stamp]));
     const pairs = new Map<number, [Stamp, Stamp][]>();
     const recent = this.remote.slice(-RECENT);
-    // pair a few recent worker frames (the newest may not be on screen yet) with every shown one
-    for (const remote of recent.slice(-10)) {
+    // pair the recent worker frames with every shown one: the newest are often not on
+    // screen yet (the player holds the video while positions are on their way)
+    for (const remote of recent) {
       for (const candidate of this.local) {
         const offset = (remote.timestamp - candidate.timestamp) >>> 0;
-        if (pairs.has(offset)) {
+        if (pairs.has(offset) || Math.abs(remote.at - candidate.at) > SAME_FRAME_MS) {
           continue;
         }
         const landed: [Stamp, Stamp][] = [];

@@ -165,6 +165,9 @@ export class CallScreen {
       layout: () => this.frameLayout(),
       place: (x, y, rtpTimestamp) => options.calls.placeMarker(options.sessionId, x, y, rtpTimestamp),
       remove: (markerId) => options.calls.removeMarker(options.sessionId, markerId),
+      delayVideo: (ms) => {
+        this.call.setRemoteVideoDelay(ms);
+      },
     });
     this.addStageLayer(this.markers.element);
     this.resizeObserver = new ResizeObserver(() => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { MarkersFrame } from "../lib/tool-messages";
-import { extrapolated, messageFor } from "./markers-layer";
+import { between, extrapolated, messageFor } from "./markers-layer";
 
 function frame(rtp: number, x: number, lost = false): MarkersFrame {
   return {
@@ -54,5 +54,26 @@ describe("messageFor", () => {
     expect(messageFor(messages, 24_000 + 45_000)).toBeNull();
     // a frame before every message (the worker is ahead): nothing older to draw either
     expect(messageFor(new Map([[90_000, frame(90_000, 0.5)]]), 60_000)).toBeNull();
+  });
+});
+
+describe("messageFor between two messages", () => {
+  it("draws a frame the worker skipped between its neighbours' positions", () => {
+    const messages = new Map([frame(0, 0.4), frame(9000, 0.43)].map((message) => [message.rtp_timestamp, message]));
+    const shown = messageFor(messages, 3000);
+    expect(shown?.from.rtp_timestamp).toBe(0);
+    expect(shown?.drawn.rtp_timestamp).toBe(3000);
+    expect(shown?.drawn.markers[0]?.x).toBeCloseTo(0.41, 6);
+  });
+
+  it("extrapolates instead when the next message is too far on", () => {
+    const messages = new Map([frame(0, 0.4), frame(18_000, 0.46), frame(36_000, 0.52)].map((message) => [message.rtp_timestamp, message]));
+    // 3000 after 18000, next at 36000: 18000 ticks apart, too far to lie between
+    expect(messageFor(messages, 21_000)?.drawn.markers[0]?.x).toBeCloseTo(0.47, 6);
+  });
+
+  it("keeps a marker lost on either side as the older message has it", () => {
+    expect(between(frame(0, 0.4), frame(6000, 0.44, true), 3000).markers[0]?.x).toBe(0.4);
+    expect(between(frame(0, 0.4, true), frame(6000, 0.44), 3000).markers[0]?.lost).toBe(true);
   });
 });

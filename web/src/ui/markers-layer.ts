@@ -10,8 +10,11 @@
  * - the employee sees the code user's video through Janus, so each position is drawn
  *   on the frame it belongs to: `requestVideoFrameCallback` gives the shown frame's
  *   RTP timestamp, lib/rtp-clock.ts maps it onto the worker's, and the message of that
- *   frame is drawn (or the newest older one while the message is still on its way);
- *   until the clock is in step, the newest message is drawn. When the worker has said
+ *   frame is drawn. While markers are shown, the player holds the video about as long
+ *   as messages take to arrive (lib/video-delay.ts), so the frame's own message is
+ *   usually there; a frame the worker skipped is drawn between its neighbours' messages,
+ *   and one whose message is still on its way from the newest older one, extrapolated.
+ *   Until the clock is in step, the newest message is drawn. When the worker has said
  *   nothing about the last half second before the shown frame (it is far behind, or
  *   the picture jumped ahead after a stall), the markers stay where they were but are
  *   drawn as waiting (`stale`): they claim no position for that frame;
@@ -22,6 +25,7 @@
 import { clientToFrame, frameToElement, insideFrame, type FrameLayout } from "../lib/frame-coords";
 import { RtpClock, thumbnailOf } from "../lib/rtp-clock";
 import { THUMBNAIL_COLUMNS, THUMBNAIL_ROWS, type CallRole, type MarkerPosition, type MarkersFrame } from "../lib/tool-messages";
+import { VideoDelay } from "../lib/video-delay";
 import { t } from "../i18n";
 import { h } from "./dom";
 
@@ -33,6 +37,8 @@ const MAX_EXTRAPOLATION = 45_000;
 const MAX_AHEAD = 9_000;
 /** The speed is taken over at least this span (about 6 frames). */
 const SPEED_BASE = 18_000;
+/** A frame between two messages this close (0.2 s: the worker skipped it) lies between them. */
+const MAX_INTERPOLATION = 18_000;
 /** Pixels per thumbnail cell the shown picture is scaled to before the cells are averaged. */
 const THUMBNAIL_CELL = 4;
 
@@ -43,6 +49,8 @@ export interface MarkersLayerOptions {
   layout: () => FrameLayout;
   place: (x: number, y: number, rtpTimestamp: number | null) => Promise<unknown>;
   remove: (markerId: string) => Promise<unknown>;
+  /** The employee's side: hold the stage video this long (ms; null: release it). */
+  delayVideo?: (ms: number | null) => void;
 }
 
 export class MarkersLayer {
@@ -51,6 +59,7 @@ export class MarkersLayer {
   readonly toggle: HTMLButtonElement | null;
   private readonly options: MarkersLayerOptions;
   private readonly clock = new RtpClock();
+  private readonly delay = new VideoDelay();
   private readonly messages = new Map<number, MarkersFrame>();
   private readonly buttons = new Map<string, HTMLButtonElement>();
   private latest: MarkersFrame | null = null;
@@ -80,7 +89,9 @@ export class MarkersLayer {
 
   /** Positions of one frame from the tracker worker. */
   receive(frame: MarkersFrame): void {
-    this.clock.addRemote(frame.rtp_timestamp, performance.now(), frame.tracked_ms, frame.thumbnail);
+    const arrivedAt = performance.now();
+    this.clock.addRemote(frame.rtp_timestamp, arrivedAt, frame.tracked_ms, frame.thumbnail);
+    this.holdVideo(frame, arrivedAt);
     this.element.dataset.synced = String(this.clock.offset !== null);
     this.messages.set(frame.rtp_timestamp, frame);
     if (this.messages.size > KEEP_MESSAGES) {
@@ -107,6 +118,9 @@ export class MarkersLayer {
 
   destroy(): void {
     this.destroyed = true;
+    if (this.delay.release()) {
+      this.options.delayVideo?.(null);
+    }
     if (this.videoCallback !== null) {
       this.options.video.cancelVideoFrameCallback(this.videoCallback);
     }
@@ -119,6 +133,31 @@ export class MarkersLayer {
     this.element.style.pointerEvents = placing ? "auto" : "none";
     this.element.classList.toggle("placing", placing);
     this.toggle?.setAttribute("aria-pressed", String(placing));
+  }
+
+  /**
+   * The employee's player holds the video about as long as positions take to arrive,
+   * while markers are shown, so that each frame is shown with its own
+   * (lib/video-delay.ts); `arrivedAt` is when `frame` arrived.
+   */
+  private holdVideo(frame: MarkersFrame, arrivedAt: number): void {
+    const delayVideo = this.options.delayVideo;
+    if (this.options.side !== "employee" || !delayVideo) {
+      return;
+    }
+    if (frame.markers.length === 0) {
+      if (this.delay.release()) {
+        delayVideo(null);
+        delete this.element.dataset.videoDelay;
+      }
+      return;
+    }
+    const received = this.clock.receivedAt(frame.rtp_timestamp);
+    const wanted = received === null ? undefined : this.delay.add(arrivedAt - received);
+    if (wanted !== undefined) {
+      delayVideo(wanted);
+      this.element.dataset.videoDelay = String(wanted);
+    }
   }
 
   /** The employee draws each message on its frame; the code user needs no frame clock. */
@@ -138,6 +177,7 @@ export class MarkersLayer {
         const shown = this.shownFrame();
         if (shown) {
           this.show(shown.drawn, shown.from);
+          this.element.dataset.drawnAs = shown.how;
         }
         // in step with the worker's clock but nothing recent to draw: the markers wait
         this.setStale(!shown && Boolean(this.latest?.markers.length) && this.clock.offset !== null);
@@ -178,7 +218,7 @@ export class MarkersLayer {
   }
 
   /** The message to draw on the frame on screen (`messageFor`); null before the clock is in step. */
-  private shownFrame(): { drawn: MarkersFrame; from: MarkersFrame } | null {
+  private shownFrame(): ShownMessage | null {
     const local = this.shownLocalTimestamp;
     const remote = local === null ? null : this.clock.toRemote(local);
     return remote === null ? null : messageFor(this.messages, remote);
@@ -251,18 +291,29 @@ export class MarkersLayer {
 }
 
 /**
- * The message to draw on the frame with the worker's timestamp `remote`: its own or,
- * while that is still on its way (the worker is behind the picture), the two newest
- * older ones extrapolated to it; null when none is less than 0.5 s older (`from`: the
- * message the drawn positions and lost flags come from).
+ * What is drawn on a shown frame: its own message, positions between the messages of
+ * the frames around it, or the newest older message's moved on (`ahead`); `from` is
+ * the message the positions start from.
+ */
+export interface ShownMessage {
+  drawn: MarkersFrame;
+  from: MarkersFrame;
+  how: "own" | "between" | "ahead";
+}
+
+/**
+ * The message to draw on the frame with the worker's timestamp `remote`: its own; for a
+ * frame the worker skipped, the positions between the messages around it; while its
+ * own is still on its way (the worker is behind the picture), the two newest older ones
+ * extrapolated to it; null when none is less than 0.5 s older.
  */
 export function messageFor(
   messages: Map<number, MarkersFrame>,
   remote: number,
-): { drawn: MarkersFrame; from: MarkersFrame } | null {
+): ShownMessage | null {
   const exact = messages.get(remote);
   if (exact) {
-    return { drawn: exact, from: exact };
+    return { drawn: exact, from: exact, how: "own" };
   }
   const older = [...messages.values()]
     .filter((frame) => ((remote - frame.rtp_timestamp) >>> 0) < MAX_EXTRAPOLATION)
@@ -271,9 +322,26 @@ export function messageFor(
   if (!newest) {
     return null;
   }
+  // a frame the worker skipped, with messages on both sides: its positions lie between
+  const next = [...messages.values()]
+    .filter((frame) => ((frame.rtp_timestamp - remote) >>> 0) < MAX_INTERPOLATION)
+    .sort((a, b) => ((a.rtp_timestamp - remote) >>> 0) - ((b.rtp_timestamp - remote) >>> 0))[0];
+  if (next && ((next.rtp_timestamp - newest.rtp_timestamp) >>> 0) < MAX_INTERPOLATION) {
+    return { drawn: between(newest, next, remote), from: newest, how: "between" };
+  }
   // the speed over a few frames, not one (one frame's noise, extrapolated, would jump)
   const before = older.find((frame) => ((newest.rtp_timestamp - frame.rtp_timestamp) >>> 0) >= SPEED_BASE);
-  return { drawn: before ? extrapolated(before, newest, remote) : newest, from: newest };
+  return { drawn: before ? extrapolated(before, newest, remote) : newest, from: newest, how: "ahead" };
+}
+
+/**
+ * Positions at `timestamp`, between those of `a` (before it) and `b` (after it); a
+ * marker lost in either, or missing in `b`, stays as `a` has it.
+ */
+export function between(a: MarkersFrame, b: MarkersFrame, timestamp: number): MarkersFrame {
+  const span = (b.rtp_timestamp - a.rtp_timestamp) >>> 0;
+  const factor = span > 0 ? ((timestamp - a.rtp_timestamp) >>> 0) / span : 0;
+  return moved(a, a, b, factor, timestamp);
 }
 
 /** Positions at `timestamp`, moving each marker on as it moved from `a` to `b`. */
@@ -281,16 +349,26 @@ export function extrapolated(a: MarkersFrame, b: MarkersFrame, timestamp: number
   const span = (b.rtp_timestamp - a.rtp_timestamp) >>> 0;
   const ahead = Math.min((timestamp - b.rtp_timestamp) >>> 0, MAX_AHEAD);
   const factor = span > 0 && span < MAX_EXTRAPOLATION ? ahead / span : 0;
-  const previous = new Map(a.markers.map((marker) => [marker.id, marker]));
+  return moved(b, a, b, factor, timestamp);
+}
+
+/**
+ * `base`'s markers, each moved by `factor` times its motion from `a` to `b`, stamped
+ * `timestamp`; a marker missing from either, or lost in either, stays as `base` has it.
+ */
+function moved(base: MarkersFrame, a: MarkersFrame, b: MarkersFrame, factor: number, timestamp: number): MarkersFrame {
+  const before = new Map(a.markers.map((marker) => [marker.id, marker]));
+  const after = new Map(b.markers.map((marker) => [marker.id, marker]));
   return {
-    ...b,
+    ...base,
     rtp_timestamp: timestamp,
-    markers: b.markers.map((marker) => {
-      const from = previous.get(marker.id);
-      if (!from || marker.lost || from.lost) {
+    markers: base.markers.map((marker) => {
+      const from = before.get(marker.id);
+      const to = after.get(marker.id);
+      if (!from || !to || from.lost || to.lost) {
         return marker;
       }
-      return { ...marker, x: marker.x + (marker.x - from.x) * factor, y: marker.y + (marker.y - from.y) * factor };
+      return { ...marker, x: marker.x + (to.x - from.x) * factor, y: marker.y + (to.y - from.y) * factor };
     }),
   };
 }
