@@ -154,21 +154,39 @@ def lags_ms(
 
     The employee's page names the sequence frame of each worker timestamp (its clock is
     in step); the code user's preview says when it showed that frame. The clip plays
-    forwards and back, so a frame shows again a few seconds later: the showing nearest
-    the draw is the one the message belongs to. Messages drawn outside the preview's
-    recording have no showing to compare with.
+    forwards and back, so a frame shows twice per loop, close together near the turns:
+    a frame is named with the way the clip was playing (from the frames around it on
+    each page), and of its showings that way the one nearest the draw is taken. Frames
+    at a turn, and messages drawn outside the preview's recording, are left out.
     """
-    frame_of = {int(s["frameRtp"]): s["k"] for s in employee if s["frameRtp"]}
-    shown: dict[int, list[float]] = {}
-    for sample in phone:
-        shown.setdefault(sample["k"], []).append(sample["at"])
+    frame_of = {
+        int(s["frameRtp"]): (s["k"], way)
+        for s, way in zip(employee, playing_ways(employee), strict=True)
+        if s["frameRtp"] and way
+    }
+    shown: dict[tuple[int, int], list[float]] = {}
+    for sample, way in zip(phone, playing_ways(phone), strict=True):
+        if way:
+            shown.setdefault((sample["k"], way), []).append(sample["at"])
     first, last = phone[0]["at"], phone[-1]["at"]
     lags = []
     for message in drawn:
-        times = shown.get(frame_of.get(message["rtp"], -1))
+        times = shown.get(frame_of.get(message["rtp"], (-1, 0)))
         if times and first <= message["at"] <= last:
             lags.append(message["at"] - min(times, key=lambda at: abs(message["at"] - at)))
     return lags
+
+
+def playing_ways(track: list[dict[str, Any]]) -> list[int]:
+    """Per recorded frame: 1 while the clip played forwards, -1 backwards, 0 at a turn or
+    an end of the recording (the frames before and after it do not agree)."""
+    ks = [sample["k"] for sample in track]
+    ways = [0] * len(ks)
+    for i in range(1, len(ks) - 1):
+        before, after = ks[i] - ks[i - 1], ks[i + 1] - ks[i]
+        if before * after > 0:
+            ways[i] = 1 if after > 0 else -1
+    return ways
 
 
 def drawn_on_their_frames(track: list[dict[str, Any]]) -> list[dict[str, Any]]:
