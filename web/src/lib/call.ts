@@ -1,5 +1,6 @@
 /**
- * One call in a Janus VideoRoom: the only module that imports janus.js.
+ * One call in a Janus VideoRoom. With lib/call-remote.ts (the subscription to the other
+ * side) and lib/videoroom.ts (what both share), the only modules that import janus.js.
  *
  * `VideoCall` joins the room of a JoinTicket (docs/calls.md) as a publisher with
  * `display`, `pin` and `token`, subscribes to the other side's feed with the same pin
@@ -13,8 +14,10 @@ import adapter from "webrtc-adapter";
 
 import type { JoinTicket } from "./api";
 import { CallError } from "./call-errors";
+import { RemoteFeed } from "./call-remote";
 import { selectedCandidateType } from "./ice-route";
 import { isGone, LocalMedia, type CameraState, type FacingMode, type MediaDevicesLike, type VideoSize } from "./local-media";
+import { janusError, PLUGIN, type PublisherInfo } from "./videoroom";
 
 export { CallError, mediaError, type CallErrorCode } from "./call-errors";
 export { DETAIL_VIDEO, FACE_VIDEO } from "./local-media";
@@ -45,14 +48,6 @@ export interface CallOptions {
   refreshTicket?: () => Promise<JoinTicket | null>;
   /** How long reconnecting may take before the call counts as lost (ms). */
   reconnectWindowMs?: number;
-}
-
-const PLUGIN = "janus.plugin.videoroom";
-
-interface PublisherInfo {
-  id: number | string;
-  display?: string;
-  streams?: { mid: string; type: string; disabled?: boolean }[];
 }
 
 let initialised: Promise<void> | null = null;
@@ -88,40 +83,23 @@ export function prepareCalls(): Promise<void> {
   return initJanus();
 }
 
-/** A short description of a Janus VideoRoom join error (e.g. 433 unauthorized). */
-function janusError(message: JanusJS.Message): string | null {
-  if (typeof message.error === "string") {
-    const code = typeof message.error_code === "number" ? ` (${message.error_code})` : "";
-    return `${message.error}${code}`;
-  }
-  return null;
-}
-
 export class VideoCall {
   private readonly options: CallOptions;
   private ticket: JoinTicket;
   private janus: JanusJS.Janus | null = null;
   private publisher: JanusJS.PluginHandle | null = null;
-  private subscriber: JanusJS.PluginHandle | null = null;
-  private remoteFeed: string | null = null;
-  private subscribedMids = new Set<string>();
-  /** The remote feed's streams as last announced (a subscription catches up to them). */
-  private remoteMids: string[] = [];
-  private remoteFeedId: number | string | null = null;
+  private readonly remote: RemoteFeed;
   private readonly local: LocalMedia;
   private videoPublished = false;
   /** The local tracks are open (start() acquired them). */
   private mediaReady = false;
   /** The publisher handle has joined the room (publishing needs both). */
   private joined = false;
-  private readonly remote = new MediaStream();
   private currentPhase: CallPhase = "connecting";
   private closed = false;
   private generation = 0;
   private lostSince: number | null = null;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
-  /** How long the player holds the remote video (ms; null: as briefly as it can). */
-  private remoteVideoDelay: number | null = null;
 
   constructor(options: CallOptions) {
     this.options = options;
@@ -135,6 +113,18 @@ export class VideoCall {
       },
       options.videoSize,
     );
+    this.remote = new RemoteFeed({
+      ticket: () => this.ticket,
+      iceState: (state) => {
+        this.iceState(state);
+      },
+      error: (error) => {
+        this.fail(error);
+      },
+      stream: (stream) => {
+        this.remoteStream(stream);
+      },
+    });
   }
 
   get phase(): CallPhase {
@@ -185,17 +175,7 @@ export class VideoCall {
    * player can), for overlays that arrive after their frames (ui/markers-layer.ts).
    */
   setRemoteVideoDelay(ms: number | null): void {
-    this.remoteVideoDelay = ms;
-    this.applyRemoteVideoDelay();
-  }
-
-  private applyRemoteVideoDelay(): void {
-    const pc = this.subscriber?.webrtcStuff.pc as RTCPeerConnection | null | undefined;
-    for (const receiver of pc?.getReceivers() ?? []) {
-      if (receiver.track.kind === "video" && "jitterBufferTarget" in receiver) {
-        receiver.jitterBufferTarget = this.remoteVideoDelay;
-      }
-    }
+    this.remote.setVideoDelay(ms);
   }
 
   setMicrophone(on: boolean): void {
@@ -400,7 +380,7 @@ export class VideoCall {
     if (kind === "joined") {
       this.joined = true;
       this.lostSince = null;
-      this.setPhase(this.remoteFeed ? "connected" : "waiting");
+      this.setPhase(this.remote.feed ? "connected" : "waiting");
       this.publish();
       this.considerPublishers(janus, message.publishers as PublisherInfo[] | undefined, current);
     } else if (kind === "event") {
@@ -410,8 +390,8 @@ export class VideoCall {
       }
       this.considerPublishers(janus, message.publishers as PublisherInfo[] | undefined, current);
       const gone = (message.leaving ?? message.unpublished) as number | string | undefined;
-      if (gone !== undefined && String(gone) === this.remoteFeed) {
-        this.dropRemote();
+      if (gone !== undefined && String(gone) === this.remote.feed) {
+        this.remote.drop();
       }
     }
     if (jsep && this.publisher) {
@@ -462,137 +442,16 @@ export class VideoCall {
     if (!other) {
       return;
     }
-    const feed = String(other.id);
-    const mids = (other.streams ?? []).filter((s) => s.disabled !== true).map((s) => s.mid);
-    if (this.remoteFeed !== feed) {
-      this.dropRemote();
-      this.remoteFeed = feed;
-      this.remoteFeedId = other.id;
-      this.remoteMids = mids;
-      this.attachSubscriber(janus, other.id, current);
-      return;
-    }
-    this.remoteMids = mids;
-    this.catchUpSubscription();
+    this.remote.consider(janus, other, current);
   }
 
-  /** Subscribe to streams the other side added since we subscribed (camera switched on). */
-  private catchUpSubscription(): void {
-    const subscriber = this.subscriber;
-    const feed = this.remoteFeedId;
-    if (!subscriber || feed === null) {
-      return;
-    }
-    const fresh = this.remoteMids.filter((mid) => !this.subscribedMids.has(mid));
-    if (fresh.length === 0) {
-      return;
-    }
-    for (const mid of fresh) {
-      this.subscribedMids.add(mid);
-    }
-    subscriber.send({ message: { request: "update", subscribe: fresh.map((mid) => ({ feed, mid })) } });
-  }
-
-  private attachSubscriber(janus: JanusJS.Janus, feed: number | string, current: () => boolean): void {
-    janus.attach({
-      plugin: PLUGIN,
-      success: (handle) => {
-        if (!current() || String(feed) !== this.remoteFeed) {
-          handle.detach();
-          return;
-        }
-        this.subscriber = handle;
-        handle.send({
-          message: {
-            request: "join",
-            ptype: "subscriber",
-            room: this.ticket.room_id,
-            pin: this.ticket.pin,
-            token: this.ticket.token,
-            streams: [{ feed }],
-          },
-        });
-      },
-      error: (error) => {
-        if (current()) {
-          this.options.listener.error(new CallError("refused", error, false));
-        }
-      },
-      iceState: (state) => {
-        if (current()) {
-          this.iceState(state);
-        }
-      },
-      onmessage: (message, jsep) => {
-        if (!current()) {
-          return;
-        }
-        const error = janusError(message);
-        if (error) {
-          this.fail(new CallError("refused", error, true));
-          return;
-        }
-        const streams = message.streams as { feed_mid?: string; mid?: string }[] | undefined;
-        for (const stream of streams ?? []) {
-          if (stream.feed_mid) {
-            this.subscribedMids.add(stream.feed_mid);
-          }
-        }
-        if (message.videoroom === "attached" || message.videoroom === "updated") {
-          this.catchUpSubscription();
-        }
-        if (jsep && this.subscriber) {
-          const subscriber = this.subscriber;
-          subscriber.createAnswer({
-            jsep,
-            tracks: [{ type: "data", capture: false }],
-            success: (answer) => {
-              subscriber.send({ message: { request: "start", room: this.ticket.room_id }, jsep: answer });
-            },
-            error: (answerError) => {
-              this.options.listener.error(new CallError("media_failed", answerError, false));
-            },
-          });
-        }
-      },
-      onremotetrack: (track, _mid, on) => {
-        if (!current()) {
-          return;
-        }
-        this.remoteTrack(track, on);
-      },
-    });
-  }
-
-  private remoteTrack(track: MediaStreamTrack, on: boolean): void {
-    const known = this.remote.getTrackById(track.id);
-    if (on && !known) {
-      for (const old of this.remote.getTracks().filter((t) => t.kind === track.kind)) {
-        this.remote.removeTrack(old);
-      }
-      this.remote.addTrack(track);
-      this.applyRemoteVideoDelay();
-    } else if (!on && known) {
-      this.remote.removeTrack(known);
-    }
-    if (this.remote.getTracks().length > 0) {
+  /** The other side's stream got a track, or the other side is gone (null). */
+  private remoteStream(stream: MediaStream | null): void {
+    if (stream) {
       this.setPhase("connected");
-      this.options.listener.remoteStream(this.remote);
     }
-  }
-
-  private dropRemote(): void {
-    this.subscriber?.detach();
-    this.subscriber = null;
-    this.remoteFeed = null;
-    this.remoteFeedId = null;
-    this.remoteMids = [];
-    this.subscribedMids = new Set();
-    for (const track of this.remote.getTracks()) {
-      this.remote.removeTrack(track);
-    }
-    this.options.listener.remoteStream(null);
-    if (this.currentPhase === "connected") {
+    this.options.listener.remoteStream(stream);
+    if (!stream && this.currentPhase === "connected") {
       this.setPhase("waiting");
     }
   }
@@ -603,7 +462,7 @@ export class VideoCall {
     if (state === "connected" || state === "completed") {
       this.lostSince = null;
       if (this.currentPhase === "reconnecting") {
-        this.setPhase(this.remote.getTracks().length > 0 ? "connected" : "waiting");
+        this.setPhase(this.remote.hasTracks ? "connected" : "waiting");
       }
       return;
     }
@@ -638,7 +497,7 @@ export class VideoCall {
         },
       });
     }
-    this.subscriber?.send({ message: { request: "configure", restart: true } });
+    this.remote.restartIce();
   }
 
   private reconnectWindow(): number {
@@ -687,11 +546,9 @@ export class VideoCall {
   private teardownJanus(): void {
     const janus = this.janus;
     this.janus = null;
-    this.subscriber = null;
+    this.remote.forget();
     this.publisher = null;
     this.joined = false;
-    this.remoteFeed = null;
-    this.subscribedMids = new Set();
     this.videoPublished = false;
     if (janus) {
       janus.destroy({ cleanupHandles: true, notifyDestroyed: false });
