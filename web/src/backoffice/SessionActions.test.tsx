@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { render } from "preact-render-to-string";
-import { ApiClient, EmployeeApi, type MeOut } from "../lib/api";
+import { EmployeeApi, type MeOut } from "../lib/api";
+import { ApiClient } from "../lib/api-client";
 import { BackOfficeApi, type SessionDetails } from "../lib/backoffice-api";
 import { setLanguage } from "../i18n";
 import { BackOfficeContext, type BackOffice } from "./context";

@@ -5,7 +5,7 @@
  */
 
 import { useEffect, useRef } from "preact/hooks";
-import { ApiError } from "../lib/api";
+import { ApiError } from "../lib/api-client";
 import type { SessionDetails } from "../lib/backoffice-api";
 import { SESSION_TABS, type SessionTab } from "../lib/backoffice-routes";
 import { t, type MessageKey } from "../i18n";

@@ -1,7 +1,7 @@
 /** Small hooks of the back office: load data with its error, and run an action with progress. */
 
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
-import { ApiError } from "../lib/api";
+import { ApiError } from "../lib/api-client";
 import { BackOfficeContext } from "./context";
 
 /** An expired login answers 401 anywhere: back to the login form (which returns to this page). */

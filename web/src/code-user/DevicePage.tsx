@@ -7,7 +7,8 @@
 
 import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { ApiError, CodeUserApi, type CodeUserSession, type OpenedDevice } from "../lib/api";
+import { CodeUserApi, type CodeUserSession, type OpenedDevice } from "../lib/api";
+import { ApiError } from "../lib/api-client";
 import { t } from "../i18n";
 import { OfflineBanner } from "../ui/components/OfflineBanner";
 import { PageFrame } from "../ui/components/PageFrame";

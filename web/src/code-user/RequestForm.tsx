@@ -4,7 +4,8 @@
  */
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, type CodeUserApi, type CodeUserSession, type OpenedDevice, type RequestStep } from "../lib/api";
+import type { CodeUserApi, CodeUserSession, OpenedDevice, RequestStep } from "../lib/api";
+import { ApiError } from "../lib/api-client";
 import { t } from "../i18n";
 import { problemText } from "../ui/problem-text";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { ApiError, CODE_USER_TOKEN_KEY, CallApi, CodeUserApi, EmployeeApi, NetworkError, type FetchLike } from "./api";
+import { CallApi, CodeUserApi, EmployeeApi } from "./api";
+import { ApiError, CODE_USER_TOKEN_KEY, NetworkError, type FetchLike } from "./api-client";
 
 interface Seen {
   url: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { ApiClient } from "./api";
+import { ApiClient } from "./api-client";
 import { BackOfficeApi, sessionQueryString } from "./backoffice-api";
 
 describe("the back office's API calls", () => {

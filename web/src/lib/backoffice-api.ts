@@ -4,7 +4,8 @@
  * orchestrator/api/schemas.py; state changes that the API versions send `If-Match`.
  */
 
-import type { ApiClient, AssistantButton, EmployeeOut, Ref, RequestStep, SessionPage, SessionSummary } from "./api";
+import type { AssistantButton, EmployeeOut, Ref, RequestStep, SessionPage, SessionSummary } from "./api";
+import type { ApiClient } from "./api-client";
 import type { ActorKind, SessionStatus, Visibility } from "./events";
 
 export type Trigger =

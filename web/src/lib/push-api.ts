@@ -1,6 +1,6 @@
 /** The employee's Web Push registration (docs/notifications.md): the VAPID key and this browser's subscription. */
 
-import type { ApiClient } from "./api";
+import type { ApiClient } from "./api-client";
 
 export interface PushConfig {
   enabled: boolean;

@@ -4,7 +4,8 @@
  * rejoin after a reload (the active call's session is kept in sessionStorage).
  */
 
-import { ApiError, type CallApi, type CallWithTicket, type JoinTicket } from "../lib/api";
+import type { CallApi, CallWithTicket, JoinTicket } from "../lib/api";
+import { ApiError } from "../lib/api-client";
 import type { FacingMode } from "../lib/call";
 import { callIdOf, ringingData, type CallSide, type LiveEvent } from "../lib/events";
 import { t } from "../i18n";

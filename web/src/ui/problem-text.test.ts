@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ApiError, NetworkError } from "../lib/api";
+import { ApiError, NetworkError } from "../lib/api-client";
 import { setLanguage, t } from "../i18n";
 import { problemText } from "./problem-text";
 

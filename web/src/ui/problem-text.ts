@@ -4,7 +4,7 @@
  * is shown only where it names what to fix (invalid input) or nothing better fits.
  */
 
-import { ApiError, NetworkError } from "../lib/api";
+import { ApiError, NetworkError } from "../lib/api-client";
 import { t } from "../i18n";
 
 const CONFLICT_CODES = new Set(["version_conflict", "invalid_transition", "precondition_required"]);

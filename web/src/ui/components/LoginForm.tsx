@@ -6,7 +6,8 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { JSX } from "preact";
-import { ApiError, type EmployeeApi, type MeOut } from "../../lib/api";
+import type { EmployeeApi, MeOut } from "../../lib/api";
+import { ApiError } from "../../lib/api-client";
 import { t } from "../../i18n";
 import { problemText } from "../problem-text";
 

@@ -1,7 +1,7 @@
 /** Turns Web Push on or off for this browser (the employee's settings; ui/push.ts). */
 
 import { useEffect, useMemo, useState } from "preact/hooks";
-import type { ApiClient } from "../../lib/api";
+import type { ApiClient } from "../../lib/api-client";
 import { PushApi } from "../../lib/push-api";
 import { t } from "../../i18n";
 import { currentSubscription, disablePush, enablePush, pushSupported } from "../push";
