@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.conftest import Contexts
 from tests.e2e.pages import connect_call
@@ -31,6 +32,12 @@ FRAME_TO_CLIENT = """([fx, fy]) => {
 }"""
 
 # The centre of the ink of one colour on the drawing canvas, in frame coordinates.
+STROKES_STATE = """() => ({
+  strokes: document.querySelector('[data-testid="draw-layer"]')?.dataset.strokes,
+  tools: document.querySelector('[data-testid="call-screen"]')?.dataset.tools,
+  phase: document.querySelector('[data-testid="call-screen"]')?.dataset.phase,
+})"""
+
 INK = """(colour) => {
   const canvas = document.querySelector('[data-testid="draw-layer"]');
   const { width, height } = canvas;
@@ -88,7 +95,12 @@ def assert_ink_at(page: Page, colour: str, point: tuple[float, float]) -> None:
 def ink_appearing(page: Page, colour: str) -> dict[str, Any]:
     """The ink as the poll that first saw it found it (a second look could come after the
     stroke has faded on a slow machine)."""
-    handle = page.wait_for_function(INK, arg=colour, polling=50, timeout=10_000)
+    try:
+        handle = page.wait_for_function(INK, arg=colour, polling=50, timeout=10_000)
+    except PlaywrightTimeoutError:
+        # for a failure: did the stroke arrive (strokes shown) on a joined tool channel?
+        state = page.evaluate(STROKES_STATE)
+        raise AssertionError(f"no {colour} ink within 10 s; this page: {state}") from None
     found: dict[str, Any] = handle.json_value()
     return found
 
