@@ -199,7 +199,7 @@ def drawn_on_their_frames(track: list[dict[str, Any]]) -> list[dict[str, Any]]:
     fresh = [sample for sample in track if not sample["stale"]]
     waiting = len(track) - len(fresh)
     drawn_as = collections.Counter(sample["how"] for sample in fresh)
-    delays = sorted(sample["delay"] for sample in fresh)
+    delays = sorted(sample["delay"] for sample in fresh) or [0]
     print(
         f"\nemployee: markers waiting (stale) on {waiting} of {len(track)} frames; drawn "
         f"with their own positions on {drawn_as['own']}, between their neighbours' on "
