@@ -66,6 +66,12 @@ describe("messageFor between two messages", () => {
     expect(shown?.drawn.markers[0]?.x).toBeCloseTo(0.41, 6);
   });
 
+  it("takes the nearest newer message when several are on their way", () => {
+    const messages = new Map([frame(0, 0.4), frame(6000, 0.42), frame(12_000, 0.5)].map((message) => [message.rtp_timestamp, message]));
+    // between 0 and 6000, not 0 and 12000 (which would give 0.4 + 0.1 * 3 / 12)
+    expect(messageFor(messages, 3000)?.drawn.markers[0]?.x).toBeCloseTo(0.41, 6);
+  });
+
   it("extrapolates instead when the next message is too far on", () => {
     const messages = new Map([frame(0, 0.4), frame(18_000, 0.46), frame(36_000, 0.52)].map((message) => [message.rtp_timestamp, message]));
     // 3000 after 18000, next at 36000: 18000 ticks apart, too far to lie between

@@ -315,17 +315,23 @@ export function messageFor(
   if (exact) {
     return { drawn: exact, from: exact, how: "own" };
   }
-  const older = [...messages.values()]
-    .filter((frame) => ((remote - frame.rtp_timestamp) >>> 0) < MAX_EXTRAPOLATION)
-    .sort((a, b) => ((remote - a.rtp_timestamp) >>> 0) - ((remote - b.rtp_timestamp) >>> 0));
+  // one pass (this runs for every shown frame): the older messages, and the next newer one
+  const older: MarkersFrame[] = [];
+  let next: MarkersFrame | null = null;
+  for (const frame of messages.values()) {
+    const lead = (frame.rtp_timestamp - remote) >>> 0;
+    if (((remote - frame.rtp_timestamp) >>> 0) < MAX_EXTRAPOLATION) {
+      older.push(frame);
+    } else if (lead < MAX_INTERPOLATION && (next === null || lead < ((next.rtp_timestamp - remote) >>> 0))) {
+      next = frame;
+    }
+  }
+  older.sort((a, b) => ((remote - a.rtp_timestamp) >>> 0) - ((remote - b.rtp_timestamp) >>> 0));
   const [newest] = older;
   if (!newest) {
     return null;
   }
   // a frame the worker skipped, with messages on both sides: its positions lie between
-  const next = [...messages.values()]
-    .filter((frame) => ((frame.rtp_timestamp - remote) >>> 0) < MAX_INTERPOLATION)
-    .sort((a, b) => ((a.rtp_timestamp - remote) >>> 0) - ((b.rtp_timestamp - remote) >>> 0))[0];
   if (next && ((next.rtp_timestamp - newest.rtp_timestamp) >>> 0) < MAX_INTERPOLATION) {
     return { drawn: between(newest, next, remote), from: newest, how: "between" };
   }
