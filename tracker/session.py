@@ -16,9 +16,10 @@ that moment stays in its group, whose tracker can still find it again. In use th
 one tracker per session, whatever the number of markers; a removed marker's point is
 simply no longer reported.
 
-A marker names the RTP timestamp of the frame it was placed on; while that frame is in
-the recent history, the marker starts there and catches up through the frames after it,
-so a click on a moving picture lands where the employee saw the spot.
+A marker names the RTP timestamp of the frame it was placed on and carries a patch of
+what the employee saw there; it starts on the history frame that shows that patch (the
+stamped one, as a rule; ``tracker/placement.py``) and catches up through the frames
+after it, so a click on a moving picture lands where the employee saw the spot.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ import numpy as np
 
 from orchestrator.realtime.tool_messages import THUMBNAIL_SIZE, MarkerPosition, MarkersFrame
 from tracker.bench import Tracker
+from tracker.placement import choose_start
 from tracker.rtp import EncodedFrame
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,8 @@ class Place:
     x: float
     y: float
     rtp_timestamp: int | None
+    patch: tuple[int, ...] = ()
+    """What the employee saw around the click (``tracker/placement.py``); may be empty."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,9 @@ class SessionMarkers:
                 self.pending = [p for p in self.pending if p.marker_id != item.marker_id]
             if self.pending and self.latest is not None:
                 for place in self.pending:
-                    changed |= self.place(place.marker_id, place.x, place.y, place.rtp_timestamp)
+                    changed |= self.place(
+                        place.marker_id, place.x, place.y, place.rtp_timestamp, place.patch
+                    )
                 self.pending = []
         if changed:  # a placement or removal after the batch's last tracked frame
             messages.append(self.message())
@@ -214,9 +220,16 @@ class SessionMarkers:
 
     # --- commands ----------------------------------------------------------------
 
-    def place(self, marker_id: str, x: float, y: float, rtp_timestamp: int | None) -> bool:
-        """Start tracking a marker; False when there is no frame yet, it exists or all
-        numbers are taken."""
+    def place(
+        self,
+        marker_id: str,
+        x: float,
+        y: float,
+        rtp_timestamp: int | None,
+        patch: Sequence[int] = (),
+    ) -> bool:
+        """Start tracking a marker on the frame it was clicked on (``choose_start``); False
+        when there is no frame yet, it exists or all numbers are taken."""
         if marker_id in self.markers or self.latest is None:
             return False
         free = [n for n in range(1, MAX_MARKERS + 1) if n not in self.numbers()]
@@ -224,16 +237,25 @@ class SessionMarkers:
             log.info("session %s: marker %s refused, all numbers taken", self.session_id, marker_id)
             return False
         frames = list(self.history)
-        start = next(
-            (i for i, f in enumerate(frames) if f.rtp_timestamp == rtp_timestamp),
-            len(frames) - 1,
+        start = choose_start(
+            [f.gray for f in frames], [f.rtp_timestamp for f in frames], x, y, rtp_timestamp, patch
         )
-        first = frames[start]
+        first = frames[start.index]
+        log.info(
+            "session %s: marker %s starts on frame %s (%s, likeness %s; stamped %s, newest %s)",
+            self.session_id,
+            marker_id,
+            first.rtp_timestamp,
+            start.how,
+            None if start.likeness is None else round(start.likeness, 3),
+            rtp_timestamp,
+            frames[-1].rtp_timestamp,
+        )
         height, width = first.gray.shape
-        px, py = x * width - 0.5, y * height - 0.5
+        px, py = start.x * width - 0.5, start.y * height - 0.5
         marker = Marker(marker_id, free[0], TrackerGroup(first.gray, {marker_id: (px, py)}), px, py)
         self.markers[marker_id] = marker
-        for later in frames[start + 1 :]:
+        for later in frames[start.index + 1 :]:
             self._move(marker.group, later.gray)
         self._regroup(frames[-1].gray)
         return True

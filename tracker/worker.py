@@ -91,6 +91,7 @@ class TrackerWorker:
                     float(data["x"]),
                     float(data["y"]),
                     int(timestamp) if timestamp is not None else None,
+                    tuple(int(v) for v in data.get("patch") or ()),
                 ),
             )
         elif event.type == "marker.removed":

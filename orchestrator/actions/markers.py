@@ -28,8 +28,10 @@ async def do_place_marker(
     x: float,
     y: float,
     rtp_timestamp: int | None,
+    patch: list[int] | None = None,
 ) -> str:
-    """A new marker at frame point (x, y) of the frame with ``rtp_timestamp``; its id."""
+    """A new marker at frame point (x, y) of the frame with ``rtp_timestamp``, which shows
+    ``patch`` around it (``tracker/placement.py``); its id."""
     session = await load_session_for(db, actor, session_id)
     call = await open_call(db, session.id)
     if (
@@ -48,7 +50,13 @@ async def do_place_marker(
         "marker.placed",
         session,
         actor,
-        data={"marker_id": marker_id, "x": x, "y": y, "rtp_timestamp": rtp_timestamp},
+        data={
+            "marker_id": marker_id,
+            "x": x,
+            "y": y,
+            "rtp_timestamp": rtp_timestamp,
+            "patch": patch or [],
+        },
     )
     return marker_id
 

@@ -7,11 +7,14 @@ session's channel, stamped with the RTP timestamp of the frame they belong to
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, field_validator
 
 from orchestrator.actions.markers import do_place_marker, do_remove_marker
 from orchestrator.api.routing import Api, Call, Empty
 from orchestrator.api.schemas import In, Out
+from orchestrator.realtime.tool_messages import PATCH_SIDE
 
 api = Api()
 TAG = "markers"
@@ -32,6 +35,21 @@ class MarkerIn(In):
         description="The code user's RTP timestamp of the frame the point was picked on; "
         "without it the marker starts on the newest frame.",
     )
+    patch: list[Annotated[int, Field(ge=0, le=255)]] = Field(
+        default_factory=list,
+        max_length=PATCH_SIDE * PATCH_SIDE,
+        description=f"What the employee saw around the point: {PATCH_SIDE} x {PATCH_SIDE} grey "
+        "levels, row by row, over a square whose side is a tenth of the frame's height "
+        "(tracker/placement.py); the tracker starts the marker on the frame that shows it. "
+        "Empty where the square leaves the picture or the page could not read it.",
+    )
+
+    @field_validator("patch")
+    @classmethod
+    def whole_patch(cls, patch: list[int]) -> list[int]:
+        if patch and len(patch) != PATCH_SIDE * PATCH_SIDE:
+            raise ValueError(f"a patch has {PATCH_SIDE * PATCH_SIDE} grey levels, or none")
+        return patch
 
 
 class MarkerOut(Out):
@@ -56,6 +74,7 @@ async def place(call: Call[MarkerIn, Empty]) -> MarkerOut:
             x=call.body.x,
             y=call.body.y,
             rtp_timestamp=call.body.rtp_timestamp,
+            patch=call.body.patch,
         )
     return MarkerOut(marker_id=marker_id)
 

@@ -217,3 +217,12 @@ THUMBNAIL_SIZE = (8, 6)
 """Columns and rows of a markers frame's thumbnail: coarse enough to be cheap to send
 and to compute again in a browser from the shown picture, fine enough that an occluder
 or a camera move changes it."""
+
+PATCH_SIDE = 16
+"""Grey levels per side of a placement's patch: what the employee saw around the click,
+so that the tracker worker starts the marker on the frame that showed it
+(``tracker/placement.py``)."""
+PATCH_SPAN_PERCENT = 10
+"""Side of the patch's square, in per cent of the frame's height (at least PATCH_SIDE
+pixels): wide enough to hold some texture around a point, small enough to stay on it."""
+

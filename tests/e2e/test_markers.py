@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import re
 import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -221,8 +222,10 @@ def errors(track: list[dict[str, Any]], clip: TrackingClip, corner: int) -> list
     return found
 
 
-def mark_corner(desk: Page, phone: Page, clip: TrackingClip, corner: int) -> None:
-    """Marker 1 by a click, then marker 2 exactly on the corner, on a frame showing it."""
+def mark_corner(desk: Page, phone: Page, clip: TrackingClip, corner: int, log: Path) -> None:
+    """Marker 1 by a click, then marker 2 exactly on the corner, on a frame showing it;
+    the worker (its log says) starts marker 2 on a frame that shows what the page saw."""
+    logged = log.stat().st_size
     # A first marker by clicking: it starts the worker and both clocks get in step.
     desk.get_by_test_id("toggle-markers").click()
     box = desk.get_by_test_id("markers-layer").bounding_box()
@@ -241,6 +244,11 @@ def mark_corner(desk: Page, phone: Page, clip: TrackingClip, corner: int) -> Non
         expect(page.locator('[data-testid="marker"][data-number="2"]')).to_be_visible(
             timeout=15_000
         )
+    with log.open("rb") as lines:
+        lines.seek(logged)
+        starts = [line.decode(errors="replace") for line in lines if b" starts on frame " in line]
+    print("\n" + "\n".join(starts))
+    assert len(starts) == 2 and re.search(r"\((stamp|picture), likeness 0\.9", starts[1]), starts
 
 
 def test_a_marker_stays_on_its_corner_while_the_camera_moves(
@@ -255,7 +263,7 @@ def test_a_marker_stays_on_its_corner_while_the_camera_moves(
         assert phone.get_by_test_id("toggle-markers").count() == 0  # only employees place
 
         corner = clip.steady_corner()
-        mark_corner(desk, phone, clip, corner)
+        mark_corner(desk, phone, clip, corner, stack.log_path)
         start_recording(desk, clip, 2, FRAMES + 40)
         start_recording(phone, clip, 2, FRAMES + 40)
         employee_track, _ = recorded(desk, FRAMES + 40)
@@ -331,7 +339,7 @@ def test_a_hidden_marker_is_shown_lost_and_comes_back(
         code_user, employee, _ = connect_call(contexts)
         desk, phone = employee.page, code_user.page
         corner = clip.steady_corner()
-        mark_corner(desk, phone, hidden_clip, corner)
+        mark_corner(desk, phone, hidden_clip, corner, stack.log_path)
         start_recording(desk, hidden_clip, 2, PASS_FRAMES)
         track, _ = recorded(desk, PASS_FRAMES)
         track = drawn_on_their_frames(track)

@@ -46,8 +46,14 @@ async def test_markers_follow_the_code_users_video_and_stop_with_the_last(
         session_channel(env.session_id),
         lambda _channel, message: messages.append(message["frame"]),
     )
-    bad = await env.client.post(url, json={"x": 1.5, "y": 0.5}, headers=env.csrf)
-    assert bad.status == 422, await bad.text()
+    for body in (
+        {"x": 1.5, "y": 0.5},
+        {"x": 0.5, "y": 0.5, "patch": [128] * 10},  # a patch is whole or absent
+        {"x": 0.5, "y": 0.5, "patch": [300] * 256},  # grey levels are bytes
+    ):
+        bad = await env.client.post(url, json=body, headers=env.csrf)
+        assert bad.status == 422, await bad.text()
+        assert (await bad.json())["field"].startswith(("x", "patch")), body
 
     first = await place(env, 0.75, 0.75)
     second = await place(env, 0.6, 0.6)

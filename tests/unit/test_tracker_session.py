@@ -11,6 +11,7 @@ import numpy as np
 
 from tests.support.moving_texture import texture
 from tests.support.vp8 import vp8_packets
+from tracker.placement import patch_at
 from tracker.rtp import EncodedFrame
 from tracker.session import (
     MAX_LAG_SECONDS,
@@ -221,3 +222,39 @@ def test_a_marker_hidden_while_the_sender_scales_its_video_down_stays_lost_until
     # the markers in view were seeded afresh at the new size; the hidden one joined them
     # once it was back, so one tracker follows both at full detail again
     assert [g.shape for g in session.groups()] == [(H * 3 // 4, W * 3 // 4)]
+
+
+def test_a_click_stamped_with_a_frame_where_a_hand_covers_the_spot_starts_where_seen() -> None:
+    """The page's frame clock was a few frames off: the click on frame 8, where the spot
+    shows, is stamped with frame 11, where a disc covers it. Seeded there, the marker
+    would take the disc's look (found on the disc, lost on the spot); with the patch the
+    page saw, it starts on frame 8 and is found on its spot once the disc is gone."""
+    spot = np.array([150.0, 120.0])
+
+    def frame(k: int) -> np.ndarray:
+        picture = view(k).copy()
+        if 10 <= k < 16:
+            centre = spot + 0.5 - k - 0.5
+            cv2.circle(picture, (round(centre[0]), round(centre[1])), 18, 128, -1)
+        return picture
+
+    packets = [
+        EncodedFrame(3000 * int(packet.pts), bytes(packet))
+        for packet in vp8_packets((frame(k) for k in range(40)), 2_000_000)
+    ]
+    session = SessionMarkers(9)
+    for packet in packets[:14]:
+        session.decode(packet)
+    clicked = (spot + 0.5 - 8) / (W, H)
+    seen = patch_at(session.history[8].gray, *clicked)
+    assert seen is not None
+    assert session.place("m", *clicked, 11 * 3000, [int(v) for v in seen.ravel()])
+    found: dict[int, tuple[bool, float]] = {}
+    for packet in packets[14:]:
+        (message,) = session.apply([packet])
+        k = message["rtp_timestamp"] // 3000
+        (marker,) = message["markers"]
+        error = float(np.hypot(*(np.array(pixel(marker)) - (spot - k))))
+        found[k] = (marker["lost"], error)
+    assert all(lost for lost, _ in (found[k] for k in range(14, 16))), found
+    assert all(not lost and error < 1.0 for lost, error in (found[k] for k in range(18, 40))), found

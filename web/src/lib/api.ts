@@ -166,6 +166,19 @@ export interface CallWithTicket {
   ticket: JoinTicket;
 }
 
+/**
+ * A marker clicked at frame point (x, y) of the frame with `rtp_timestamp` (the worker's
+ * clock; null before the page's clock is in step), with `patch`: the grey levels around
+ * the point in that frame (PATCH_SIDE squared, row by row; empty where unreadable), so
+ * the worker starts the marker on the frame that showed them (tracker/placement.py).
+ */
+export interface MarkerPlacement {
+  x: number;
+  y: number;
+  rtp_timestamp: number | null;
+  patch: number[];
+}
+
 /** START, accept, decline, hang-up and rejoin for one side of a session's call. */
 export class CallApi {
   private readonly api: ApiClient;
@@ -193,8 +206,8 @@ export class CallApi {
   }
 
   /** Place a tracking marker at a frame point of the code user's video (employees). */
-  placeMarker(sessionId: number, x: number, y: number, rtpTimestamp: number | null): Promise<{ marker_id: string }> {
-    return this.api.request("POST", `${this.prefix}/${sessionId}/markers`, { body: { x, y, rtp_timestamp: rtpTimestamp } });
+  placeMarker(sessionId: number, placement: MarkerPlacement): Promise<{ marker_id: string }> {
+    return this.api.request("POST", `${this.prefix}/${sessionId}/markers`, { body: placement });
   }
 
   /** Remove a tracking marker (either side). */

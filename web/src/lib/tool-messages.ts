@@ -148,6 +148,10 @@ export interface MarkersFrame {
 export const THUMBNAIL_COLUMNS = 8;
 export const THUMBNAIL_ROWS = 6;
 
+/** Mirror of tool_messages.PATCH_SIDE and PATCH_SPAN_PERCENT: a placement's patch. */
+export const PATCH_SIDE = 16;
+export const PATCH_SPAN_PERCENT = 10;
+
 /** An error frame of the WebSocket (orchestrator/realtime/ws.py `error_frame`). */
 export interface ErrorFrame {
   type: "error";

@@ -163,7 +163,7 @@ export class CallScreen {
       side: options.side,
       video: this.stageVideo,
       layout: () => this.frameLayout(),
-      place: (x, y, rtpTimestamp) => options.calls.placeMarker(options.sessionId, x, y, rtpTimestamp),
+      place: (placement) => options.calls.placeMarker(options.sessionId, placement),
       remove: (markerId) => options.calls.removeMarker(options.sessionId, markerId),
       delayVideo: (ms) => {
         this.call.setRemoteVideoDelay(ms);

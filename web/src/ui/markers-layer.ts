@@ -24,7 +24,8 @@
 
 import { clientToFrame, frameToElement, insideFrame, type FrameLayout } from "../lib/frame-coords";
 import { RtpClock, thumbnailOf } from "../lib/rtp-clock";
-import { THUMBNAIL_COLUMNS, THUMBNAIL_ROWS, type CallRole, type MarkerPosition, type MarkersFrame } from "../lib/tool-messages";
+import type { MarkerPlacement } from "../lib/api";
+import { PATCH_SIDE, PATCH_SPAN_PERCENT, THUMBNAIL_COLUMNS, THUMBNAIL_ROWS, type CallRole, type MarkerPosition, type MarkersFrame } from "../lib/tool-messages";
 import { VideoDelay } from "../lib/video-delay";
 import { t } from "../i18n";
 import { h } from "./dom";
@@ -47,7 +48,7 @@ export interface MarkersLayerOptions {
   /** The stage video (the code user's camera on both sides). */
   video: HTMLVideoElement;
   layout: () => FrameLayout;
-  place: (x: number, y: number, rtpTimestamp: number | null) => Promise<unknown>;
+  place: (placement: MarkerPlacement) => Promise<unknown>;
   remove: (markerId: string) => Promise<unknown>;
   /** The employee's side: hold the stage video this long (ms; null: release it). */
   delayVideo?: (ms: number | null) => void;
@@ -68,6 +69,7 @@ export class MarkersLayer {
   private videoCallback: number | null = null;
   private destroyed = false;
   private thumbnailCanvas: CanvasRenderingContext2D | null | undefined;
+  private patchCanvas: CanvasRenderingContext2D | null | undefined;
 
   constructor(options: MarkersLayerOptions) {
     this.options = options;
@@ -285,8 +287,45 @@ export class MarkersLayer {
     }
     const local = this.shownLocalTimestamp;
     const remote = local === null ? null : this.clock.toRemote(local);
-    void this.options.place(point.x, point.y, remote);
+    void this.options.place({ x: point.x, y: point.y, rtp_timestamp: remote, patch: this.patchAround(point) });
     this.setPlacing(false);
+  }
+
+  /**
+   * The grey levels around frame point `point` in the picture on screen, as the worker
+   * samples its frames (tracker/placement.py `patch_at`); empty where the square leaves
+   * the picture or the page may not read it.
+   */
+  private patchAround(point: { x: number; y: number }): number[] {
+    const video = this.options.video;
+    const width = video.videoWidth;
+    const height = video.videoHeight;
+    const side = Math.max(PATCH_SIDE, Math.round((PATCH_SPAN_PERCENT * height) / 100));
+    const left = point.x * width - side / 2;
+    const top = point.y * height - side / 2;
+    if (!width || left < 0 || top < 0 || left + side > width || top + side > height) {
+      return [];
+    }
+    if (this.patchCanvas === undefined) {
+      const canvas = document.createElement("canvas");
+      canvas.width = PATCH_SIDE;
+      canvas.height = PATCH_SIDE;
+      this.patchCanvas = canvas.getContext("2d", { willReadFrequently: true });
+      if (this.patchCanvas) {
+        this.patchCanvas.imageSmoothingQuality = "high";
+      }
+    }
+    const context = this.patchCanvas;
+    if (!context) {
+      return [];
+    }
+    try {
+      context.drawImage(video, left, top, side, side, 0, 0, PATCH_SIDE, PATCH_SIDE);
+      const rgba = context.getImageData(0, 0, PATCH_SIDE, PATCH_SIDE).data;
+      return thumbnailOf(rgba, PATCH_SIDE, PATCH_SIDE, PATCH_SIDE, PATCH_SIDE).map(Math.round);
+    } catch {
+      return []; // a picture the page may not read: the stamp alone decides
+    }
   }
 }
 
