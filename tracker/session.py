@@ -12,7 +12,8 @@ fits, ORB) is shared by them; markers arrive at different frames and leave one b
 So markers live in groups, one tracker each: a new marker starts in a group of its own,
 and once it is tracked on the newest frame, every marker in view there is seeded into
 one new group (with their current positions, on that frame). A marker that is lost at
-that moment stays in its group, whose tracker can still find it again. In use that is
+that moment, or does not look as it did when its tracker was seeded (a hand coming in
+over it), stays in its group, whose tracker can still find it again. In use that is
 one tracker per session, whatever the number of markers; a removed marker's point is
 simply no longer reported.
 
@@ -28,7 +29,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import av
@@ -37,7 +38,7 @@ import numpy as np
 
 from orchestrator.realtime.tool_messages import THUMBNAIL_SIZE, MarkerPosition, MarkersFrame
 from tracker.bench import Tracker
-from tracker.placement import choose_start
+from tracker.placement import ALIKE, choose_start, likeness, patch_at
 from tracker.rtp import EncodedFrame
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,23 @@ class Marker:
     x: float
     y: float
     lost: bool = False
+    look: np.ndarray | None = field(default=None, repr=False)
+    """The patch around it (``patch_at``) on the frame its tracker took its template from."""
+
+    def looks_as_seeded(self, gray: np.ndarray) -> bool:
+        """Does it look on ``gray`` as on its tracker's first frame (or can nobody tell)?
+        A marker in view may be partly covered already, a hand coming in over it: a new
+        tracker seeded there would take the hand for the marker."""
+        if self.look is None:
+            return True
+        height, width = gray.shape
+        now = patch_at(gray, (self.x + 0.5) / width, (self.y + 0.5) / height)
+        alike = likeness(self.look, now)
+        return alike is None or alike >= ALIKE
+
+    def take_look(self, gray: np.ndarray) -> None:
+        height, width = gray.shape
+        self.look = patch_at(gray, (self.x + 0.5) / width, (self.y + 0.5) / height)
 
     def position(self, width: int, height: int) -> MarkerPosition:
         return MarkerPosition(
@@ -254,6 +272,7 @@ class SessionMarkers:
         height, width = first.gray.shape
         px, py = start.x * width - 0.5, start.y * height - 0.5
         marker = Marker(marker_id, free[0], TrackerGroup(first.gray, {marker_id: (px, py)}), px, py)
+        marker.take_look(first.gray)
         self.markers[marker_id] = marker
         for later in frames[start.index + 1 :]:
             self._move(marker.group, later.gray)
@@ -262,16 +281,23 @@ class SessionMarkers:
 
     def _regroup(self, gray: np.ndarray) -> None:
         """Every marker in view on ``gray`` (the newest frame) into one new group, if they
-        are spread over several or follow the video at a size it no longer has."""
+        are spread over several or follow the video at a size it no longer has; a marker
+        that does not look as it did when its tracker was seeded (``looks_as_seeded``)
+        stays with the tracker it has."""
         for group in self.groups():
             if group.frame is not gray:
                 self._move(group, gray)  # the worker may have skipped this frame
-        in_view = {m.id: (m.x, m.y) for m in self.markers.values() if not m.lost}
+        in_view = {
+            m.id: (m.x, m.y)
+            for m in self.markers.values()
+            if not m.lost and m.looks_as_seeded(gray)
+        }
         groups = {id(g): g for g in (self.markers[marker_id].group for marker_id in in_view)}
         if len(groups) > 1 or any(g.shape != gray.shape for g in groups.values()):
             group = TrackerGroup(gray, in_view)
             for marker_id in in_view:
                 self.markers[marker_id].group = group
+                self.markers[marker_id].take_look(gray)
 
     def groups(self) -> list[TrackerGroup]:
         """The trackers that follow at least one marker."""

@@ -258,3 +258,36 @@ def test_a_click_stamped_with_a_frame_where_a_hand_covers_the_spot_starts_where_
         found[k] = (marker["lost"], error)
     assert all(lost for lost, _ in (found[k] for k in range(14, 16))), found
     assert all(not lost and error < 1.0 for lost, error in (found[k] for k in range(18, 40))), found
+
+
+def test_a_marker_partly_covered_when_another_is_placed_keeps_its_own_tracker() -> None:
+    """Placing a marker seeds one tracker for all markers in view on the newest frame. A
+    hand coming in over marker a (still found) would then be part of a's new template; a
+    stays with its own tracker until it looks as it did when placed, and then joins."""
+    spot = np.array([150.0, 120.0])
+
+    def frame(k: int) -> np.ndarray:
+        picture = view(k).copy()
+        if 8 <= k < 20:  # a flat disc beside the spot, over part of what surrounds it
+            centre = spot - k + (12, 0)
+            cv2.circle(picture, (round(centre[0]), round(centre[1])), 8, 128, -1)
+        return picture
+
+    packets = [
+        EncodedFrame(3000 * int(packet.pts), bytes(packet))
+        for packet in vp8_packets((frame(k) for k in range(40)), 2_000_000)
+    ]
+    session = SessionMarkers(4)
+    session.apply([packets[0], Place("a", *((spot + 0.5) / (W, H)), None)])
+    for packet in packets[1:12]:
+        session.apply([packet])
+    assert not session.markers["a"].lost
+    assert session.place("b", (230 + 0.5 - 11) / W, (80 + 0.5 - 11) / H, None)
+    assert session.markers["a"].group is not session.markers["b"].group
+    for packet in packets[12:30]:
+        (message,) = session.apply([packet])
+        k = message["rtp_timestamp"] // 3000
+        a = message["markers"][0]
+        assert not a["lost"] and np.hypot(*(np.array(pixel(a)) - (spot - k))) < 1.0, (k, a)
+    assert session.place("c", 0.5, 0.5, None)  # the disc is gone: one tracker for all
+    assert len(session.groups()) == 1
