@@ -3,6 +3,7 @@ placing on a past frame, numbering, removal, positions on a sliding texture."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -32,10 +33,11 @@ def view(k: int) -> np.ndarray:
     return PLANE[k : k + H, k : k + W]
 
 
-def encoded(frames: range) -> list[EncodedFrame]:
+def encoded(frames: range, picture: Callable[[int], np.ndarray] = view) -> list[EncodedFrame]:
+    """Frames ``frames`` of ``picture`` in VP8, stamped 3000 ticks (one frame at 30 fps) apart."""
     return [
         EncodedFrame(3000 * (frames.start + int(packet.pts)), bytes(packet))
-        for packet in vp8_packets((view(k) for k in frames), 2_000_000)
+        for packet in vp8_packets((picture(k) for k in frames), 2_000_000)
     ]
 
 
@@ -189,14 +191,9 @@ def test_a_marker_hidden_while_the_sender_scales_its_video_down_stays_lost_until
             cv2.circle(frame, (round(centre[0]), round(centre[1])), round(18 * scale), 128, -1)
         return frame
 
-    def packets(frames: range, scale: float) -> list[EncodedFrame]:
-        return [
-            EncodedFrame(3000 * (frames.start + int(packet.pts)), bytes(packet))
-            for packet in vp8_packets((covered(k, scale) for k in frames), 2_000_000)
-        ]
-
     session = SessionMarkers(5)
-    full, smaller = packets(range(0, 24), 1.0), packets(range(24, 60), 0.75)
+    full = encoded(range(0, 24), lambda k: covered(k, 1.0))
+    smaller = encoded(range(24, 60), lambda k: covered(k, 0.75))
     assert smaller[0].keyframe  # a new resolution starts with a key frame
     session.apply([full[0]])
     for marker_id, spot in (("hidden", hidden_spot), ("seen", seen_spot)):
@@ -238,10 +235,7 @@ def test_a_click_stamped_with_a_frame_where_a_hand_covers_the_spot_starts_where_
             cv2.circle(picture, (round(centre[0]), round(centre[1])), 18, 128, -1)
         return picture
 
-    packets = [
-        EncodedFrame(3000 * int(packet.pts), bytes(packet))
-        for packet in vp8_packets((frame(k) for k in range(40)), 2_000_000)
-    ]
+    packets = encoded(range(40), frame)
     session = SessionMarkers(9)
     for packet in packets[:14]:
         session.decode(packet)
@@ -273,10 +267,7 @@ def test_a_marker_partly_covered_when_another_is_placed_keeps_its_own_tracker() 
             cv2.circle(picture, (round(centre[0]), round(centre[1])), 8, 128, -1)
         return picture
 
-    packets = [
-        EncodedFrame(3000 * int(packet.pts), bytes(packet))
-        for packet in vp8_packets((frame(k) for k in range(40)), 2_000_000)
-    ]
+    packets = encoded(range(40), frame)
     session = SessionMarkers(4)
     session.apply([packets[0], Place("a", *((spot + 0.5) / (W, H)), None)])
     for packet in packets[1:12]:
