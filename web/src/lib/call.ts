@@ -1,6 +1,7 @@
 /**
- * One call in a Janus VideoRoom. With lib/call-remote.ts (the subscription to the other
- * side) and lib/videoroom.ts (what both share), the only modules that import janus.js.
+ * One call in a Janus VideoRoom. With lib/call-publisher.ts (our side's handle),
+ * lib/call-remote.ts (the subscription to the other side) and lib/videoroom.ts (what
+ * both share), the only modules that import janus.js.
  *
  * `VideoCall` joins the room of a JoinTicket (docs/calls.md) as a publisher with
  * `display`, `pin` and `token`, subscribes to the other side's feed with the same pin
@@ -14,10 +15,10 @@ import adapter from "webrtc-adapter";
 
 import type { JoinTicket } from "./api";
 import { CallError } from "./call-errors";
+import { Publisher } from "./call-publisher";
 import { RemoteFeed } from "./call-remote";
-import { selectedCandidateType } from "./ice-route";
 import { isGone, LocalMedia, type CameraState, type FacingMode, type MediaDevicesLike, type VideoSize } from "./local-media";
-import { janusError, PLUGIN, type PublisherInfo } from "./videoroom";
+import type { PublisherInfo } from "./videoroom";
 
 export { CallError, mediaError, type CallErrorCode } from "./call-errors";
 export { DETAIL_VIDEO, FACE_VIDEO } from "./local-media";
@@ -87,14 +88,11 @@ export class VideoCall {
   private readonly options: CallOptions;
   private ticket: JoinTicket;
   private janus: JanusJS.Janus | null = null;
-  private publisher: JanusJS.PluginHandle | null = null;
+  private readonly publisher: Publisher;
   private readonly remote: RemoteFeed;
   private readonly local: LocalMedia;
-  private videoPublished = false;
-  /** The local tracks are open (start() acquired them). */
+  /** The local tracks are open (start() acquired them; publishing needs them). */
   private mediaReady = false;
-  /** The publisher handle has joined the room (publishing needs both). */
-  private joined = false;
   private currentPhase: CallPhase = "connecting";
   private closed = false;
   private generation = 0;
@@ -113,6 +111,28 @@ export class VideoCall {
       },
       options.videoSize,
     );
+    this.publisher = new Publisher({
+      ticket: () => this.ticket,
+      tracks: () => (this.mediaReady ? { audio: this.local.audio, video: this.local.video } : null),
+      iceState: (state) => {
+        this.iceState(state);
+      },
+      error: (error) => {
+        this.fail(error);
+      },
+      joined: () => {
+        this.lostSince = null;
+        this.setPhase(this.remote.feed ? "connected" : "waiting");
+      },
+      publishers: (janus, publishers) => {
+        this.considerPublishers(janus, publishers);
+      },
+      left: (feed) => {
+        if (feed === this.remote.feed) {
+          this.remote.drop();
+        }
+      },
+    });
     this.remote = new RemoteFeed({
       ticket: () => this.ticket,
       iceState: (state) => {
@@ -236,7 +256,7 @@ export class VideoCall {
     if (isGone(oldAudio)) {
       const track = await this.local.captureAudio();
       if (track) {
-        await this.replace("audio", track);
+        await this.publisher.replace("audio", track);
         oldAudio?.stop();
         this.local.audio = track;
       }
@@ -251,12 +271,8 @@ export class VideoCall {
   }
 
   /** The local ICE candidate type of the publisher's selected pair ("host", "relay", …). */
-  async candidateType(): Promise<string | null> {
-    const pc = this.publisher?.webrtcStuff.pc;
-    if (!pc) {
-      return null;
-    }
-    return selectedCandidateType(await pc.getStats());
+  candidateType(): Promise<string | null> {
+    return this.publisher.candidateType();
   }
 
   // --- media -------------------------------------------------------------------------
@@ -268,35 +284,15 @@ export class VideoCall {
     track.addEventListener("ended", () => {
       this.emitCamera();
     });
-    if (this.publisher && this.videoPublished) {
-      await this.replace("video", track);
-    } else if (this.publisher && this.currentPhase !== "connecting") {
-      this.publish();
+    if (this.publisher.attached && this.publisher.videoPublished) {
+      await this.publisher.replace("video", track);
+    } else if (this.publisher.attached && this.currentPhase !== "connecting") {
+      this.publisher.publish();
     }
     if (old && old !== track) {
       old.stop();
     }
     this.emitLocal();
-  }
-
-  private replace(kind: "audio" | "video", track: MediaStreamTrack): Promise<void> {
-    const publisher = this.publisher;
-    if (!publisher) {
-      return Promise.resolve();
-    }
-    const transceiver = publisher.webrtcStuff.pc.getTransceivers().find((t) => t.sender.track?.kind === kind || t.receiver.track.kind === kind);
-    return new Promise((resolve) => {
-      publisher.replaceTracks({
-        tracks: [{ type: kind, mid: transceiver?.mid ?? undefined, capture: track, replace: true, dontStop: true }],
-        success: () => {
-          resolve();
-        },
-        error: (error) => {
-          this.options.listener.error(new CallError("media_failed", error, false));
-          resolve();
-        },
-      });
-    });
   }
 
   private emitLocal(): void {
@@ -311,7 +307,7 @@ export class VideoCall {
 
   private connect(): void {
     const generation = ++this.generation;
-    const current = () => generation === this.generation && !this.closed;
+    const current = () => !this.isStale(generation);
     const janus = new Janus({
       server: this.ticket.janus_url,
       token: this.ticket.token,
@@ -320,7 +316,7 @@ export class VideoCall {
       destroyOnUnload: true,
       success: () => {
         if (current()) {
-          this.attachPublisher(janus, current);
+          this.publisher.attach(janus, current);
         }
       },
       error: (error: unknown) => {
@@ -332,107 +328,7 @@ export class VideoCall {
     this.janus = janus;
   }
 
-  private attachPublisher(janus: JanusJS.Janus, current: () => boolean): void {
-    janus.attach({
-      plugin: PLUGIN,
-      success: (handle) => {
-        if (!current()) {
-          return;
-        }
-        this.publisher = handle;
-        handle.send({
-          message: {
-            request: "join",
-            ptype: "publisher",
-            room: this.ticket.room_id,
-            pin: this.ticket.pin,
-            token: this.ticket.token,
-            display: this.ticket.display,
-          },
-        });
-      },
-      error: (error) => {
-        if (current()) {
-          this.fail(new CallError("refused", error, true));
-        }
-      },
-      iceState: (state) => {
-        if (current()) {
-          this.iceState(state);
-        }
-      },
-      onmessage: (message, jsep) => {
-        if (current()) {
-          this.onPublisherMessage(janus, message, jsep, current);
-        }
-      },
-    });
-  }
-
-  private onPublisherMessage(
-    janus: JanusJS.Janus,
-    message: JanusJS.Message,
-    jsep: JanusJS.JSEP | undefined,
-    current: () => boolean,
-  ): void {
-    const kind = message.videoroom as string | undefined;
-    const error = janusError(message);
-    if (kind === "joined") {
-      this.joined = true;
-      this.lostSince = null;
-      this.setPhase(this.remote.feed ? "connected" : "waiting");
-      this.publish();
-      this.considerPublishers(janus, message.publishers as PublisherInfo[] | undefined, current);
-    } else if (kind === "event") {
-      if (error) {
-        this.fail(new CallError("refused", error, true));
-        return;
-      }
-      this.considerPublishers(janus, message.publishers as PublisherInfo[] | undefined, current);
-      const gone = (message.leaving ?? message.unpublished) as number | string | undefined;
-      if (gone !== undefined && String(gone) === this.remote.feed) {
-        this.remote.drop();
-      }
-    }
-    if (jsep && this.publisher) {
-      this.publisher.handleRemoteJsep({ jsep });
-    }
-  }
-
-  /** Send our tracks: audio always, video when there is a camera track. */
-  private publish(): void {
-    const publisher = this.publisher;
-    if (!publisher || !this.joined || !this.mediaReady) {
-      return;
-    }
-    const tracks: JanusJS.TrackOption[] = [];
-    const firstOffer = !(publisher.webrtcStuff.pc as RTCPeerConnection | null | undefined);
-    const { audio, video } = this.local;
-    if (firstOffer && audio) {
-      tracks.push({ type: "audio", capture: audio, recv: false, dontStop: true });
-    }
-    const withVideo = video !== null && !this.videoPublished;
-    if (withVideo) {
-      tracks.push({ type: "video", capture: video, recv: false, add: !firstOffer, dontStop: true });
-    }
-    if (tracks.length === 0) {
-      return;
-    }
-    publisher.createOffer({
-      tracks,
-      success: (jsep) => {
-        if (withVideo) {
-          this.videoPublished = true;
-        }
-        publisher.send({ message: { request: "configure", audio: true, video: this.videoPublished }, jsep });
-      },
-      error: (error) => {
-        this.fail(new CallError("media_failed", String(error), true));
-      },
-    });
-  }
-
-  private considerPublishers(janus: JanusJS.Janus, publishers: PublisherInfo[] | undefined, current: () => boolean): void {
+  private considerPublishers(janus: JanusJS.Janus, publishers: PublisherInfo[] | undefined): void {
     if (!publishers || publishers.length === 0) {
       return;
     }
@@ -442,7 +338,8 @@ export class VideoCall {
     if (!other) {
       return;
     }
-    this.remote.consider(janus, other, current);
+    const generation = this.generation;
+    this.remote.consider(janus, other, () => !this.isStale(generation));
   }
 
   /** The other side's stream got a track, or the other side is gone (null). */
@@ -488,15 +385,7 @@ export class VideoCall {
       void this.rejoin();
       return;
     }
-    const publisher = this.publisher;
-    if (publisher?.webrtcStuff.pc) {
-      publisher.createOffer({
-        iceRestart: true,
-        success: (jsep) => {
-          publisher.send({ message: { request: "configure", audio: true, video: this.videoPublished }, jsep });
-        },
-      });
-    }
+    this.publisher.restartIce();
     this.remote.restartIce();
   }
 
@@ -530,7 +419,6 @@ export class VideoCall {
           return;
         }
         this.ticket = ticket;
-        this.videoPublished = false;
         this.connect();
         return;
       } catch {
@@ -547,9 +435,7 @@ export class VideoCall {
     const janus = this.janus;
     this.janus = null;
     this.remote.forget();
-    this.publisher = null;
-    this.joined = false;
-    this.videoPublished = false;
+    this.publisher.forget();
     if (janus) {
       janus.destroy({ cleanupHandles: true, notifyDestroyed: false });
     }

@@ -1,5 +1,5 @@
 /**
- * What a call's two Janus handles (lib/call.ts publishes, lib/call-remote.ts subscribes)
+ * What a call's two Janus handles (lib/call-publisher.ts publishes, lib/call-remote.ts subscribes)
  * share about the VideoRoom plugin: its name, how it lists publishers, and its errors.
  */
 
