@@ -14,7 +14,7 @@ import type { JanusJS } from "janus-gateway";
 import type { JoinTicket } from "./api";
 import { CallError } from "./call-errors";
 import { selectedCandidateType } from "./ice-route";
-import { janusError, PLUGIN, type PublisherInfo } from "./videoroom";
+import { attachHandle, janusError, type PublisherInfo } from "./videoroom";
 
 export interface LocalTracks {
   audio: MediaStreamTrack | null;
@@ -58,12 +58,8 @@ export class Publisher {
 
   /** Attach to the VideoRoom in `janus` and join the ticket's room as a publisher. */
   attach(janus: JanusJS.Janus, current: () => boolean): void {
-    janus.attach({
-      plugin: PLUGIN,
-      success: (handle) => {
-        if (!current()) {
-          return;
-        }
+    attachHandle(janus, current, {
+      attached: (handle) => {
         this.handle = handle;
         const ticket = this.hooks.ticket();
         handle.send({
@@ -78,19 +74,13 @@ export class Publisher {
         });
       },
       error: (error) => {
-        if (current()) {
-          this.hooks.error(new CallError("refused", error, true));
-        }
+        this.hooks.error(new CallError("refused", error, true));
       },
       iceState: (state) => {
-        if (current()) {
-          this.hooks.iceState(state);
-        }
+        this.hooks.iceState(state);
       },
-      onmessage: (message, jsep) => {
-        if (current()) {
-          this.onMessage(janus, message, jsep);
-        }
+      message: (message, jsep) => {
+        this.onMessage(janus, message, jsep);
       },
     });
   }

@@ -12,7 +12,7 @@ import type { JanusJS } from "janus-gateway";
 
 import type { JoinTicket } from "./api";
 import { CallError } from "./call-errors";
-import { janusError, PLUGIN, type PublisherInfo } from "./videoroom";
+import { attachHandle, janusError, type PublisherInfo } from "./videoroom";
 
 export interface RemoteFeedHooks {
   /** The current join ticket (a rejoin brings a fresh one). */
@@ -125,10 +125,9 @@ export class RemoteFeed {
   }
 
   private attach(janus: JanusJS.Janus, feed: number | string, current: () => boolean): void {
-    janus.attach({
-      plugin: PLUGIN,
-      success: (handle) => {
-        if (!current() || String(feed) !== this.feed) {
+    attachHandle(janus, current, {
+      attached: (handle) => {
+        if (String(feed) !== this.feed) {
           handle.detach();
           return;
         }
@@ -146,24 +145,16 @@ export class RemoteFeed {
         });
       },
       error: (error) => {
-        if (current()) {
-          this.hooks.error(new CallError("refused", error, false));
-        }
+        this.hooks.error(new CallError("refused", error, false));
       },
       iceState: (state) => {
-        if (current()) {
-          this.hooks.iceState(state);
-        }
+        this.hooks.iceState(state);
       },
-      onmessage: (message, jsep) => {
-        if (current()) {
-          this.onMessage(message, jsep);
-        }
+      message: (message, jsep) => {
+        this.onMessage(message, jsep);
       },
-      onremotetrack: (track, _mid, on) => {
-        if (current()) {
-          this.track(track, on);
-        }
+      remoteTrack: (track, on) => {
+        this.track(track, on);
       },
     });
   }
