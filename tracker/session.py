@@ -36,15 +36,18 @@ import av
 import cv2
 import numpy as np
 
-from orchestrator.realtime.tool_messages import THUMBNAIL_SIZE, MarkerPosition, MarkersFrame
+from orchestrator.realtime.tool_messages import (
+    MAX_MARKERS,
+    THUMBNAIL_SIZE,
+    MarkerPosition,
+    MarkersFrame,
+)
 from tracker.bench import Tracker
 from tracker.placement import ALIKE, choose_start, likeness, patch_at
 from tracker.rtp import EncodedFrame
 
 log = logging.getLogger(__name__)
 
-MAX_MARKERS = 9
-"""Markers per session, numbered 1 to 9 (one digit on the screen)."""
 HISTORY_FRAMES = 45
 """Decoded frames kept for markers placed on a frame the worker has passed (1.5 s)."""
 MAX_LAG_SECONDS = 0.1

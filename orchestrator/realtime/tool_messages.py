@@ -218,6 +218,10 @@ THUMBNAIL_SIZE = (8, 6)
 and to compute again in a browser from the shown picture, fine enough that an occluder
 or a camera move changes it."""
 
+MAX_MARKERS = 9
+"""Markers per session, numbered 1 to 9 (one digit on the screen): the employee's page
+offers no tenth, and the tracker worker ignores one."""
+
 PATCH_SIDE = 16
 """Grey levels per side of a placement's patch: what the employee saw around the click,
 so that the tracker worker starts the marker on the frame that showed it

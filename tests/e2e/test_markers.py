@@ -222,6 +222,21 @@ def errors(track: list[dict[str, Any]], clip: TrackingClip, corner: int) -> list
     return found
 
 
+def click_frame_point(page: Page, fx: float, fy: float) -> None:
+    """Click (as the employee would) on frame point (fx, fy) of the stage video."""
+    x, y = page.evaluate(
+        """([fx, fy]) => {
+          const video = document.querySelector('.stage-video');
+          const box = video.getBoundingClientRect();
+          const scale = Math.min(box.width / video.videoWidth, box.height / video.videoHeight);
+          const w = video.videoWidth * scale, h = video.videoHeight * scale;
+          return [box.x + (box.width - w) / 2 + fx * w, box.y + (box.height - h) / 2 + fy * h];
+        }""",
+        [fx, fy],
+    )
+    page.mouse.click(x, y)
+
+
 def mark_corner(desk: Page, phone: Page, clip: TrackingClip, corner: int, log: Path) -> None:
     """Marker 1 by a click, then marker 2 exactly on the corner, on a frame showing it;
     the worker (its log says) starts marker 2 on a frame that shows what the page saw."""
@@ -302,11 +317,22 @@ def test_a_marker_stays_on_its_corner_while_the_camera_moves(
             "messages"
         )
 
-        # either side removes: the code user the first marker, the employee the second
+        # nine markers at most: the employee's toggle says so until one is removed
+        toggle = desk.get_by_test_id("toggle-markers")
+        for number in range(3, 10):
+            toggle.click()
+            click_frame_point(desk, 0.05 + 0.1 * number - 0.2, 0.7)
+            expect(desk.locator(f'[data-testid="marker"][data-number="{number}"]')).to_be_visible()
+        expect(toggle).to_be_disabled()
+        expect(toggle).to_have_attribute("title", re.compile("9"))
+
+        # either side removes: the code user the first marker, the employee the others
         phone.locator('[data-testid="marker"][data-number="1"]').click()
         for page in (desk, phone):
             expect(page.locator('[data-testid="marker"][data-number="1"]')).to_have_count(0)
-        desk.locator('[data-testid="marker"][data-number="2"]').click()
+        expect(toggle).to_be_enabled()
+        for number in range(2, 10):
+            desk.locator(f'[data-testid="marker"][data-number="{number}"]').click()
         for page in (desk, phone):
             expect(page.get_by_test_id("marker")).to_have_count(0)
     finally:

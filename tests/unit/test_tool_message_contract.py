@@ -107,6 +107,7 @@ def test_limits_agree() -> None:
     for name in ("MAX_POINTS_PER_MESSAGE", "MAX_ELEMENTS_PER_MESSAGE", "MAX_TEXT_LENGTH"):
         assert ts_number(name) == getattr(py, name), name
     assert (ts_number("THUMBNAIL_COLUMNS"), ts_number("THUMBNAIL_ROWS")) == py.THUMBNAIL_SIZE
+    assert ts_number("MAX_MARKERS") == py.MAX_MARKERS
     assert ts_number("PATCH_SIDE") == py.PATCH_SIDE
     assert ts_number("PATCH_SPAN_PERCENT") == py.PATCH_SPAN_PERCENT
 

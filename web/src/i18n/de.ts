@@ -60,6 +60,7 @@ export const de: Messages = {
   "call.mirror": "Bild spiegeln",
   "call.markers": "Markierung setzen, die auf dem Gegenstand bleibt",
   "call.markerRemove": "Diese Markierung entfernen",
+  "call.markersFull": "Höchstens {max} Markierungen: entfernen Sie eine, um eine neue zu setzen",
   "call.screenshot": "Screenshot aufnehmen",
   "call.screenshots": "Screenshot zeigen",
   "board.title": "Screenshot",

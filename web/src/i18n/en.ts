@@ -59,6 +59,7 @@ export const en = {
   "call.mirror": "Mirror the picture",
   "call.markers": "Place a marker that stays on the object",
   "call.markerRemove": "Remove this marker",
+  "call.markersFull": "At most {max} markers: remove one to place another",
   "call.screenshot": "Take a screenshot",
   "call.screenshots": "Show the screenshot",
   "board.title": "Screenshot",

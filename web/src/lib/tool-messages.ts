@@ -148,6 +148,9 @@ export interface MarkersFrame {
 export const THUMBNAIL_COLUMNS = 8;
 export const THUMBNAIL_ROWS = 6;
 
+/** Mirror of tool_messages.MAX_MARKERS: markers per session, numbered 1 to 9. */
+export const MAX_MARKERS = 9;
+
 /** Mirror of tool_messages.PATCH_SIDE and PATCH_SPAN_PERCENT: a placement's patch. */
 export const PATCH_SIDE = 16;
 export const PATCH_SPAN_PERCENT = 10;

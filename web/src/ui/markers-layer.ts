@@ -25,7 +25,7 @@
 import { clientToFrame, frameToElement, insideFrame, type FrameLayout } from "../lib/frame-coords";
 import { RtpClock, thumbnailOf } from "../lib/rtp-clock";
 import type { MarkerPlacement } from "../lib/api";
-import { PATCH_SIDE, PATCH_SPAN_PERCENT, THUMBNAIL_COLUMNS, THUMBNAIL_ROWS, type CallRole, type MarkerPosition, type MarkersFrame } from "../lib/tool-messages";
+import { MAX_MARKERS, PATCH_SIDE, PATCH_SPAN_PERCENT, THUMBNAIL_COLUMNS, THUMBNAIL_ROWS, type CallRole, type MarkerPosition, type MarkersFrame } from "../lib/tool-messages";
 import { VideoDelay } from "../lib/video-delay";
 import { t } from "../i18n";
 import { h } from "./dom";
@@ -103,6 +103,7 @@ export class MarkersLayer {
       }
     }
     this.latest = frame;
+    this.offerPlacing(frame.markers.length < MAX_MARKERS);
     if (this.options.side === "code_user") {
       this.show(frame);
     } else if (frame.markers.length === 0 || this.clock.offset === null) {
@@ -128,6 +129,21 @@ export class MarkersLayer {
     }
     this.element.remove();
     this.toggle?.remove();
+  }
+
+  /** The employee may place another marker, or all numbers are taken (the toggle says so). */
+  private offerPlacing(free: boolean): void {
+    const toggle = this.toggle;
+    if (!toggle || toggle.disabled === !free) {
+      return;
+    }
+    toggle.disabled = !free;
+    const label = free ? t("call.markers") : t("call.markersFull", { max: MAX_MARKERS });
+    toggle.setAttribute("aria-label", label);
+    toggle.title = label;
+    if (!free) {
+      this.setPlacing(false);
+    }
   }
 
   private setPlacing(placing: boolean): void {
