@@ -129,9 +129,9 @@ def test_api_never_fails_and_matches_its_schema(live_api: dict, tmp_path: Path) 
             "/api/auth/logout",
             "--request-timeout",
             "10",
-            # one worker: schemathesis's workers are threads, and CPython 3.11 before
-            # 3.11.8 can raise a spurious "AST constructor recursion depth mismatch"
-            # when threads parse source at once (python/cpython#106905), which
+            # one worker: schemathesis's workers are threads, and this CPython (3.11.7)
+            # can raise a spurious "AST constructor recursion depth mismatch" when
+            # threads parse source at once (see python/cpython#106905), which
             # hypothesis does to describe its filters
             "--workers",
             "1",
