@@ -214,13 +214,7 @@ export class MarkersLayer {
       return null;
     }
     if (this.thumbnailCanvas === undefined) {
-      const canvas = document.createElement("canvas");
-      canvas.width = THUMBNAIL_COLUMNS * THUMBNAIL_CELL;
-      canvas.height = THUMBNAIL_ROWS * THUMBNAIL_CELL;
-      this.thumbnailCanvas = canvas.getContext("2d", { willReadFrequently: true });
-      if (this.thumbnailCanvas) {
-        this.thumbnailCanvas.imageSmoothingQuality = "high";
-      }
+      this.thumbnailCanvas = readableCanvas(THUMBNAIL_COLUMNS * THUMBNAIL_CELL, THUMBNAIL_ROWS * THUMBNAIL_CELL);
     }
     const context = this.thumbnailCanvas;
     if (!context || !video.videoWidth) {
@@ -323,13 +317,7 @@ export class MarkersLayer {
       return [];
     }
     if (this.patchCanvas === undefined) {
-      const canvas = document.createElement("canvas");
-      canvas.width = PATCH_SIDE;
-      canvas.height = PATCH_SIDE;
-      this.patchCanvas = canvas.getContext("2d", { willReadFrequently: true });
-      if (this.patchCanvas) {
-        this.patchCanvas.imageSmoothingQuality = "high";
-      }
+      this.patchCanvas = readableCanvas(PATCH_SIDE, PATCH_SIDE);
     }
     const context = this.patchCanvas;
     if (!context) {
@@ -343,6 +331,18 @@ export class MarkersLayer {
       return []; // a picture the page may not read: the stamp alone decides
     }
   }
+}
+
+/** A small canvas the page draws the video into and reads back (null where unsupported). */
+function readableCanvas(width: number, height: number): CanvasRenderingContext2D | null {
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  if (context) {
+    context.imageSmoothingQuality = "high";
+  }
+  return context;
 }
 
 /**
