@@ -17,6 +17,7 @@ import pytest
 
 from orchestrator.app import FANOUT_KEY, TRACKER_KEY
 from orchestrator.realtime.fanout import session_channel
+from orchestrator.realtime.tool_messages import MAX_MARKERS
 from tests.support.calls import (  # noqa: F401
     CallEnv,
     CallEnvFactory,
@@ -98,6 +99,45 @@ async def test_markers_follow_the_code_users_video_and_stop_with_the_last(
     await asyncio.sleep(0.5)
     assert len(messages) == count  # nothing tracked or published any more
     await fanout.unsubscribe(subscription)
+
+
+async def test_a_marker_beyond_the_limit_is_refused_until_one_is_removed(
+    call_env: CallEnvFactory,
+) -> None:
+    """The tracker follows MAX_MARKERS markers; a further one gets a problem document and
+    changes nothing, and a removal by either side makes room again."""
+    env = await call_env()
+    await running_call(env)
+    url = f"/api/sessions/{env.session_id}/markers"
+    placed = [await place(env, 0.1 + 0.08 * i, 0.5) for i in range(MAX_MARKERS)]
+    worker = env.client.app[TRACKER_KEY]
+
+    async def all_followed() -> bool:
+        tracked = worker.sessions.get(env.session_id)
+        return tracked is not None and len(tracked.markers.markers) == MAX_MARKERS
+
+    await wait_until(all_followed, f"{MAX_MARKERS} markers followed", within=30)
+    for _ in range(2):
+        refused = await env.client.post(url, json={"x": 0.5, "y": 0.3}, headers=env.csrf)
+        assert refused.status == 409, await refused.text()
+        problem = await refused.json()
+        assert (problem["code"], problem["max"]) == ("too_many_markers", MAX_MARKERS)
+
+    for _ in range(2):  # the code user's removal, then again: it stays away
+        removed = await env.client.delete(
+            f"/api/code-user/sessions/{env.session_id}/markers/{placed[0]}",
+            headers=bearer(env.code_user_token),
+        )
+        assert removed.status == 204, await removed.text()
+    replacement = await place(env, 0.5, 0.3)
+
+    async def replaced() -> bool:
+        tracked = worker.sessions.get(env.session_id)
+        return tracked is not None and set(tracked.markers.markers) == {*placed[1:], replacement}
+
+    await wait_until(replaced, "the removed marker replaced", within=30)
+    refused = await env.client.post(url, json={"x": 0.5, "y": 0.7}, headers=env.csrf)
+    assert refused.status == 409, await refused.text()
 
 
 async def test_one_worker_tracks_several_sessions_at_once(call_env: CallEnvFactory) -> None:

@@ -9,6 +9,7 @@ from orchestrator.db.models.base import Base, UtcDateTime, stored_enum, utcnow
 from orchestrator.db.models.calls import (
     Call,
     CallLeg,
+    CallMarker,
     JanusNodeState,
     Recording,
     RetiredRoom,
@@ -59,6 +60,7 @@ __all__ = [
     "Base",
     "Call",
     "CallLeg",
+    "CallMarker",
     "CodeUser",
     "ConsumedEvent",
     "Device",

@@ -63,6 +63,23 @@ class Call(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class CallMarker(Base):
+    """A tracking marker placed in a call, until either side removes it or the call ends.
+
+    Kept so that the API can refuse a marker beyond the tracker's limit
+    (``MAX_MARKERS``) instead of the worker dropping it silently; the positions live
+    only on the session's channel.
+    """
+
+    __tablename__ = "call_markers"
+    __table_args__ = (Index("ix_call_markers_call_live", "call_id", "removed_at"),)
+
+    marker_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    placed_at: Mapped[datetime] = mapped_column()
+    removed_at: Mapped[datetime | None] = mapped_column()
+
+
 class CallLeg(Base):
     """One publisher handle of one participant in a call, as Janus events report it."""
 

@@ -28,7 +28,8 @@ import type { MarkerPlacement } from "../lib/api";
 import { MAX_MARKERS, PATCH_SIDE, PATCH_SPAN_PERCENT, THUMBNAIL_COLUMNS, THUMBNAIL_ROWS, type CallRole, type MarkerPosition, type MarkersFrame } from "../lib/tool-messages";
 import { VideoDelay } from "../lib/video-delay";
 import { t } from "../i18n";
-import { h } from "./dom";
+import { h, toast } from "./dom";
+import { problemText } from "./problem-text";
 
 /** Messages kept for frames still to be shown (about 3 s at 30 fps). */
 const KEEP_MESSAGES = 90;
@@ -272,7 +273,7 @@ export class MarkersLayer {
       const id = marker.id;
       button.addEventListener("click", (event) => {
         event.stopPropagation();
-        void this.options.remove(id);
+        this.options.remove(id).catch((error: unknown) => { toast(problemText(error)); });
       });
       this.buttons.set(marker.id, button);
       this.element.append(button);
@@ -297,7 +298,9 @@ export class MarkersLayer {
     }
     const local = this.shownLocalTimestamp;
     const remote = local === null ? null : this.clock.toRemote(local);
-    void this.options.place({ x: point.x, y: point.y, rtp_timestamp: remote, patch: this.patchAround(point) });
+    this.options
+      .place({ x: point.x, y: point.y, rtp_timestamp: remote, patch: this.patchAround(point) })
+      .catch((error: unknown) => { toast(problemText(error)); });
     this.setPlacing(false);
   }
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ApiError, NetworkError } from "../lib/api-client";
+import { MAX_MARKERS } from "../lib/tool-messages";
 import { setLanguage, t } from "../i18n";
 import { problemText } from "./problem-text";
 
@@ -18,6 +19,9 @@ describe("problemText", () => {
     expect(problemText(new ApiError(503, "service_unavailable", "x"))).toBe(t("error.unavailable"));
     expect(problemText(new ApiError(422, "invalid_input", "stars: too big"))).toContain("stars: too big");
     expect(problemText(new ApiError(409, "already_rated", "you have already rated"))).toContain("already rated");
+    expect(problemText(new ApiError(409, "too_many_markers", "at most 9 markers at once"))).toBe(
+      t("call.markersFull", { max: MAX_MARKERS }),
+    );
   });
 
   it("speaks German too", () => {

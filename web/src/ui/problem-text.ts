@@ -5,6 +5,7 @@
  */
 
 import { ApiError, NetworkError } from "../lib/api-client";
+import { MAX_MARKERS } from "../lib/tool-messages";
 import { t } from "../i18n";
 
 const CONFLICT_CODES = new Set(["version_conflict", "invalid_transition", "precondition_required"]);
@@ -18,6 +19,9 @@ export function problemText(error: unknown): string {
   }
   if (error.code === "code_user_token_required") {
     return t("error.codeUserToken");
+  }
+  if (error.code === "too_many_markers") {
+    return t("call.markersFull", { max: MAX_MARKERS });
   }
   if (CONFLICT_CODES.has(error.code)) {
     return t("error.conflict");
