@@ -19,6 +19,9 @@ Per frame:
    them out of view. An untextured point, which has no patch of its own to search for, is
    taken back where many ORB inliers put it if the large patch, which reaches the texture
    around it, verifies there.
+5. In a fast swing, where the patches leave points of the dominant plane unconfirmed, the
+   picture is registered against a recent frame and those points are put where that
+   registration takes them (`swing.py`).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from tracker.params import Params
 from tracker.reacquire import Reacquirer
 from tracker.recovery import Recovery
 from tracker.surfaces import SurfaceSet
+from tracker.swing import SwingChain
 from tracker.template import Match, PointTemplate, aperture_blend, line_kernel
 
 
@@ -54,6 +58,8 @@ class PointTracker(SurfaceMembership, Recovery):
         work = self._work(first)
         self.prev = work
         self.surf_set = SurfaceSet(work, p.surfaces)
+        self.swing = SwingChain(work, wid, p.swing)
+        self.layered = False  # the scene has shown surfaces at different depths
         self.reacq = Reacquirer(work, np.asarray(points, np.float32) * self.s, p.reacq)
         self.p0 = np.asarray(points, np.float64).reshape(-1, 2)
         n = len(self.p0)
@@ -138,13 +144,62 @@ class PointTracker(SurfaceMembership, Recovery):
         g_all[~ok_in] = 0
         p1, good = self._lk(work, p_all, g_all)
         good &= ok_in
+        largest = ss.largest()
+        lost_then = ~self.ok & np.array([v in (largest, None) for v in self.surf])
+        fast = self.swing.begin(work)
         models = ss.update(work, p1[:n_feat], good[:n_feat])
         full = {sid: scale_h(h, s) for sid, h in models.items()}
         self.last_motion.update(full)
         self._update_points(frame, full, p1[n_feat:] / s, good[n_feat:])
+        largest = ss.largest()
+        self.layered |= ss.count() > 1
+        carry = self._swing_candidates(lost_then) if fast else None
+        if carry is not None and self.swing.register():
+            self._carry_swing(carry)
+        else:
+            self.swing.settle(full.get(largest) if largest is not None else None)
+            on_plane = np.array([v == largest for v in self.surf])
+            self.swing.refit(self.p0, self.pos, self._confirmed() & on_plane)
         self._reacquire(frame, work)
         self.prev = work
         return self.pos.astype(np.float32), self.ok.copy()
+
+    def _confirmed(self) -> np.ndarray:
+        """Points their own patches confirmed in this frame."""
+        return np.array([m is not None for m in self.meas]) & (self.miss == 0) & self.ok
+
+    def _swing_candidates(self, lost_then: np.ndarray) -> np.ndarray | None:
+        """The points a swing's registration may place, if some of them in view are not
+        confirmed (else the registration is not worth its cost)."""
+        ch = self.swing
+        # a lost point may be on a nearer object, which the picture's registration does
+        # not move (and which may be out of view now): only where the scene has always
+        # moved as one plane
+        cand = ch.members if self.layered else ch.members | lost_then
+        in_view = inside(self.pos, self.shape, ch.p.margin_px * self.u)
+        return cand if (cand & ~self.ok & in_view).any() else None
+
+    def _carry_swing(self, carry: np.ndarray) -> None:
+        """Points of the dominant plane that their patches did not confirm in a swing, or
+        confirmed far from where the registration puts them (a wrong peak in the blur)."""
+        ch = self.swing
+        h = ch.first_to_now()
+        q = apply_h(h, self.p0)
+        margin = ch.p.margin_px * self.u
+        largest = self.surf_set.largest()
+        off = np.hypot(*(self.pos - q).T) > self.p.swing_override_px * self.u
+        for k in np.flatnonzero(carry & (~self.ok | off)):
+            # only where the picture vouches for it: a wrong place written into a lost
+            # point's state would mislead its own search afterwards
+            if not (inside(q[k : k + 1], self.shape, margin)[0] and ch.looks_right(q[k])):
+                continue
+            self.pos[k] = q[k]
+            self.H[k] = h.copy()
+            self.meas[k] = None
+            self.ok[k] = True
+            self.miss[k] = 0
+            self.drift[k] = self.p.swing_hold_drift_px * self.u
+            self.surf[k] = largest
 
     def _motion_for(self, k: int, full: dict[int, np.ndarray]) -> tuple[np.ndarray, bool]:
         """Frame-to-frame motion for point k and whether it is a real fit of its surface."""

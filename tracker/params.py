@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from tracker.reacquire import ReacqParams
 from tracker.surfaces import SurfaceParams
+from tracker.swing import SwingParams
 
 
 @dataclass
@@ -75,3 +76,6 @@ class Params:
     flat_take_inliers: int = 12  # ...at the position that this many ORB inliers around it give
     surfaces: SurfaceParams = field(default_factory=SurfaceParams)
     reacq: ReacqParams = field(default_factory=ReacqParams)
+    swing: SwingParams = field(default_factory=SwingParams)
+    swing_hold_drift_px: float = 2.0  # uncertainty of a point a swing's registration placed
+    swing_override_px: float = 5.0  # a point confirmed this far from where it puts it is moved

@@ -313,6 +313,10 @@ class SurfaceSet:
         cnt = np.bincount(lab[dx * dx + dy * dy < radius * radius])  # small non-negative ids
         return {int(i): int(cnt[i]) for i in np.flatnonzero(cnt)}
 
+    def count(self) -> int:
+        """How many surfaces have features now (one: the scene moves as one plane)."""
+        return len(np.unique(self.labels[self.labels != UNLABELLED]))
+
     def largest(self) -> int | None:
         """The surface with the most features (usually the background)."""
         lab = self.labels[self.labels != UNLABELLED]
