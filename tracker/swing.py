@@ -103,7 +103,7 @@ class SwingChain:
         patches left some of the plane's points unconfirmed (ECC costs milliseconds)."""
         found = self._register(self._small(self.work))
         if found is None:
-            self.frames = self.p.max_frames  # lost: wait for a calm frame and a new keyframe
+            self.frames = self.p.max_frames  # lost: the next frame is not registered
             return False
         self.motion = found @ np.linalg.inv(self.to_now)
         self.to_now = found
