@@ -144,25 +144,31 @@ class PointTracker(SurfaceMembership, Recovery):
         g_all[~ok_in] = 0
         p1, good = self._lk(work, p_all, g_all)
         good &= ok_in
-        largest = ss.largest()
-        lost_then = ~self.ok & np.array([v in (largest, None) for v in self.surf])
-        fast = self.swing.begin(work)
+        swing = self.swing
+        lost_then = self._lost_on_plane() if swing.begin(work) else None
         models = ss.update(work, p1[:n_feat], good[:n_feat])
         full = {sid: scale_h(h, s) for sid, h in models.items()}
         self.last_motion.update(full)
         self._update_points(frame, full, p1[n_feat:] / s, good[n_feat:])
-        largest = ss.largest()
-        self.layered |= ss.count() > 1
-        carry = self._swing_candidates(lost_then) if fast else None
-        if carry is not None and self.swing.register():
+        if not self.layered:
+            self.layered = ss.count() > 1
+        carry = self._swing_candidates(lost_then) if lost_then is not None else None
+        if carry is not None and swing.register():
             self._carry_swing(carry)
         else:
-            self.swing.settle(full.get(largest) if largest is not None else None)
-            on_plane = np.array([v == largest for v in self.surf])
-            self.swing.refit(self.p0, self.pos, self._confirmed() & on_plane)
+            largest = ss.largest()
+            swing.settle(full.get(largest) if largest is not None else None)
+            if swing.wants_fit():
+                on_plane = np.array([v == largest for v in self.surf])
+                swing.refit(self.p0, self.pos, self._confirmed() & on_plane)
         self._reacquire(frame, work)
         self.prev = work
         return self.pos.astype(np.float32), self.ok.copy()
+
+    def _lost_on_plane(self) -> np.ndarray:
+        """Points lost in the last frame whose surface is the dominant one (or none)."""
+        largest = self.surf_set.largest()
+        return ~self.ok & np.array([v in (largest, None) for v in self.surf])
 
     def _confirmed(self) -> np.ndarray:
         """Points their own patches confirmed in this frame."""

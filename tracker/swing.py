@@ -151,17 +151,17 @@ class SwingChain:
         self.motion = motion
         self.to_now = motion @ self.to_now
 
-    def refit(self, p0: np.ndarray, pos: np.ndarray, confirmed: np.ndarray) -> None:
-        """In a frame not registered: the plane fitted to its confirmed points, and this
-        frame the keyframe if enough of them fit (every few frames while the camera moves
-        slowly, every frame when a swing may be coming)."""
+    def wants_fit(self) -> bool:
+        """Is the plane to be fitted in this frame, which was not registered? Every few
+        frames while the camera moves slowly, every frame when a swing may be coming."""
         self.since_fit += 1
         soon = self._speed(self.motion) > 0.5 * self.p.fast_px * self.u
-        if (
-            self.registered
-            or (self.since_fit < self.p.refit_every and not soon)
-            or confirmed.sum() < self.p.fit_min
-        ):
+        return not self.registered and (soon or self.since_fit >= self.p.refit_every)
+
+    def refit(self, p0: np.ndarray, pos: np.ndarray, confirmed: np.ndarray) -> None:
+        """The plane fitted to its confirmed points, and this frame the keyframe if enough
+        of them fit (when `wants_fit` says so)."""
+        if confirmed.sum() < self.p.fit_min:
             return
         h, inl = cv2.findHomography(p0[confirmed], pos[confirmed], cv2.RANSAC, self.p.fit_px * self.u)
         if h is None or inl.sum() < self.p.fit_min:

@@ -14,8 +14,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from orchestrator.app import FANOUT_KEY, TRACKER_KEY
+from orchestrator.db.models import CallMarker
 from orchestrator.realtime.fanout import session_channel
 from orchestrator.realtime.tool_messages import MAX_MARKERS
 from tests.support.calls import (  # noqa: F401
@@ -122,6 +124,8 @@ async def test_a_marker_beyond_the_limit_is_refused_until_one_is_removed(
         assert refused.status == 409, await refused.text()
         problem = await refused.json()
         assert (problem["code"], problem["max"]) == ("too_many_markers", MAX_MARKERS)
+    async with env.uow.read() as db:  # the refusals stored nothing
+        assert await db.scalar(select(func.count()).select_from(CallMarker)) == MAX_MARKERS
 
     for _ in range(2):  # the code user's removal, then again: it stays away
         removed = await env.client.delete(

@@ -273,7 +273,7 @@ export class MarkersLayer {
       const id = marker.id;
       button.addEventListener("click", (event) => {
         event.stopPropagation();
-        this.options.remove(id).catch((error: unknown) => { toast(problemText(error)); });
+        this.options.remove(id).catch(showProblem);
       });
       this.buttons.set(marker.id, button);
       this.element.append(button);
@@ -300,7 +300,7 @@ export class MarkersLayer {
     const remote = local === null ? null : this.clock.toRemote(local);
     this.options
       .place({ x: point.x, y: point.y, rtp_timestamp: remote, patch: this.patchAround(point) })
-      .catch((error: unknown) => { toast(problemText(error)); });
+      .catch(showProblem);
     this.setPlacing(false);
   }
 
@@ -334,6 +334,11 @@ export class MarkersLayer {
       return []; // a picture the page may not read: the stamp alone decides
     }
   }
+}
+
+/** A refused placement or removal, told in words (e.g. "At most 9 markers: ..."). */
+function showProblem(error: unknown): void {
+  toast(problemText(error));
 }
 
 /** A small canvas the page draws the video into and reads back (null where unsupported). */
