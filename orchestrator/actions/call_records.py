@@ -33,13 +33,14 @@ async def open_calls_per_node(db: AsyncSession) -> dict[str, int]:
     return {str(node): int(count) for node, count in rows.all()}
 
 
-async def open_call(db: AsyncSession, session_id: int) -> Call | None:
-    """The session's ringing or active call, if any (fresh from the database)."""
-    found: Call | None = await db.scalar(
-        select(Call)
-        .where(Call.open_session_id == session_id)
-        .execution_options(populate_existing=True)
-    )
+async def open_call(db: AsyncSession, session_id: int, *, lock: bool = False) -> Call | None:
+    """The session's ringing or active call, if any (fresh from the database); with
+    ``lock``, its row stays locked until commit (PostgreSQL), so that changes to the
+    call's parts made under the lock happen one after the other."""
+    query = select(Call).where(Call.open_session_id == session_id)
+    if lock:
+        query = query.with_for_update()
+    found: Call | None = await db.scalar(query.execution_options(populate_existing=True))
     return found
 
 

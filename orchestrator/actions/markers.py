@@ -11,34 +11,46 @@ its positions on the session's channel.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.actions.actors import CodeUserActor, EmployeeActor
 from orchestrator.actions.call_records import open_call
 from orchestrator.actions.session_access import load_session_for, stage_event
+from orchestrator.actions.unit_of_work import UnitOfWork
 from orchestrator.db.models import Call, CallMarker, utcnow
 from orchestrator.domain.calls import CallState
-from orchestrator.domain.errors import Conflict
+from orchestrator.domain.errors import Conflict, MarkerSlotTaken
 from orchestrator.domain.types import SessionStatus
 from orchestrator.realtime.tool_messages import MAX_MARKERS
 
 
+@dataclass(frozen=True)
+class MarkerSpot:
+    """Where a new marker goes: frame point (x, y) of the frame with ``rtp_timestamp``,
+    which shows ``patch`` around it (``tracker/placement.py``)."""
+
+    x: float
+    y: float
+    rtp_timestamp: int | None
+    patch: list[int] = field(default_factory=list)
+
+
 async def do_place_marker(
-    db: AsyncSession,
-    actor: EmployeeActor,
-    session_id: int,
-    *,
-    x: float,
-    y: float,
-    rtp_timestamp: int | None,
-    patch: list[int] | None = None,
+    db: AsyncSession, actor: EmployeeActor, session_id: int, spot: MarkerSpot
 ) -> str:
-    """A new marker at frame point (x, y) of the frame with ``rtp_timestamp``, which shows
-    ``patch`` around it (``tracker/placement.py``); its id."""
+    """A new marker at ``spot``; its id.
+
+    The call's row is locked first, so on PostgreSQL placements in one call count the
+    live markers one after the other. On SQLite two can count the same free slot; the
+    slot's unique index refuses the second with ``MarkerSlotTaken``, and the caller
+    places it again in a new transaction (``place_marker``).
+    """
     session = await load_session_for(db, actor, session_id)
-    call = await open_call(db, session.id)
+    call = await open_call(db, session.id, lock=True)
     if (
         session.status is not SessionStatus.RUNNING
         or call is None
@@ -49,19 +61,13 @@ async def do_place_marker(
             code="call_not_running",
             data={"status": session.status.value},
         )
-    live = await db.scalar(
-        select(func.count())
-        .select_from(CallMarker)
-        .where(CallMarker.call_id == call.id, CallMarker.removed_at.is_(None))
-    )
-    if (live or 0) >= MAX_MARKERS:
-        raise Conflict(
-            f"at most {MAX_MARKERS} markers at once: remove one to place another",
-            code="too_many_markers",
-            data={"max": MAX_MARKERS},
-        )
     marker_id = uuid.uuid4().hex
-    db.add(CallMarker(marker_id=marker_id, call_id=call.id, placed_at=utcnow()))
+    slot = await _free_slot(db, call.id)
+    db.add(CallMarker(marker_id=marker_id, call_id=call.id, slot=slot, placed_at=utcnow()))
+    try:
+        await db.flush()
+    except IntegrityError as exc:
+        raise MarkerSlotTaken("another marker was placed at the same moment: try again") from exc
     await stage_event(
         db,
         "marker.placed",
@@ -69,10 +75,10 @@ async def do_place_marker(
         actor,
         data={
             "marker_id": marker_id,
-            "x": x,
-            "y": y,
-            "rtp_timestamp": rtp_timestamp,
-            "patch": patch or [],
+            "x": spot.x,
+            "y": spot.y,
+            "rtp_timestamp": spot.rtp_timestamp,
+            "patch": spot.patch,
         },
     )
     return marker_id
@@ -93,3 +99,39 @@ async def do_remove_marker(
         .values(removed_at=utcnow())
     )
     await stage_event(db, "marker.removed", session, actor, data={"marker_id": marker_id})
+
+
+async def _free_slot(db: AsyncSession, call_id: int) -> int:
+    """The lowest of the call's marker slots that no live marker holds."""
+    taken = set(
+        await db.scalars(
+            select(CallMarker.slot).where(
+                CallMarker.call_id == call_id, CallMarker.removed_at.is_(None)
+            )
+        )
+    )
+    free = [slot for slot in range(1, MAX_MARKERS + 1) if slot not in taken]
+    if not free:
+        raise Conflict(
+            f"at most {MAX_MARKERS} markers at once: remove one to place another",
+            code="too_many_markers",
+            data={"max": MAX_MARKERS},
+        )
+    return free[0]
+
+
+async def place_marker(
+    uow: UnitOfWork, actor: EmployeeActor, session_id: int, spot: MarkerSpot
+) -> str:
+    """``do_place_marker`` in its own transaction, again while a racing placement took its
+    slot: each lost race fills a slot, so within ``MAX_MARKERS`` attempts the marker is
+    placed or the call is full."""
+    attempts_left = MAX_MARKERS
+    while True:
+        try:
+            async with uow.transaction() as db:
+                return await do_place_marker(db, actor, session_id, spot)
+        except MarkerSlotTaken:
+            attempts_left -= 1
+            if attempts_left == 0:
+                raise

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from orchestrator.actions.markers import do_place_marker, do_remove_marker
+from orchestrator.actions.markers import MarkerSpot, do_remove_marker, place_marker
 from orchestrator.api.routing import Api, Call, Empty
 from orchestrator.api.schemas import In, Out
 from orchestrator.realtime.tool_messages import PATCH_SIDE
@@ -66,16 +66,10 @@ class MarkerOut(Out):
     status=202,
 )
 async def place(call: Call[MarkerIn, Empty]) -> MarkerOut:
-    async with call.uow.transaction() as db:
-        marker_id = await do_place_marker(
-            db,
-            call.employee,
-            call.path_id("session_id"),
-            x=call.body.x,
-            y=call.body.y,
-            rtp_timestamp=call.body.rtp_timestamp,
-            patch=call.body.patch,
-        )
+    spot = MarkerSpot(
+        x=call.body.x, y=call.body.y, rtp_timestamp=call.body.rtp_timestamp, patch=call.body.patch
+    )
+    marker_id = await place_marker(call.uow, call.employee, call.path_id("session_id"), spot)
     return MarkerOut(marker_id=marker_id)
 
 

@@ -100,6 +100,14 @@ class VersionConflict(Conflict):
     title = "Changed by someone else"
 
 
+class MarkerSlotTaken(Conflict):
+    """A placement at the same moment took the marker slot this one counted on; placing
+    again sees it (SQLite, where placements are not serialised)."""
+
+    code = "marker_slot_taken"
+    title = "Placed at the same moment"
+
+
 class InvalidTransition(Conflict):
     """The state machine does not allow this trigger in the current state."""
 

@@ -106,12 +106,27 @@ async def test_markers_follow_the_code_users_video_and_stop_with_the_last(
 async def test_a_marker_beyond_the_limit_is_refused_until_one_is_removed(
     call_env: CallEnvFactory,
 ) -> None:
-    """The tracker follows MAX_MARKERS markers; a further one gets a problem document and
-    changes nothing, and a removal by either side makes room again."""
+    """The tracker follows MAX_MARKERS markers, however many placements race for them; a
+    further one gets a problem document and changes nothing, and a removal by either side
+    makes room again."""
     env = await call_env()
     await running_call(env)
     url = f"/api/sessions/{env.session_id}/markers"
-    placed = [await place(env, 0.1 + 0.08 * i, 0.5) for i in range(MAX_MARKERS)]
+
+    async def attempt(i: int) -> tuple[int, dict[str, Any]]:
+        response = await env.client.post(
+            url, json={"x": 0.05 + 0.06 * i, "y": 0.5}, headers=env.csrf
+        )
+        return response.status, await response.json()
+
+    burst = await asyncio.gather(*(attempt(i) for i in range(MAX_MARKERS + 5)))
+    placed = [body["marker_id"] for status, body in burst if status == 202]
+    turned_away = [(status, body["code"]) for status, body in burst if status != 202]
+    assert len(placed) == MAX_MARKERS  # PostgreSQL serialises them, SQLite retries
+    assert turned_away == [(409, "too_many_markers")] * 5
+    async with env.uow.read() as db:
+        slots = sorted(await db.scalars(select(CallMarker.slot)))
+    assert slots == list(range(1, MAX_MARKERS + 1))
     worker = env.client.app[TRACKER_KEY]
 
     async def all_followed() -> bool:

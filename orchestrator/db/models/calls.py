@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -68,14 +69,26 @@ class CallMarker(Base):
 
     Kept so that the API can refuse a marker beyond the tracker's limit
     (``MAX_MARKERS``) instead of the worker dropping it silently; the positions live
-    only on the session's channel.
+    only on the session's channel. A live marker holds one of the call's slots
+    1..MAX_MARKERS, unique among its live markers, so that the database itself refuses
+    a marker too many when two placements race.
     """
 
     __tablename__ = "call_markers"
-    __table_args__ = (Index("ix_call_markers_call_live", "call_id", "removed_at"),)
+    __table_args__ = (
+        Index(
+            "uq_call_markers_live_slot",
+            "call_id",
+            "slot",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
+    )
 
     marker_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    slot: Mapped[int] = mapped_column()
     placed_at: Mapped[datetime] = mapped_column()
     removed_at: Mapped[datetime | None] = mapped_column()
 
