@@ -61,6 +61,7 @@ export const de: Messages = {
   "call.markers": "Markierung setzen, die auf dem Gegenstand bleibt",
   "call.markerRemove": "Diese Markierung entfernen",
   "call.markersFull": "Höchstens {max} Markierungen: entfernen Sie eine, um eine neue zu setzen",
+  "call.markerRace": "Im selben Moment wurden andere Markierungen gesetzt: bitte setzen Sie diese noch einmal",
   "call.screenshot": "Screenshot aufnehmen",
   "call.screenshots": "Screenshot zeigen",
   "board.title": "Screenshot",

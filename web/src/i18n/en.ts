@@ -60,6 +60,7 @@ export const en = {
   "call.markers": "Place a marker that stays on the object",
   "call.markerRemove": "Remove this marker",
   "call.markersFull": "At most {max} markers: remove one to place another",
+  "call.markerRace": "Other markers were placed at the same moment: please place this one again",
   "call.screenshot": "Take a screenshot",
   "call.screenshots": "Show the screenshot",
   "board.title": "Screenshot",

@@ -22,6 +22,9 @@ describe("problemText", () => {
     expect(problemText(new ApiError(409, "too_many_markers", "at most 9 markers at once"))).toBe(
       t("call.markersFull", { max: MAX_MARKERS }),
     );
+    expect(problemText(new ApiError(409, "marker_slot_taken", "placed at the same moment"))).toBe(
+      t("call.markerRace"),
+    );
   });
 
   it("speaks German too", () => {

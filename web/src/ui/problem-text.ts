@@ -23,6 +23,9 @@ export function problemText(error: unknown): string {
   if (error.code === "too_many_markers") {
     return t("call.markersFull", { max: MAX_MARKERS });
   }
+  if (error.code === "marker_slot_taken") {
+    return t("call.markerRace");
+  }
   if (CONFLICT_CODES.has(error.code)) {
     return t("error.conflict");
   }
