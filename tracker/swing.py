@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from tracker.geometry import apply_h, sane
-from tracker.template import line_kernel
+from tracker.template import line_kernel, ncc
 
 
 @dataclass
@@ -187,9 +187,5 @@ class SwingChain:
             return False
         if self.seen[y - r : y + r + 1, x - r : x + r + 1].min() == 0:
             return False  # the keyframe did not see this spot
-        a = self.cur[y - r : y + r + 1, x - r : x + r + 1].astype(np.float64).ravel()
-        b = self.smeared[y - r : y + r + 1, x - r : x + r + 1].astype(np.float64).ravel()
-        a -= a.mean()
-        b -= b.mean()
-        den = float(np.sqrt((a @ a) * (b @ b)))
-        return den > 1e-6 and float(a @ b) / den >= self.p.look_min
+        window = (slice(y - r, y + r + 1), slice(x - r, x + r + 1))
+        return ncc(self.cur[window], self.smeared[window]) >= self.p.look_min

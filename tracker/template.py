@@ -37,7 +37,7 @@ class Match:
     curv: np.ndarray | None = None  # 2x2 curvature of the NCC peak (how well it pins each axis)
 
 
-def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+def ncc(a: np.ndarray, b: np.ndarray) -> float:
     """Normalised cross-correlation of two equal-size patches (-1 when either is flat).
 
     By sums and dot products in double precision: no centred copies of the patches.
@@ -230,7 +230,7 @@ class PointTemplate:
         size = (left + right + 1, top + bottom + 1)
         cur = cv2.getRectSubPix(img, size, (x + (right - left) / 2, y + (bottom - top) / 2))
         # one position: plain NCC is a third of matchTemplate's cost (its set-up dominates)
-        whole = _ncc(cur, t)
+        whole = ncc(cur, t)
         if halves is None or whole >= halves:
             return whole
         best = whole
@@ -241,13 +241,13 @@ class PointTemplate:
             (slice(None), slice(left, None)),
         ):
             if min(cur[rows, cols].shape) > MIN_HALF:
-                best = max(best, _ncc(cur[rows, cols], t[rows, cols]))
+                best = max(best, ncc(cur[rows, cols], t[rows, cols]))
         if best > whole:
             # ...as long as the point's own surroundings match: when the nearer surface
             # covers the point itself, only the far side of the patch still agrees
             c = max(MIN_HALF, self.half // 2)
             core = (slice(max(0, top - c), top + c + 1), slice(max(0, left - c), left + c + 1))
-            if _ncc(cur[core], t[core]) < CORE_MIN:
+            if ncc(cur[core], t[core]) < CORE_MIN:
                 return whole
         return best
 
