@@ -21,7 +21,8 @@ Per frame:
    around it, verifies there.
 5. In a fast swing, where the patches leave points of the dominant plane unconfirmed, the
    picture is registered against a recent frame and those points are put where that
-   registration takes them (`swing.py`).
+   registration takes them (`swing.py`); lost ones too while the scene is one plane
+   (`planarity.py`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 from tracker.geometry import apply_h, inside, scale_h, translate
 from tracker.membership import SurfaceMembership
 from tracker.params import Params
+from tracker.planarity import ParallaxWatch
 from tracker.reacquire import Reacquirer
 from tracker.recovery import Recovery
 from tracker.surfaces import SurfaceSet
@@ -59,9 +61,10 @@ class PointTracker(SurfaceMembership, Recovery):
         self.prev = work
         self.surf_set = SurfaceSet(work, p.surfaces)
         self.swing = SwingChain(work, wid, p.swing)
-        self.layered = False  # the scene has shown surfaces at different depths
         self.reacq = Reacquirer(work, np.asarray(points, np.float32) * self.s, p.reacq)
         self.p0 = np.asarray(points, np.float64).reshape(-1, 2)
+        self.parallax = ParallaxWatch(self.p0, self.u, p.planarity)
+        self.layered = False  # the scene shows surfaces at different depths
         n = len(self.p0)
         halves = tuple(max(4, round(h * self.u)) for h in p.tmpl_half)
         self.tmpl = [
@@ -150,11 +153,14 @@ class PointTracker(SurfaceMembership, Recovery):
         full = {sid: scale_h(h, s) for sid, h in models.items()}
         self.last_motion.update(full)
         self._update_points(frame, full, p1[n_feat:] / s, good[n_feat:])
-        if not self.layered:
-            self.layered = ss.count() > 1
+        # until the points have had time to show parallax, a second group of features
+        # is the only hint of depth
+        self.layered = self.parallax.update(self.pos, self._confirmed()) or (
+            self.t <= self.p.planarity.settle_frames and ss.count() > 1
+        )
         carry = self._swing_candidates(lost_then) if lost_then is not None else None
         if carry is not None and swing.register():
-            self._carry_swing(carry)
+            self._carry_swing(frame, carry)
         else:
             largest = ss.largest()
             swing.settle(full.get(largest) if largest is not None else None)
@@ -185,7 +191,7 @@ class PointTracker(SurfaceMembership, Recovery):
         in_view = inside(self.pos, self.shape, ch.p.margin_px * self.u)
         return cand if (cand & ~self.ok & in_view).any() else None
 
-    def _carry_swing(self, carry: np.ndarray) -> None:
+    def _carry_swing(self, frame: np.ndarray, carry: np.ndarray) -> None:
         """Points of the dominant plane that their patches did not confirm in a swing, or
         confirmed far from where the registration puts them (a wrong peak in the blur)."""
         ch = self.swing
@@ -199,6 +205,10 @@ class PointTracker(SurfaceMembership, Recovery):
             # point's state would mislead its own search afterwards
             if not (inside(q[k : k + 1], self.shape, margin)[0] and ch.looks_right(q[k])):
                 continue
+            # the keyframe may show the same hand over the spot: a lost point's own patch
+            # must be in view there too
+            if not self.ok[k] and not self._in_view_after_swing(frame, int(k), h, q[k]):
+                continue
             self.pos[k] = q[k]
             self.H[k] = h.copy()
             self.meas[k] = None
@@ -206,6 +216,18 @@ class PointTracker(SurfaceMembership, Recovery):
             self.miss[k] = 0
             self.drift[k] = self.p.swing_hold_drift_px * self.u
             self.surf[k] = largest
+
+    def _in_view_after_swing(
+        self, frame: np.ndarray, k: int, h: np.ndarray, xy: np.ndarray
+    ) -> bool:
+        """Is a lost point's own surface in view where the swing's registration puts it?"""
+        tp = self.tmpl[k]
+        if not (tp.textured or self._flat_visible(frame, k, h, xy)):
+            return False
+        # an untextured point's large patch reaches the texture around it
+        before = apply_h(np.linalg.inv(self.swing.motion), xy[None])[0]
+        ker = line_kernel(xy - before, self.p.blur_scale)
+        return tp.verify(frame, h, xy, ker) >= self.p.swing_lost_verify
 
     def _motion_for(self, k: int, full: dict[int, np.ndarray]) -> tuple[np.ndarray, bool]:
         """Frame-to-frame motion for point k and whether it is a real fit of its surface."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tracker.planarity import PlanarityParams
 from tracker.reacquire import ReacqParams
 from tracker.surfaces import SurfaceParams
 from tracker.swing import SwingParams
@@ -77,5 +78,7 @@ class Params:
     surfaces: SurfaceParams = field(default_factory=SurfaceParams)
     reacq: ReacqParams = field(default_factory=ReacqParams)
     swing: SwingParams = field(default_factory=SwingParams)
+    planarity: PlanarityParams = field(default_factory=PlanarityParams)
+    swing_lost_verify: float = 0.4  # a lost point's own smeared patch where a swing puts it
     swing_hold_drift_px: float = 2.0  # uncertainty of a point a swing's registration placed
     swing_override_px: float = 5.0  # a point confirmed this far from where it puts it is moved
