@@ -453,7 +453,7 @@ class PointTracker(SurfaceMembership, Recovery):
                     bool(inside(pred[None], self.shape, self.border)[0])
                     and self.drift[k] <= p.flat_drift_max_px * self.u
                     and self._flat_visible(frame, k, h_pred, pred)
-                    and self._own_surface_around(k, pred)
+                    and (not self.layered or self._own_surface_around(k, pred))
                     # its own patch is flat; the large one may reach texture around it
                     and (
                         not tp.verifiable or tp.verify(frame, h_pred, pred, None) >= p.ncc_flat_hold

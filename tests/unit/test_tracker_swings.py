@@ -72,3 +72,18 @@ def test_points_in_view_stay_right_while_the_blurred_picture_moves_fast(
     seen = int(visible[fast].sum())
     assert seen >= 300
     assert right[fast].sum() >= 0.45 * seen, (int(right[fast].sum()), seen)
+
+
+def test_points_in_view_are_not_dropped_for_single_frames(
+    swings: tuple[Any, np.ndarray, np.ndarray],
+) -> None:
+    """A right point reported lost for one frame between two ok ones: on this flat scene
+    the blur splits the features into groups, and an untextured point whose neighbours
+    fell into another group was taken for covered by a nearer object every other frame
+    (17 such blinks; 6 once the test applies only to scenes that show depth)."""
+    seq, pred, ok = swings
+    visible = seq.visible
+    right = np.linalg.norm(pred - seq.gt, axis=2) <= 5
+    inner = visible[1:-1] & visible[:-2] & visible[2:]
+    blinks = inner & ok[:-2] & ok[2:] & ~ok[1:-1] & right[1:-1]
+    assert blinks.sum() <= 10, int(blinks.sum())
