@@ -203,11 +203,20 @@ class PointTracker(SurfaceMembership, Recovery):
         for k in np.flatnonzero(carry & (~self.ok | off)):
             # only where the picture vouches for it: a wrong place written into a lost
             # point's state would mislead its own search afterwards
-            if not (inside(q[k : k + 1], self.shape, margin)[0] and ch.looks_right(q[k])):
+            if not inside(q[k : k + 1], self.shape, margin)[0]:
                 continue
-            # the keyframe may show the same hand over the spot: a lost point's own patch
-            # must be in view there too
-            if not self.ok[k] and not self._in_view_after_swing(frame, int(k), h, q[k]):
+            if ch.looks_right(q[k]):
+                # the keyframe may show the same hand over the spot: a lost point's own
+                # patch must be in view there too
+                bar = None if self.ok[k] else self.p.swing_lost_verify
+            elif self.ok[k] or self.layered or ch.saw(q[k]) or not self.tmpl[k].textured:
+                continue
+            else:
+                # coming back into view where the keyframe did not look: only its own
+                # smeared patch can vouch for it (an untextured one's cannot), and only
+                # where nothing nearer hides it
+                bar = self.p.swing_unseen_verify
+            if bar is not None and not self._in_view_after_swing(frame, int(k), h, q[k], bar):
                 continue
             self.pos[k] = q[k]
             self.H[k] = h.copy()
@@ -218,7 +227,7 @@ class PointTracker(SurfaceMembership, Recovery):
             self.surf[k] = largest
 
     def _in_view_after_swing(
-        self, frame: np.ndarray, k: int, h: np.ndarray, xy: np.ndarray
+        self, frame: np.ndarray, k: int, h: np.ndarray, xy: np.ndarray, bar: float
     ) -> bool:
         """Is a lost point's own surface in view where the swing's registration puts it?"""
         tp = self.tmpl[k]
@@ -227,7 +236,7 @@ class PointTracker(SurfaceMembership, Recovery):
         # an untextured point's large patch reaches the texture around it
         before = apply_h(np.linalg.inv(self.swing.motion), xy[None])[0]
         ker = line_kernel(xy - before, self.p.blur_scale)
-        return tp.verify(frame, h, xy, ker) >= self.p.swing_lost_verify
+        return tp.verify(frame, h, xy, ker) >= bar
 
     def _motion_for(self, k: int, full: dict[int, np.ndarray]) -> tuple[np.ndarray, bool]:
         """Frame-to-frame motion for point k and whether it is a real fit of its surface."""

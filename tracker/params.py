@@ -80,5 +80,6 @@ class Params:
     swing: SwingParams = field(default_factory=SwingParams)
     planarity: PlanarityParams = field(default_factory=PlanarityParams)
     swing_lost_verify: float = 0.4  # a lost point's own smeared patch where a swing puts it
+    swing_unseen_verify: float = 0.7  # ...where the keyframe did not see it
     swing_hold_drift_px: float = 2.0  # uncertainty of a point a swing's registration placed
     swing_override_px: float = 5.0  # a point confirmed this far from where it puts it is moved

@@ -49,6 +49,11 @@ class Recovery(PointState):
                 # finds it at its prediction when it shows again; search when it is unsure
                 if self.surf[k] is not None and self.drift[k] < p.reacq_drift_px * self.u:
                     continue
+                # a point that its fitted surface carried out of view in this very frame has
+                # left it: descriptors would only find it at the edge, cut off and off
+                just_left = self.miss[k] <= 1 and self.coast[k] == 0
+                if just_left and not inside(self.pos[k : k + 1], self.shape)[0]:
+                    continue
                 if self.surf[k] is None or inside(self.pos[k : k + 1], self.shape)[0] or rare:
                     want.append(k)
         audit = (

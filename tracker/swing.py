@@ -176,16 +176,25 @@ class SwingChain:
         """The plane's homography from the first frame to this one."""
         return self.to_now @ self.key_plane
 
-    def looks_right(self, xy: np.ndarray) -> bool:
-        """Does this frame around `xy` look like the smeared keyframe there?"""
+    def _window(self, xy: np.ndarray) -> tuple[slice, slice] | None:
+        """The window around `xy` in the small frames, if the keyframe saw all of it."""
         if self.cur is None or self.smeared is None or self.seen is None:
-            return False
+            return None
         r = self.p.look_half
         x, y = (round(float(v) * self.f) for v in xy)
         hgt, wid = self.cur.shape
         if not (r <= x < wid - r and r <= y < hgt - r):
-            return False
-        if self.seen[y - r : y + r + 1, x - r : x + r + 1].min() == 0:
-            return False  # the keyframe did not see this spot
+            return None
         window = (slice(y - r, y + r + 1), slice(x - r, x + r + 1))
+        return window if self.seen[window].min() > 0 else None
+
+    def saw(self, xy: np.ndarray) -> bool:
+        """Did the keyframe see the spot around `xy` (so that it can judge it)?"""
+        return self._window(xy) is not None
+
+    def looks_right(self, xy: np.ndarray) -> bool:
+        """Does this frame around `xy` look like the smeared keyframe there?"""
+        window = self._window(xy)
+        if window is None or self.cur is None or self.smeared is None:
+            return False
         return ncc(self.cur[window], self.smeared[window]) >= self.p.look_min
