@@ -153,11 +153,16 @@ class PointTracker(SurfaceMembership, Recovery):
         full = {sid: scale_h(h, s) for sid, h in models.items()}
         self.last_motion.update(full)
         self._update_points(frame, full, p1[n_feat:] / s, good[n_feat:])
-        # until the points have had time to show parallax, a second group of features
-        # is the only hint of depth
-        self.layered = self.parallax.update(self.pos, self._confirmed()) or (
-            self.t <= self.p.planarity.settle_frames and ss.count() > 1
-        )
+        if self.parallax.can_judge:
+            # until the points have had time to show parallax, a second group of features
+            # is the only hint of depth
+            self.layered = self.parallax.update(self.pos, self._confirmed()) or (
+                self.t <= self.p.planarity.settle_frames and ss.count() > 1
+            )
+        else:
+            # a call's few markers cannot show parallax: a second group of features, once
+            # seen, counts for good
+            self.layered = self.layered or ss.count() > 1
         carry = self._swing_candidates(lost_then) if lost_then is not None else None
         if carry is not None and swing.register():
             self._carry_swing(frame, carry)

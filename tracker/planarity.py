@@ -42,6 +42,11 @@ class ParallaxWatch:
         self.off_count = np.zeros(len(self.p0))
         self.layered = False
 
+    @property
+    def can_judge(self) -> bool:
+        """Are there points enough to ever judge a frame (a call may track only a few)?"""
+        return len(self.p0) >= self.p.min_points
+
     def update(self, pos: np.ndarray, confirmed: np.ndarray) -> bool:
         """Add this frame's evidence; returns whether the scene has shown depth."""
         if self.layered:

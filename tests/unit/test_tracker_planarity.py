@@ -76,12 +76,15 @@ def make_sequences() -> ModuleType:
     return make_sequences
 
 
-def layered_frames(make_sequences: ModuleType, profile: str, seed: int, frames: int) -> list[int]:
-    """The frames in which the tracker took the scene for more than one plane."""
+def layered_frames(
+    make_sequences: ModuleType, profile: str, seed: int, frames: int, points: int = 24
+) -> list[int]:
+    """The frames in which the tracker, following the first `points` of the sequence's
+    points, took the scene for more than one plane."""
     spec = make_sequences.SequenceSpec(profile, seed, overrides={"n_frames": frames})
     seq = make_sequences.Sequence(spec)
     video = seq.frames()
-    tracker = PointTracker(next(video), seq.gt[0].astype(np.float32))
+    tracker = PointTracker(next(video), seq.gt[0][:points].astype(np.float32))
     layered = []
     for t, frame in enumerate(video, start=1):
         tracker.update(frame)
@@ -102,3 +105,10 @@ def test_objects_in_front_of_the_background_are_found_early(make_sequences: Modu
     layered = layered_frames(make_sequences, "depth", 701, 40)
     assert layered and layered[0] <= 20
     assert layered == list(range(layered[0], 40)), "once found, for good"
+
+
+def test_a_few_markers_keep_the_feature_groups_verdict(make_sequences: ModuleType) -> None:
+    """A call tracks only its markers: too few to show parallax, so a second group of
+    features, once seen, makes the scene layered for good (as before the watch)."""
+    layered = layered_frames(make_sequences, "depth", 701, 40, points=3)
+    assert layered and layered == list(range(layered[0], 40))
