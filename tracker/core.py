@@ -205,6 +205,7 @@ class PointTracker(SurfaceMembership, Recovery):
         margin = ch.p.margin_px * self.u
         largest = self.surf_set.largest()
         off = np.hypot(*(self.pos - q).T) > self.p.swing_override_px * self.u
+        back = np.linalg.inv(ch.motion)  # this frame -> the last one, for the smear
         for k in np.flatnonzero(carry & (~self.ok | off)):
             # only where the picture vouches for it: a wrong place written into a lost
             # point's state would mislead its own search afterwards
@@ -221,7 +222,7 @@ class PointTracker(SurfaceMembership, Recovery):
                 # smeared patch can vouch for it (an untextured one's cannot), and only
                 # where nothing nearer hides it
                 bar = self.p.swing_unseen_verify
-            if bar is not None and not self._in_view_after_swing(frame, int(k), h, q[k], bar):
+            if bar is not None and not self._in_view_after_swing(frame, int(k), h, q[k], back, bar):
                 continue
             self.pos[k] = q[k]
             self.H[k] = h.copy()
@@ -232,15 +233,21 @@ class PointTracker(SurfaceMembership, Recovery):
             self.surf[k] = largest
 
     def _in_view_after_swing(
-        self, frame: np.ndarray, k: int, h: np.ndarray, xy: np.ndarray, bar: float
+        self,
+        frame: np.ndarray,
+        k: int,
+        h: np.ndarray,
+        xy: np.ndarray,
+        back: np.ndarray,
+        bar: float,
     ) -> bool:
-        """Is a lost point's own surface in view where the swing's registration puts it?"""
+        """Does a lost point's own patch, smeared by the swing's last motion (`back` maps
+        this frame to the last one), verify at `bar` where the registration puts it?"""
         tp = self.tmpl[k]
         if not (tp.textured or self._flat_visible(frame, k, h, xy)):
             return False
         # an untextured point's large patch reaches the texture around it
-        before = apply_h(np.linalg.inv(self.swing.motion), xy[None])[0]
-        ker = line_kernel(xy - before, self.p.blur_scale)
+        ker = line_kernel(xy - apply_h(back, xy[None])[0], self.p.blur_scale)
         return tp.verify(frame, h, xy, ker) >= bar
 
     def _motion_for(self, k: int, full: dict[int, np.ndarray]) -> tuple[np.ndarray, bool]:

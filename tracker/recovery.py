@@ -50,7 +50,7 @@ class Recovery(PointState):
                 if self.surf[k] is not None and self.drift[k] < p.reacq_drift_px * self.u:
                     continue
                 # a point that its fitted surface carried out of view in this very frame has
-                # left it: descriptors would only find it at the edge, cut off and off
+                # left it: descriptors would find it only at the edge, cut off and misplaced
                 just_left = self.miss[k] <= 1 and self.coast[k] == 0
                 if just_left and not inside(self.pos[k : k + 1], self.shape)[0]:
                     continue
