@@ -153,6 +153,10 @@ class PointTracker(SurfaceMembership, Recovery):
         full = {sid: scale_h(h, s) for sid, h in models.items()}
         self.last_motion.update(full)
         self._update_points(frame, full, p1[n_feat:] / s, good[n_feat:])
+        if self.t == 1 and self.p.first_blur_scale > 0:
+            # the first frame was smeared by about the motion to the second
+            for tp, d0 in zip(self.tmpl, self.pos - self.p0, strict=True):
+                tp.set_smear(d0 * self.p.first_blur_scale)
         if self.parallax.can_judge:
             # until the points have had time to show parallax, a second group of features
             # is the only hint of depth
@@ -294,8 +298,9 @@ class PointTracker(SurfaceMembership, Recovery):
         def judge(xy: np.ndarray) -> float:
             return tp.verify(frame, h_pred, xy, None)
 
+        smear = tp.smear_kernel(h_pred)
         for c in cands:
-            m = tp.search(frame, t, c, radius, judge)
+            m = tp.search(frame, t, c, radius, judge, smear)
             if best is None or m.score > best.score:
                 best = m
         ker = None
@@ -308,7 +313,7 @@ class PointTracker(SurfaceMembership, Recovery):
             if ker is not None:
                 tb = cv2.filter2D(t, -1, ker, borderType=cv2.BORDER_REPLICATE)
                 for c in cands:
-                    m = tp.search(frame, tb, c, radius)
+                    m = tp.search(frame, tb, c, radius, smear=smear)
                     if m.score > best.score:
                         best = m
         return best, ker

@@ -48,6 +48,7 @@ class Params:
     blur_min_px: float = 4.0  # motion above which a blurred template is also tried...
     blur_try_below: float = 0.8  # ...when the sharp template scores below this
     blur_scale: float = 0.75  # motion-blur length assumed, as a fraction of the motion
+    first_blur_scale: float = 0.75  # ...in the first frame, of the motion to the second
     coast_frames: int = 3  # frames a surface may be extrapolated without a fit
     support_px: float = 60.0  # radius of the features that vote for a point's surface
     evidence_decay: float = 0.7

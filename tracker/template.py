@@ -157,6 +157,24 @@ class PointTemplate:
         # search, verifications and peak ranking all warp by the same one
         self._warp_key = b""
         self._warps: dict[int | None, np.ndarray | None] = {}
+        self.smear: np.ndarray | None = None  # the first frame's motion blur at the point
+        self._smear_key = b""
+        self._smear_ker: np.ndarray | None = None
+
+    def set_smear(self, d0: np.ndarray) -> None:
+        """The point's motion blur in the first frame (displacement, first-frame pixels)."""
+        self.smear = np.asarray(d0, np.float64)
+
+    def smear_kernel(self, h_abs: np.ndarray) -> np.ndarray | None:
+        """The first frame's blur as it looks now: a sharp frame blurred by it compares with
+        the blurred reference without the bias of a smeared patch along its smear."""
+        if self.smear is None:
+            return None
+        key = h_abs.tobytes()
+        if key != self._smear_key:
+            self._smear_key = key
+            self._smear_ker = line_kernel(jacobian(h_abs, self.p0) @ self.smear, 1.0)
+        return self._smear_ker
 
     def warped(self, h_abs: np.ndarray, half: int | None = None) -> np.ndarray | None:
         """The reference patch as it should look now (centre pixel = the point).
@@ -228,7 +246,8 @@ class PointTemplate:
             t = cv2.filter2D(t, -1, blur, borderType=cv2.BORDER_REPLICATE)
         t = t[vh - top : vh + bottom + 1, vh - left : vh + right + 1]
         size = (left + right + 1, top + bottom + 1)
-        cur = cv2.getRectSubPix(img, size, (x + (right - left) / 2, y + (bottom - top) / 2))
+        centre = (x + (right - left) / 2, y + (bottom - top) / 2)
+        cur = _blurred_patch(img, size, centre, self.smear_kernel(h_abs))
         # one position: plain NCC is a third of matchTemplate's cost (its set-up dominates)
         whole = ncc(cur, t)
         if halves is None or whole >= halves:
@@ -258,6 +277,7 @@ class PointTemplate:
         xy: np.ndarray,
         radius: int,
         judge: Callable[[np.ndarray], float] | None = None,
+        smear: np.ndarray | None = None,
     ) -> Match:
         """Best NCC position of `tmpl` within `radius` pixels of `xy`.
 
@@ -286,7 +306,8 @@ class PointTemplate:
         if x1 - x0 < left + right or y1 - y0 < top + bottom:
             return fail
         t = tmpl[h - top : h + bottom + 1, h - left : h + right + 1]
-        r = cv2.matchTemplate(img[y0 : y1 + 1, x0 : x1 + 1], t, cv2.TM_CCOEFF_NORMED)
+        win = _blurred_window(img, x0, x1, y0, y1, smear)
+        r = cv2.matchTemplate(win, t, cv2.TM_CCOEFF_NORMED)
         _, best, _, (x, y) = cv2.minMaxLoc(r)
         # repetitive texture (button grids, stripes) has several near-equal peaks: take the
         # one closest to the prediction, which is right as long as it is off by < half a period
@@ -328,6 +349,32 @@ class PointTemplate:
         # the rival: the best score elsewhere, an edge peak passed over included
         second = max(float(r.max()), edge if edge > best else -1.0)
         return Match(np.array([x0 + x + left + dx, y0 + y + top + dy]), float(best), second, curv)
+
+
+def _blurred_window(
+    img: np.ndarray, x0: int, x1: int, y0: int, y1: int, ker: np.ndarray | None
+) -> np.ndarray:
+    """img[y0:y1+1, x0:x1+1], blurred by `ker` (from the image's pixels around it)."""
+    if ker is None:
+        return img[y0 : y1 + 1, x0 : x1 + 1]
+    m = ker.shape[0] // 2
+    hgt, wid = img.shape[:2]
+    a0, a1 = max(0, x0 - m), min(wid - 1, x1 + m)
+    b0, b1 = max(0, y0 - m), min(hgt - 1, y1 + m)
+    big = cv2.filter2D(img[b0 : b1 + 1, a0 : a1 + 1], -1, ker, borderType=cv2.BORDER_REPLICATE)
+    return big[y0 - b0 : y1 - b0 + 1, x0 - a0 : x1 - a0 + 1]
+
+
+def _blurred_patch(
+    img: np.ndarray, size: tuple[int, int], centre: tuple[float, float], ker: np.ndarray | None
+) -> np.ndarray:
+    """cv2.getRectSubPix(img, size, centre), blurred by `ker`."""
+    if ker is None:
+        return cv2.getRectSubPix(img, size, centre)
+    m = ker.shape[0] // 2
+    big = cv2.getRectSubPix(img, (size[0] + 2 * m, size[1] + 2 * m), centre)
+    big = cv2.filter2D(big, -1, ker, borderType=cv2.BORDER_REPLICATE)
+    return big[m : m + size[1], m : m + size[0]]
 
 
 MAX_BLUR_PX = 256.0  # a longer smear is no motion blur of a point still in view

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import ModuleType
 
 import cv2
 import numpy as np
@@ -40,6 +41,17 @@ FRAME_INDEX_JS = """(video) => {
   }
   return k;
 }"""
+
+
+def benchmark_modules() -> tuple[ModuleType, ModuleType]:
+    """The shared benchmark's generator and scorer (``make_sequences``, ``score``)."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import make_sequences
+        import score
+    finally:
+        sys.path.remove(str(BENCH))
+    return make_sequences, score
 
 
 @dataclass

@@ -8,13 +8,12 @@ found layered within its first frames, before its objects hide and show the back
 
 from __future__ import annotations
 
-import sys
 from types import ModuleType
 
 import numpy as np
 import pytest
 
-from tests.support.tracking_clip import BENCH
+from tests.support.tracking_clip import benchmark_modules
 from tracker.core import PointTracker
 from tracker.planarity import ParallaxWatch, PlanarityParams
 
@@ -68,12 +67,7 @@ def test_too_few_confirmed_points_judge_nothing() -> None:
 
 @pytest.fixture(scope="module")
 def make_sequences() -> ModuleType:
-    sys.path.insert(0, str(BENCH))
-    try:
-        import make_sequences
-    finally:
-        sys.path.remove(str(BENCH))
-    return make_sequences
+    return benchmark_modules()[0]
 
 
 def layered_frames(

@@ -12,27 +12,20 @@ without the search): single sequences swing by several points with any change.""
 
 from __future__ import annotations
 
-import sys
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
 
-from tests.support.tracking_clip import BENCH
+from tests.support.tracking_clip import benchmark_modules
 from tracker.bench import Tracker
 
 
 @pytest.fixture(scope="module")
 def benchmark() -> tuple[ModuleType, ModuleType]:
     """The shared benchmark's generator and scorer."""
-    sys.path.insert(0, str(BENCH))
-    try:
-        import make_sequences
-        import score
-    finally:
-        sys.path.remove(str(BENCH))
-    return make_sequences, score
+    return benchmark_modules()
 
 
 @pytest.fixture(scope="module")
