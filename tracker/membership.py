@@ -66,6 +66,11 @@ class SurfaceMembership(PointState):
             shift = (w[:, None] * d).sum(0) / w.sum()
             self.H[k] = translate(*shift) @ self.H[k]
             self.pos[k] = self.pos[k] + shift
+            if self.layered:
+                # the mates may lie on another surface (not yet separated, or beside a
+                # depth edge): the shift is a guess, whose uncertainty widens the point's
+                # own search and sends it to the descriptor search (`reacq_drift_px`)
+                self.drift[k] += p.shift_drift * float(np.hypot(*shift))
 
     def _other_surfaces(
         self, frame: np.ndarray, k: int, full: dict[int, np.ndarray], need: float

@@ -67,6 +67,8 @@ class Params:
     share_corrections: bool = True
     retry_frames: int = 30  # lost this long, a point no longer tries other surfaces
     mate_fit_min: int = 6  # confirmed points of a surface that pin its lost points
+    shift_drift: float = 0.5  # uncertainty added per pixel an unpinned point is shifted by
+    # its surface-mates' corrections in a layered scene (they may be another surface's)
     pinned_drift_px: float = 2.0  # uncertainty of a textured point so pinned
     pinned_reach_px: float = 12.0  # ...and farthest from there it may be re-acquired
     outlier_px: float = 3.0  # an audited point this far from its ORB position is checked
