@@ -5,8 +5,9 @@ follows, so the surfaces' fits go wrong, and the patches that confirm the points
 verify even where the points are. The picture as a whole still registers against a
 recent frame in which the tracker had the dominant plane (the keyframe), once that frame
 is smeared the way the current one is: ECC on small frames (96 px wide), the keyframe
-warped by the expected motion and blurred along it. Where the points' own patches leave
-some of the plane's points unconfirmed in such a frame, the registration puts them
+warped by the expected motion and blurred along it, the current frame blurred by the
+keyframe's own smear. Where the points' own patches leave some of the plane's points
+unconfirmed in such a frame, the registration puts them
 where it takes them from the keyframe, and reports them where the smeared keyframe looks
 like the current frame around them (which an occluder does not).
 
@@ -60,6 +61,7 @@ class SwingChain:
         self.key: np.ndarray | None = None  # the keyframe (working size)...
         self.key_small: np.ndarray | None = None  # ...small, made when first registered against
         self.key_plane = np.eye(3)  # first frame -> keyframe, fitted to the plane's points
+        self.key_motion = np.eye(3)  # the plane's motion into the keyframe (its own smear)
         self.members = np.zeros(0, bool)  # the points of that fit
         self.to_now = np.eye(3)  # keyframe -> current frame (full size)
         self.since_fit = 0  # frames since the plane was last fitted
@@ -128,6 +130,12 @@ class SwingChain:
         smear = (apply_h(self.motion, centre)[0] - centre[0]) * f
         ker = line_kernel(smear, self.p.blur_scale) if np.all(np.isfinite(smear)) else None
         smeared = warped if ker is None else cv2.filter2D(warped, -1, ker)
+        # the keyframe carries its own smear (taken in a slower part of the swing): this
+        # frame blurred by it too, both sides carry the same blur
+        own = (apply_h(self.key_motion, centre)[0] - centre[0]) * f
+        key_ker = line_kernel(own, self.p.blur_scale) if np.all(np.isfinite(own)) else None
+        if key_ker is not None:
+            cur = cv2.filter2D(cur, -1, key_ker)
         crit = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, self.p.ecc_iters, self.p.ecc_eps)
         try:
             cc, r = cv2.findTransformECC(
@@ -167,6 +175,7 @@ class SwingChain:
         if h is None or inl.sum() < self.p.fit_min:
             return
         self.key, self.key_small, self.key_plane = self.work, None, h
+        self.key_motion = self.motion.copy()
         self.members = np.zeros(len(p0), bool)
         self.members[np.flatnonzero(confirmed)[inl.ravel() == 1]] = True
         self.to_now = np.eye(3)
