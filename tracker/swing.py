@@ -7,9 +7,9 @@ recent frame in which the tracker had the dominant plane (the keyframe), once th
 is smeared the way the current one is: ECC on small frames (96 px wide), the keyframe
 warped by the expected motion and blurred along it, the current frame blurred by the
 keyframe's own smear. Where the points' own patches leave some of the plane's points
-unconfirmed in such a frame, the registration puts them
-where it takes them from the keyframe, and reports them where the smeared keyframe looks
-like the current frame around them (which an occluder does not).
+unconfirmed in such a frame, the registration puts them where it takes them from the
+keyframe, and reports them where the smeared keyframe looks like the current frame
+around them (which an occluder does not).
 
 Frame-to-frame registration of two blurred frames was tried first and fails: blur makes
 almost any alignment correlate well (`docs/benchmarks.md`, Session 17).

@@ -285,7 +285,8 @@ class PointTemplate:
         side, because replicated border pixels would match anything smooth. With `judge`
         (the large verification patch), the small patch's peaks that score close to its
         best are ranked by it: on repetitive texture a neighbouring period often scores
-        higher on the small patch, while the large one sees the whole surroundings.
+        higher on the small patch, while the large one sees the whole surroundings. With
+        `smear` (`smear_kernel`), the searched area is blurred like the first frame was.
         """
         fail = Match(np.asarray(xy, np.float64), -1.0, -1.0)
         fx, fy = float(xy[0]), float(xy[1])
