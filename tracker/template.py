@@ -160,6 +160,9 @@ class PointTemplate:
         self.smear: np.ndarray | None = None  # the first frame's motion blur at the point
         self._smear_key = b""
         self._smear_ker: np.ndarray | None = None
+        # the last blurred search window: the sharp and the motion-blurred template of a
+        # frame's search look at the same one
+        self._window: tuple[np.ndarray, tuple[int, ...], np.ndarray, np.ndarray] | None = None
 
     def set_smear(self, d0: np.ndarray) -> None:
         """The point's motion blur in the first frame (displacement, first-frame pixels)."""
@@ -307,7 +310,7 @@ class PointTemplate:
         if x1 - x0 < left + right or y1 - y0 < top + bottom:
             return fail
         t = tmpl[h - top : h + bottom + 1, h - left : h + right + 1]
-        win = _blurred_window(img, x0, x1, y0, y1, smear)
+        win = self._search_window(img, (x0, x1, y0, y1), smear)
         r = cv2.matchTemplate(win, t, cv2.TM_CCOEFF_NORMED)
         _, best, _, (x, y) = cv2.minMaxLoc(r)
         # repetitive texture (button grids, stripes) has several near-equal peaks: take the
@@ -351,13 +354,25 @@ class PointTemplate:
         second = max(float(r.max()), edge if edge > best else -1.0)
         return Match(np.array([x0 + x + left + dx, y0 + y + top + dy]), float(best), second, curv)
 
+    def _search_window(
+        self, img: np.ndarray, bounds: tuple[int, int, int, int], smear: np.ndarray | None
+    ) -> np.ndarray:
+        """img[y0:y1+1, x0:x1+1] for `bounds` (x0, x1, y0, y1), blurred by `smear`."""
+        x0, x1, y0, y1 = bounds
+        if smear is None:
+            return img[y0 : y1 + 1, x0 : x1 + 1]
+        last = self._window
+        if last is not None and last[0] is img and last[1] == bounds and last[2] is smear:
+            return last[3]
+        win = _blurred_window(img, x0, x1, y0, y1, smear)
+        self._window = (img, bounds, smear, win)
+        return win
+
 
 def _blurred_window(
-    img: np.ndarray, x0: int, x1: int, y0: int, y1: int, ker: np.ndarray | None
+    img: np.ndarray, x0: int, x1: int, y0: int, y1: int, ker: np.ndarray
 ) -> np.ndarray:
     """img[y0:y1+1, x0:x1+1], blurred by `ker` (from the image's pixels around it)."""
-    if ker is None:
-        return img[y0 : y1 + 1, x0 : x1 + 1]
     m = ker.shape[0] // 2
     hgt, wid = img.shape[:2]
     a0, a1 = max(0, x0 - m), min(wid - 1, x1 + m)
