@@ -35,6 +35,7 @@ FRAME_TO_CLIENT = """([fx, fy]) => {
 STROKES_STATE = """() => ({
   strokes: document.querySelector('[data-testid="draw-layer"]')?.dataset.strokes,
   tools: document.querySelector('[data-testid="call-screen"]')?.dataset.tools,
+  toolError: document.querySelector('[data-testid="call-screen"]')?.dataset.toolError,
   phase: document.querySelector('[data-testid="call-screen"]')?.dataset.phase,
 })"""
 
@@ -85,22 +86,25 @@ def dot(page: Page, point: tuple[float, float]) -> None:
         page.mouse.click(x, y)
 
 
-def assert_ink_at(page: Page, colour: str, point: tuple[float, float]) -> None:
+def assert_ink_at(page: Page, colour: str, point: tuple[float, float], sender: Page) -> None:
     """The other side shows ink of ``colour`` centred on ``point`` (±1 % of the picture)."""
-    found = ink_appearing(page, colour)
+    found = ink_appearing(page, colour, sender)
     assert abs(found["x"] - point[0]) <= TOLERANCE, (found, point)
     assert abs(found["y"] - point[1]) <= TOLERANCE, (found, point)
 
 
-def ink_appearing(page: Page, colour: str) -> dict[str, Any]:
+def ink_appearing(page: Page, colour: str, sender: Page) -> dict[str, Any]:
     """The ink as the poll that first saw it found it (a second look could come after the
     stroke has faded on a slow machine)."""
     try:
         handle = page.wait_for_function(INK, arg=colour, polling=50, timeout=10_000)
     except PlaywrightTimeoutError:
-        # for a failure: did the stroke arrive (strokes shown) on a joined tool channel?
-        state = page.evaluate(STROKES_STATE)
-        raise AssertionError(f"no {colour} ink within 10 s; this page: {state}") from None
+        # for a failure: did the stroke arrive (strokes shown) on a joined tool channel, and
+        # did the sender draw it (its own strokes) on one?
+        state, sent = page.evaluate(STROKES_STATE), sender.evaluate(STROKES_STATE)
+        raise AssertionError(
+            f"no {colour} ink within 10 s; this page: {state}; the sender's page: {sent}"
+        ) from None
     found: dict[str, Any] = handle.json_value()
     return found
 
@@ -124,9 +128,9 @@ def test_strokes_land_on_the_same_spot_of_the_picture(contexts: Contexts) -> Non
     expect(phone.get_by_test_id("call-screen")).to_have_attribute("data-mirrored", "false")
 
     dot(desk, (0.25, 0.35))
-    assert_ink_at(phone, "red", (0.25, 0.35))
+    assert_ink_at(phone, "red", (0.25, 0.35), desk)
     dot(phone, (0.7, 0.6))
-    assert_ink_at(desk, "blue", (0.7, 0.6))
+    assert_ink_at(desk, "blue", (0.7, 0.6), phone)
     faded(phone)
     faded(desk)
 
@@ -134,7 +138,7 @@ def test_strokes_land_on_the_same_spot_of_the_picture(contexts: Contexts) -> Non
     desk.mouse.move(*at(desk, (0.3, 0.5)))
     desk.mouse.down()
     desk.mouse.move(*at(desk, (0.5, 0.5)), steps=12)
-    moving = ink_appearing(phone, "red")
+    moving = ink_appearing(phone, "red", desk)
     assert abs(moving["y"] - 0.5) <= TOLERANCE
     desk.mouse.move(*at(desk, (0.7, 0.5)), steps=12)
     desk.mouse.up()
@@ -150,9 +154,9 @@ def test_mirrored_sides_and_a_turned_phone_still_agree(contexts: Contexts) -> No
     expect(phone.get_by_test_id("call-screen")).to_have_attribute("data-mirrored", "true")
 
     dot(phone, (0.2, 0.3))
-    assert_ink_at(desk, "blue", (0.2, 0.3))
+    assert_ink_at(desk, "blue", (0.2, 0.3), phone)
     dot(desk, (0.8, 0.7))
-    assert_ink_at(phone, "red", (0.8, 0.7))
+    assert_ink_at(phone, "red", (0.8, 0.7), desk)
     faded(phone)
     faded(desk)
 
@@ -161,6 +165,6 @@ def test_mirrored_sides_and_a_turned_phone_still_agree(contexts: Contexts) -> No
     desk.get_by_test_id("toggle-mirror").click()
     expect(desk.get_by_test_id("call-screen")).to_have_attribute("data-mirrored", "true")
     dot(desk, (0.15, 0.8))
-    assert_ink_at(phone, "red", (0.15, 0.8))
+    assert_ink_at(phone, "red", (0.15, 0.8), desk)
     dot(phone, (0.6, 0.25))
-    assert_ink_at(desk, "blue", (0.6, 0.25))
+    assert_ink_at(desk, "blue", (0.6, 0.25), phone)
