@@ -160,9 +160,9 @@ class PointTemplate:
         self.smear: np.ndarray | None = None  # the first frame's motion blur at the point
         self._smear_key = b""
         self._smear_ker: np.ndarray | None = None
-        # the last blurred search window: the sharp and the motion-blurred template of a
-        # frame's search look at the same one
-        self._window: tuple[np.ndarray, tuple[int, ...], np.ndarray, np.ndarray] | None = None
+        # the last blurred search window, with the pixels it was blurred from: the sharp
+        # and the motion-blurred template of a frame's search look at the same one
+        self._window: tuple[tuple[int, ...], np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def set_smear(self, d0: np.ndarray) -> None:
         """The point's motion blur in the first frame (displacement, first-frame pixels)."""
@@ -357,28 +357,33 @@ class PointTemplate:
     def _search_window(
         self, img: np.ndarray, bounds: tuple[int, int, int, int], smear: np.ndarray | None
     ) -> np.ndarray:
-        """img[y0:y1+1, x0:x1+1] for `bounds` (x0, x1, y0, y1), blurred by `smear`."""
+        """img[y0:y1+1, x0:x1+1] for `bounds` (x0, x1, y0, y1), blurred by `smear` (from
+        the image's pixels around it).
+
+        The blurred window is kept for the next search with the same bounds and kernel,
+        keyed by the pixels it was blurred from, not by the array: a caller may decode
+        every frame into the same buffer.
+        """
         x0, x1, y0, y1 = bounds
         if smear is None:
             return img[y0 : y1 + 1, x0 : x1 + 1]
+        m = smear.shape[0] // 2
+        hgt, wid = img.shape[:2]
+        a0, a1 = max(0, x0 - m), min(wid - 1, x1 + m)
+        b0, b1 = max(0, y0 - m), min(hgt - 1, y1 + m)
+        source = img[b0 : b1 + 1, a0 : a1 + 1]
         last = self._window
-        if last is not None and last[0] is img and last[1] == bounds and last[2] is smear:
+        if (
+            last is not None
+            and last[0] == bounds
+            and last[1] is smear
+            and np.array_equal(last[2], source)
+        ):
             return last[3]
-        win = _blurred_window(img, x0, x1, y0, y1, smear)
-        self._window = (img, bounds, smear, win)
+        big = cv2.filter2D(source, -1, smear, borderType=cv2.BORDER_REPLICATE)
+        win = big[y0 - b0 : y1 - b0 + 1, x0 - a0 : x1 - a0 + 1]
+        self._window = (bounds, smear, source.copy(), win)
         return win
-
-
-def _blurred_window(
-    img: np.ndarray, x0: int, x1: int, y0: int, y1: int, ker: np.ndarray
-) -> np.ndarray:
-    """img[y0:y1+1, x0:x1+1], blurred by `ker` (from the image's pixels around it)."""
-    m = ker.shape[0] // 2
-    hgt, wid = img.shape[:2]
-    a0, a1 = max(0, x0 - m), min(wid - 1, x1 + m)
-    b0, b1 = max(0, y0 - m), min(hgt - 1, y1 + m)
-    big = cv2.filter2D(img[b0 : b1 + 1, a0 : a1 + 1], -1, ker, borderType=cv2.BORDER_REPLICATE)
-    return big[y0 - b0 : y1 - b0 + 1, x0 - a0 : x1 - a0 + 1]
 
 
 def _blurred_patch(

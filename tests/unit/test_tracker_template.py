@@ -101,3 +101,24 @@ def test_a_blur_kernel_follows_the_motion_and_an_impossible_smear_gives_none() -
     assert ker[6].sum() > 0.99  # a horizontal smear: all weight on the middle row
     assert line_kernel(np.array([1.0, 1.0]), 1.0) is None  # too short to matter
     assert line_kernel(np.array([525_000.0, 3.0]), 0.75) is None
+
+
+def test_a_frame_buffer_reused_by_the_caller_is_searched_afresh() -> None:
+    """A caller may decode every frame into the same array. The search blurs its window by
+    the first frame's smear once per frame and keeps it for the next template of that
+    frame; a buffer overwritten with the next frame must not hand out the last window."""
+    scene = _textured(7)
+    tmpl = PointTemplate(scene, np.array([80.0, 60.0]), (10,), 1.0, 2.0)
+    tmpl.set_smear(np.array([6.0, 0.0]))
+    smear = tmpl.smear_kernel(np.eye(3))
+    patch = tmpl.warped(np.eye(3))
+    assert smear is not None and patch is not None
+    moved = np.roll(scene, 4, axis=1)  # the scene 4 px to the right
+    buffer = scene.copy()
+    first = tmpl.search(buffer, patch, np.array([82.0, 60.0]), 6, smear=smear)
+    assert np.linalg.norm(first.xy - np.array([80.0, 60.0])) < 0.5
+    buffer[:] = moved  # the caller's next frame, in the same array
+    again = tmpl.search(buffer, patch, np.array([82.0, 60.0]), 6, smear=smear)
+    fresh = tmpl.search(moved.copy(), patch, np.array([82.0, 60.0]), 6, smear=smear)
+    assert np.linalg.norm(fresh.xy - np.array([84.0, 60.0])) < 0.5
+    assert np.array_equal(again.xy, fresh.xy) and again.score == fresh.score
