@@ -177,7 +177,10 @@ class CallChannel:
         self.limits = limits
         self._members: dict[Client, Member] = {}
         self._local: dict[int, set[Client]] = {}
-        self._subscriptions: dict[int, Subscription] = {}
+        # per session with members here, the fan-out subscription (made once: joins that
+        # arrive while it is on its way wait for it rather than make a second one, which
+        # would deliver every frame twice and outlive the last member)
+        self._subscriptions: dict[int, asyncio.Task[Subscription]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def handle(self, client: Client, raw: str) -> None:
@@ -239,7 +242,7 @@ class CallChannel:
         subscription = self._subscriptions.pop(session_id, None)
         if subscription is not None:
             # Callbacks must not block: unsubscribing waits for Redis, so it runs later.
-            self._spawn(self.fanout.unsubscribe(subscription))
+            self._spawn(self._unsubscribe(subscription))
 
     async def store_screenshots(self, session_id: int) -> None:
         """Originals and rendered annotated images become the session's artifacts."""
@@ -267,7 +270,7 @@ class CallChannel:
     async def close(self) -> None:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for subscription in self._subscriptions.values():
-            await self.fanout.unsubscribe(subscription)
+            await self._unsubscribe(subscription)
         self._subscriptions.clear()
         self._local.clear()
 
@@ -287,11 +290,15 @@ class CallChannel:
         sender = await tool_sender(self.uow, client.actor, session_id)
         member.sessions[session_id] = sender
         self._local.setdefault(session_id, set()).add(client)
-        if session_id not in self._subscriptions:
-            self._subscriptions[session_id] = await self.fanout.subscribe(
-                session_channel(session_id),
-                lambda _channel, message: self._deliver(session_id, message),
+        subscription = self._subscriptions.get(session_id)
+        if subscription is None:
+            subscription = self._subscriptions[session_id] = asyncio.create_task(
+                self.fanout.subscribe(
+                    session_channel(session_id),
+                    lambda _channel, message: self._deliver(session_id, message),
+                )
             )
+        await asyncio.shield(subscription)
         async with self.uow.read() as db:
             boards = await open_boards(db, session_id)
         joined = JoinedFrame(
@@ -310,7 +317,7 @@ class CallChannel:
         self._local.pop(session_id, None)
         subscription = self._subscriptions.pop(session_id, None)
         if subscription is not None:
-            await self.fanout.unsubscribe(subscription)
+            await self._unsubscribe(subscription)
 
     async def _relay(self, member: Member, request: ToolRequest) -> None:
         sender = member.sessions.get(request.session_id)
@@ -334,6 +341,10 @@ class CallChannel:
             {"origin": member.id, "frame": frame.model_dump(mode="json")},
             session_channel(request.session_id),
         )
+
+    async def _unsubscribe(self, subscription: asyncio.Task[Subscription]) -> None:
+        """Unsubscribe once the subscription is made (it may still be on its way)."""
+        await self.fanout.unsubscribe(await subscription)
 
     def _deliver(self, session_id: int, message: dict[str, Any]) -> None:
         origin, frame = message.get("origin"), message.get("frame")

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 import pytest
 from aiohttp.test_utils import TestClient
+from redis.asyncio import Redis
 from sqlalchemy import select
 
 from orchestrator.app import create_app
@@ -205,6 +206,48 @@ async def test_two_instances_relay_through_redis(
     assert (await frame_of(employee_ws, "call.tool", "pong"))["type"] == "pong"
     for socket in (code_user_ws, employee_ws):
         await socket.close()
+
+
+@pytest.mark.redis
+async def test_joins_at_the_same_moment_share_one_subscription(
+    call_env: CallEnvFactory, aiohttp_client: Any
+) -> None:
+    env = await call_env()
+    await active_call(env)
+    prefix = f"fernblick-test-{uuid.uuid4().hex[:8]}"
+    app = create_app(
+        env.settings.model_copy(
+            update={"redis_url": "redis://127.0.0.1:6379/0", "redis_channel_prefix": prefix}
+        )
+    )
+    client = await aiohttp_client(app)
+    await login(client, "employee")
+    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    # both sides join at once, while Redis holds back every command for a moment: the
+    # second join arrives while the first one's subscription is still on its way
+    await redis.execute_command("CLIENT", "PAUSE", 300, "ALL")
+    (code_user_ws, mine), (employee_ws, theirs) = await asyncio.gather(
+        joined(client, env.session_id, env.code_user_token), joined(client, env.session_id)
+    )
+    assert mine["type"] == theirs["type"] == "call.joined"
+
+    await code_user_ws.send_json(tool(env.session_id, stroke("a", (0.2, 0.4))))
+    assert (await frame_of(employee_ws, "call.tool"))["tool"]["stroke_id"] == "a"
+    # delivered once: the next frame is the answer to a ping, not the stroke again
+    await employee_ws.send_json({"type": "ping"})
+    assert (await frame_of(employee_ws, "call.tool", "pong"))["type"] == "pong"
+
+    for socket in (code_user_ws, employee_ws):
+        await socket.close()
+    channel = f"{prefix}:session.{env.session_id}"
+
+    async def unsubscribed() -> bool:
+        return dict(await redis.pubsub_numsub(channel))[channel.encode()] == 0
+
+    try:
+        await wait_until(unsubscribed, "the session's channel to lose its last subscriber")
+    finally:
+        await redis.aclose()
 
 
 def still(width: int = 640, height: int = 360) -> bytes:
