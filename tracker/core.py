@@ -365,6 +365,10 @@ class PointTracker(SurfaceMembership, Recovery):
         # the point, lost for a while, shows up on a clear peak
         if jump > gate and not lk_agrees and not (self.miss[k] > 0 and not ambiguous):
             return False
+        if jump > gate and fitted and not inside(pred[None], self.shape, -self.drift[k])[0]:
+            # its fitted surface puts the point outside the picture: what matches inside is
+            # a look-alike (LK, started out there, slides onto one)
+            return False
         if ambiguous and jump > self.radius:
             return False
         # a strong small-patch match at the prediction, confirmed by LK, stands on its own:
