@@ -298,7 +298,13 @@ class CallChannel:
                     lambda _channel, message: self._deliver(session_id, message),
                 )
             )
-        await asyncio.shield(subscription)
+        try:
+            await asyncio.shield(subscription)
+        except Exception:
+            # not made: the next join tries again
+            if self._subscriptions.get(session_id) is subscription:
+                del self._subscriptions[session_id]
+            raise
         async with self.uow.read() as db:
             boards = await open_boards(db, session_id)
         joined = JoinedFrame(
@@ -344,7 +350,11 @@ class CallChannel:
 
     async def _unsubscribe(self, subscription: asyncio.Task[Subscription]) -> None:
         """Unsubscribe once the subscription is made (it may still be on its way)."""
-        await self.fanout.unsubscribe(await subscription)
+        try:
+            made = await subscription
+        except Exception:
+            return  # never made (the join that made it reported why): nothing to undo
+        await self.fanout.unsubscribe(made)
 
     def _deliver(self, session_id: int, message: dict[str, Any]) -> None:
         origin, frame = message.get("origin"), message.get("frame")
