@@ -35,6 +35,7 @@ from tests.support.world import assert_problem, bearer, login, open_device, tabl
 pytestmark = pytest.mark.janus
 
 BURST = 20
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture(name="settings")
@@ -68,6 +69,17 @@ def stroke(stroke_id: str, *points: tuple[float, float], done: bool = False) -> 
 
 def tool(session_id: int, body: dict[str, Any]) -> dict[str, Any]:
     return {"type": "call.tool", "session_id": session_id, "tool": body}
+
+
+def on_redis(settings: Settings) -> Settings:
+    """``settings`` with the real Redis as fan-out, on a channel prefix of its own, so
+    parallel test runs do not hear each other."""
+    return settings.model_copy(
+        update={
+            "redis_url": REDIS_URL,
+            "redis_channel_prefix": f"fernblick-test-{uuid.uuid4().hex[:8]}",
+        }
+    )
 
 
 async def active_call(env: CallEnv) -> None:
@@ -182,13 +194,7 @@ async def test_two_instances_relay_through_redis(
 ) -> None:
     env = await call_env()
     await active_call(env)
-    shared = env.settings.model_copy(
-        update={
-            "redis_url": "redis://127.0.0.1:6379/0",
-            # a private fan-out per test run, so parallel runs do not hear each other
-            "redis_channel_prefix": f"fernblick-test-{uuid.uuid4().hex[:8]}",
-        }
-    )
+    shared = on_redis(env.settings)
     one = await aiohttp_client(create_app(shared.model_copy(update={"instance_name": "one"})))
     two = await aiohttp_client(create_app(shared.model_copy(update={"instance_name": "two"})))
     await login(two, "employee")
@@ -214,15 +220,10 @@ async def test_joins_at_the_same_moment_share_one_subscription(
 ) -> None:
     env = await call_env()
     await active_call(env)
-    prefix = f"fernblick-test-{uuid.uuid4().hex[:8]}"
-    app = create_app(
-        env.settings.model_copy(
-            update={"redis_url": "redis://127.0.0.1:6379/0", "redis_channel_prefix": prefix}
-        )
-    )
-    client = await aiohttp_client(app)
+    settings = on_redis(env.settings)
+    client = await aiohttp_client(create_app(settings))
     await login(client, "employee")
-    redis = Redis.from_url("redis://127.0.0.1:6379/0")
+    redis = Redis.from_url(REDIS_URL)
     # both sides join at once, while Redis holds back every command for a moment: the
     # second join arrives while the first one's subscription is still on its way
     await redis.execute_command("CLIENT", "PAUSE", 300, "ALL")
@@ -239,7 +240,7 @@ async def test_joins_at_the_same_moment_share_one_subscription(
 
     for socket in (code_user_ws, employee_ws):
         await socket.close()
-    channel = f"{prefix}:session.{env.session_id}"
+    channel = f"{settings.redis_channel_prefix}:session.{env.session_id}"
 
     async def unsubscribed() -> bool:
         return dict(await redis.pubsub_numsub(channel))[channel.encode()] == 0
